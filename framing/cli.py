@@ -1,0 +1,221 @@
+"""The ``framing`` command: parses arguments, calls one library function, prints the result."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from framing.errors import FramingError
+
+app = typer.Typer(help="Label news paragraphs, train framing taggers, and chart outlet profiles.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+corpus_app = typer.Typer(help="Inspect the corpus.", no_args_is_help=True)
+labels_app = typer.Typer(help="Add, check and count hand labels.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(labels_app, name="labels")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+Root = Annotated[Path, typer.Option("--root", help="Project folder (paths in configs are relative to it).",
+                                    exists=True, file_okay=False)]
+Experiment = Annotated[str, typer.Option("--experiment", "-e", help="Experiment name: experiments/NAME/.")]
+ConfigPath = Annotated[Path | None, typer.Option("--config", help="Config TOML (default experiments/NAME/config.toml).",
+                                                 dir_okay=False)]
+Overrides = Annotated[list[str] | None, typer.Option("--set", help="Override a config value: section.key=value.")]
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn FramingError into one line on stderr and exit code 1; Ctrl-C into exit code 130."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FramingError as exc:
+            err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("interrupted: files written so far are complete; partial output was discarded")
+            raise typer.Exit(130) from None
+    return wrapper
+
+
+def _config(root: Path, experiment: str, config: Path | None, overrides: list[str] | None):
+    from framing.config import load_config
+
+    path = config if config is not None else root / "experiments" / experiment / "config.toml"
+    return load_config(path if path.is_file() or config is not None else None, overrides, name=experiment)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False, disable=not err.is_terminal)
+
+
+@corpus_app.command("stats")
+@friendly
+def corpus_stats_cmd(
+    path: Annotated[Path, typer.Argument(help="Corpus folder or table.")] = Path("corpus"),
+    text_col: Annotated[str, typer.Option(help="Text column of a table.")] = "text",
+    id_col: Annotated[str, typer.Option(help="Article id column of a table.")] = "id",
+    outlet_col: Annotated[str, typer.Option(help="Outlet column of a table.")] = "outlet",
+) -> None:
+    """Articles, paragraphs and dropped boilerplate per outlet."""
+    from framing.corpus import Columns, corpus_stats
+
+    table = corpus_stats(path, columns=Columns(id=id_col, text=text_col, outlet=outlet_col))
+    out.print(table.to_string(index=False))
+
+
+@labels_app.command("add")
+@friendly
+def labels_add_cmd(
+    decisions: Annotated[Path, typer.Argument(help="TSV/CSV: paragraph_id and one column per dimension "
+                                                   "(labels separated by ',' or '|'; empty = none).",
+                                              exists=True, dir_okay=False)],
+    annotator: Annotated[str, typer.Option(help="Who read and labelled these paragraphs.")],
+    output: Annotated[Path | None, typer.Option("--out", help="Labels file (default labels/ANNOTATOR.jsonl).")] = None,
+    root: Root = Path("."),
+    experiment: Experiment = "default",
+    config: ConfigPath = None,
+) -> None:
+    """Record labels you decided by reading each paragraph (validated against codebook and corpus)."""
+    from framing.workflow import add_labels
+
+    cfg = _config(root, experiment, config, None)
+    target = output or root / cfg.data.labels / f"{annotator}.jsonl"
+    written = add_labels(decisions, annotator=annotator, output=target, config=cfg, root=root)
+    out.print(f"recorded {written} labels by {annotator} in {target}")
+
+
+@labels_app.command("validate")
+@friendly
+def labels_validate_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None) -> None:
+    """Check every labels file against the codebook and the corpus."""
+    from framing.workflow import load_project
+
+    data = load_project(_config(root, experiment, config, None), root)
+    per = data.labels.groupby("dimension")["paragraph_id"].nunique()
+    out.print(f"ok: {len(data.labels)} labels by {data.labels['annotator'].nunique()} annotator(s) on "
+              f"{data.labels['paragraph_id'].nunique()} of {len(data.paragraphs)} corpus paragraphs")
+    for name in data.codebook.names:
+        out.print(f"  {name}: {int(per.get(name, 0))} paragraphs labelled")
+
+
+@app.command("train")
+@friendly
+def train_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+              overrides: Overrides = None) -> None:
+    """Train one TF-IDF + logistic-regression model per dimension on all hand labels."""
+    from framing.workflow import train
+
+    result = train(_config(root, experiment, config, overrides), root)
+    for name, counts in result.counts.items():
+        out.print(f"{name}: trained on {counts['paragraphs']} paragraphs")
+    _print_metrics(result.metrics)
+    out.print(f"model saved to {result.model_dir} ({result.seconds:.1f} s)")
+
+
+@app.command("evaluate")
+@friendly
+def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+                 overrides: Overrides = None,
+                 by: Annotated[str, typer.Option(help="Group folds by 'article' or leave one 'outlet' out.")] = "article") -> None:
+    """Grouped cross-validation: per-label precision, recall, F1 against a majority baseline."""
+    from framing.errors import ConfigError
+    from framing.workflow import evaluate
+
+    if by not in ("article", "outlet"):
+        raise ConfigError(f"--by {by!r} is not supported", fix="use --by article or --by outlet")
+    cfg = _config(root, experiment, config, overrides)
+    results, table = evaluate(cfg, root, by=by)
+    metrics = {r.dimension: {"n": r.n, "folds": r.folds, "by": r.by, **r.metrics, "warnings": r.warnings}
+               for r in results}
+    _print_metrics(metrics)
+    out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    out.print(f"written to experiments/{cfg.name}/metrics{'' if by == 'article' else '_by_' + by}.json")
+
+
+def _print_metrics(metrics: dict) -> None:
+    for name, m in metrics.items():
+        if "macro_f1" not in m:
+            out.print(f"{name}: not evaluated — {'; '.join(m.get('warnings', []))}")
+            continue
+        out.print(f"{name}: macro-F1 {m['macro_f1']:.2f} vs majority baseline {m['baseline_macro_f1']:.2f} "
+                  f"({m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})")
+        weak = [w for w in m.get("warnings", []) if "too few" in w]
+        if weak:
+            out.print(f"  [yellow]caution:[/] {len(weak)} label(s) have too few examples to evaluate reliably: "
+                      + ", ".join(w.split(" has ")[0] for w in weak))
+
+
+@app.command("predict")
+@friendly
+def predict_cmd(
+    source: Annotated[Path, typer.Argument(help="Folder of articles or a table (.jsonl/.csv/.parquet).")],
+    output: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .jsonl or .parquet.")],
+    model: Annotated[Path, typer.Option(help="Trained model folder.")] = Path("experiments/default"),
+    paragraphs: Annotated[bool, typer.Option("--paragraphs", help="Rows are paragraphs already: do not split; "
+                                                                  "keep the id column as paragraph id.")] = False,
+    text_col: Annotated[str, typer.Option(help="Text column of a table.")] = "text",
+    id_col: Annotated[str, typer.Option(help="Id column of a table.")] = "id",
+    outlet_col: Annotated[str, typer.Option(help="Outlet column of a table.")] = "outlet",
+    date_col: Annotated[str, typer.Option(help="Date column of a table.")] = "date",
+    title_col: Annotated[str, typer.Option(help="Title column of a table.")] = "title",
+    chunk_size: Annotated[int, typer.Option(min=1, help="Rows read per chunk.")] = 5000,
+    terms: Annotated[int, typer.Option(min=0, help="Top contributing terms per predicted label (0 = none).")] = 3,
+) -> None:
+    """Tag every paragraph of new articles; streams the input in chunks."""
+    from framing.corpus import Columns
+    from framing.model import load_model
+    from framing.predict import predict_file
+
+    loaded, _, notes = load_model(model)
+    for note in notes:
+        err.print(f"[yellow]warning:[/] {note}")
+    cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col)
+    with _progress() as bar:
+        task = bar.add_task("predicting paragraphs", total=None)
+        rows = predict_file(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size,
+                            terms=terms, progress=lambda n: bar.advance(task, n))
+    out.print(f"wrote {rows} paragraph predictions to {output}")
+
+
+@app.command("report")
+@friendly
+def report_cmd(
+    output: Annotated[Path, typer.Option("--out", "-o", help="Report folder.")] = Path("reports/default"),
+    predictions: Annotated[Path | None, typer.Option(help="Predictions from `framing predict`.")] = None,
+    labels: Annotated[bool, typer.Option("--labels", help="Profile the hand labels instead of predictions.")] = False,
+    model: Annotated[Path, typer.Option(help="Model folder (for its codebook and metrics).")] = Path("experiments/default"),
+    title: Annotated[str | None, typer.Option(help="Report title.")] = None,
+    n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap resamples.")] = 2000,
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+) -> None:
+    """Charts, CSVs and an index.html of each outlet's framing profile with bootstrap CIs."""
+    from framing.errors import ReportError
+    from framing.workflow import report
+
+    if labels == (predictions is not None):
+        raise ReportError("say what to profile", fix="pass either --predictions FILE or --labels")
+    page = report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
+                  config=_config(root, experiment, config, None), out_dir=output, title=title, n_boot=n_boot)
+    out.print(f"report written to {page}")
+
+
+def main() -> None:
+    """Entry point of the installed ``framing`` command."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

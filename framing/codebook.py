@@ -1,0 +1,153 @@
+"""Codebooks: the dimensions a paragraph is labelled on, and the labels of each.
+
+The codebook is the only list of labels in the project; no other module names a label.
+A codebook is a TOML file::
+
+    name = "my-study"
+    version = "1.0"
+
+    [[dimensions]]
+    name = "tone"
+    kind = "single"          # exactly one label per paragraph
+    question = "What outlook does the paragraph convey?"
+
+    [[dimensions.labels]]
+    name = "optimistic"
+    definition = "..."
+
+``kind = "multi"`` means any number of labels, possibly none.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from framing._io import sha256_file
+from framing.errors import CodebookError
+
+KINDS = ("single", "multi")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    definition: str = ""
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    kind: str
+    labels: tuple[Label, ...]
+    question: str = ""
+
+    @property
+    def multi(self) -> bool:
+        return self.kind == "multi"
+
+    @property
+    def label_names(self) -> list[str]:
+        return [label.name for label in self.labels]
+
+
+@dataclass(frozen=True)
+class Codebook:
+    name: str
+    version: str
+    dimensions: tuple[Dimension, ...]
+    description: str = ""
+    path: Path | None = field(default=None, compare=False)
+    sha256: str = field(default="", compare=False)
+
+    def dimension(self, name: str) -> Dimension:
+        """Return the dimension called ``name`` or raise a CodebookError listing the known ones."""
+        for dim in self.dimensions:
+            if dim.name == name:
+                return dim
+        known = ", ".join(d.name for d in self.dimensions)
+        raise CodebookError(f"unknown dimension {name!r}", path=self.path,
+                            fix=f"the codebook defines: {known}")
+
+    @property
+    def names(self) -> list[str]:
+        return [d.name for d in self.dimensions]
+
+    def columns(self) -> list[str]:
+        """Probability column names, ``<dimension>:<label>``, in codebook order."""
+        return [f"{d.name}:{label}" for d in self.dimensions for label in d.label_names]
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read and validate a codebook TOML file.
+
+    Raises
+    ------
+    CodebookError
+        If the file is missing, is not TOML, or breaks a rule (names, kinds, duplicates).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CodebookError("codebook not found", path=path,
+                            fix="pass --codebook PATH or create labels/codebook.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CodebookError(f"not valid TOML ({exc})", path=path,
+                            fix="fix the syntax at the position shown") from None
+    except UnicodeDecodeError:
+        raise CodebookError("not UTF-8 text", path=path, fix="save the file as UTF-8") from None
+    return _parse(data, path)
+
+
+def _parse(data: dict, path: Path) -> Codebook:
+    def fail(what: str, fix: str) -> CodebookError:
+        return CodebookError(what, path=path, fix=fix)
+
+    dims_raw = data.get("dimensions")
+    if not isinstance(dims_raw, list) or not dims_raw:
+        raise fail("no [[dimensions]] defined", "add at least one [[dimensions]] table")
+    dimensions = []
+    seen_dims: set[str] = set()
+    for i, raw in enumerate(dims_raw, 1):
+        name = raw.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise fail(f"dimension #{i} has a missing or invalid name {name!r}",
+                       "use lower-case letters, digits and underscores, starting with a letter")
+        if name in seen_dims:
+            raise fail(f"dimension {name!r} is defined twice", "give each dimension a unique name")
+        seen_dims.add(name)
+        kind = raw.get("kind")
+        if kind not in KINDS:
+            raise fail(f"dimension {name!r} has kind {kind!r}",
+                       'set kind = "single" (exactly one label) or "multi" (any number)')
+        labels_raw = raw.get("labels")
+        if not isinstance(labels_raw, list) or len(labels_raw) < (2 if kind == "single" else 1):
+            need = "two labels" if kind == "single" else "one label"
+            raise fail(f"dimension {name!r} needs at least {need}",
+                       f"add [[dimensions.labels]] tables under dimension {name!r}")
+        labels = []
+        seen_labels: set[str] = set()
+        for j, lab in enumerate(labels_raw, 1):
+            lname = lab.get("name")
+            if not isinstance(lname, str) or not _NAME.match(lname):
+                raise fail(f"label #{j} of dimension {name!r} has a missing or invalid name {lname!r}",
+                           "use lower-case letters, digits and underscores, starting with a letter")
+            if lname in seen_labels:
+                raise fail(f"label {lname!r} appears twice in dimension {name!r}",
+                           "give each label of a dimension a unique name")
+            seen_labels.add(lname)
+            labels.append(Label(lname, str(lab.get("definition", "")).strip(), lab.get("key")))
+        dimensions.append(Dimension(name, kind, tuple(labels), str(raw.get("question", "")).strip()))
+    return Codebook(
+        name=str(data.get("name", path.stem)),
+        version=str(data.get("version", "0")),
+        dimensions=tuple(dimensions),
+        description=str(data.get("description", "")).strip(),
+        path=path,
+        sha256=sha256_file(path),
+    )

@@ -1,0 +1,187 @@
+"""Experiment configuration: one dataclass of defaults, read from TOML, overridable from the CLI.
+
+``experiments/<name>/config.toml``::
+
+    [data]
+    corpus = "corpus"
+    labels = "labels"
+    codebook = "labels/codebook.toml"
+
+    [features]
+    ngram_max = 2
+    sublinear_tf = true
+
+    [classifier]
+    C = 4.0
+
+    [evaluate]
+    folds = 5
+
+Every key is optional; a missing key takes the default below. Paths are relative to the project
+root (the folder the command runs in, or ``--root``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from framing.errors import ConfigError
+
+
+@dataclass
+class DataConfig:
+    corpus: str = "corpus"
+    labels: str = "labels"
+    codebook: str = "labels/codebook.toml"
+    # Only paragraphs from these corpus collections (top-level folders / table names); empty = all.
+    collections: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FeaturesConfig:
+    analyzer: str = "word"            # "word", "char_wb" or "word+char" (a union of both)
+    ngram_min: int = 1
+    ngram_max: int = 2
+    char_ngram_min: int = 2
+    char_ngram_max: int = 5
+    min_df: int = 1
+    max_df: float = 1.0
+    max_features: int | None = None
+    sublinear_tf: bool = True
+    lowercase: bool = True
+    stop_words: str | None = None     # None or "english"
+
+
+@dataclass
+class ClassifierConfig:
+    C: float = 4.0
+    class_weight: str | None = "balanced"
+    max_iter: int = 2000
+    # Multi-label decision threshold: a number, or "oof" to choose one per label on
+    # out-of-fold predictions (maximising F1) when evaluating.
+    threshold: float | str = 0.5
+
+
+@dataclass
+class EvaluateConfig:
+    folds: int = 5
+    seed: int = 0
+    # Fewer positives than this (or present in fewer articles than there are folds) and a
+    # label's metrics are reported as unreliable.
+    min_examples: int = 10
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = "default"
+    data: DataConfig = field(default_factory=DataConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_SECTIONS = {"data": DataConfig, "features": FeaturesConfig, "classifier": ClassifierConfig,
+             "evaluate": EvaluateConfig}
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
+                name: str | None = None) -> ExperimentConfig:
+    """Defaults, then the TOML file (if any), then ``section.key=value`` overrides."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError("config file not found", path=path,
+                              fix="create it, or run without --config to use the defaults")
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"not valid TOML ({exc})", path=path, fix="fix the syntax at the position shown") from None
+    for item in overrides or []:
+        key, sep, value = item.partition("=")
+        section, dot, option = key.strip().partition(".")
+        if not sep or not dot:
+            raise ConfigError(f"override {item!r} is not section.key=value", fix="e.g. --set classifier.C=2.0")
+        raw.setdefault(section, {})[option] = _parse_value(value.strip())
+    config = _build(raw, path)
+    if name:
+        config.name = name
+    elif path is not None and "name" not in raw:
+        config.name = Path(path).parent.name
+    return config
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # a bare word: take it as a string
+
+
+def _build(raw: dict[str, Any], path: Path | None) -> ExperimentConfig:
+    config = ExperimentConfig()
+    for key, value in raw.items():
+        if key == "name":
+            config.name = str(value)
+            continue
+        if key not in _SECTIONS or not isinstance(value, dict):
+            raise ConfigError(f"unknown section [{key}]", path=path,
+                              fix=f"sections are: {', '.join(_SECTIONS)}")
+        section = getattr(config, key)
+        fields = {f.name: f for f in dataclasses.fields(section)}
+        for option, setting in value.items():
+            if option not in fields:
+                raise ConfigError(f"unknown option {key}.{option}", path=path,
+                                  fix=f"[{key}] takes: {', '.join(fields)}")
+            default = getattr(section, option)
+            setattr(section, option, _coerce(setting, default, f"{key}.{option}", path))
+    _check(config, path)
+    return config
+
+
+def _coerce(value: Any, default: Any, name: str, path: Path | None) -> Any:
+    if default is None or isinstance(default, str) and not isinstance(value, str):
+        return value
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    elif isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    elif isinstance(default, str) and isinstance(value, str):
+        return value
+    elif isinstance(default, list) and isinstance(value, list):
+        return value
+    raise ConfigError(f"{name} = {value!r} should be {type(default).__name__}", path=path,
+                      fix=f"the default is {default!r}")
+
+
+def _check(config: ExperimentConfig, path: Path | None) -> None:
+    f, c, e = config.features, config.classifier, config.evaluate
+    problems = []
+    if f.analyzer not in ("word", "char_wb", "word+char"):
+        problems.append(("features.analyzer", 'use "word", "char_wb" or "word+char"'))
+    if not 1 <= f.ngram_min <= f.ngram_max:
+        problems.append(("features.ngram_min/ngram_max", "need 1 <= ngram_min <= ngram_max"))
+    if not 1 <= f.char_ngram_min <= f.char_ngram_max:
+        problems.append(("features.char_ngram_min/max", "need 1 <= char_ngram_min <= char_ngram_max"))
+    if c.C <= 0:
+        problems.append(("classifier.C", "must be > 0"))
+    if c.class_weight not in (None, "balanced"):
+        problems.append(("classifier.class_weight", 'use "balanced" or leave it out'))
+    if isinstance(c.threshold, str) and c.threshold != "oof" or (
+            not isinstance(c.threshold, str) and not 0 < float(c.threshold) < 1):
+        problems.append(("classifier.threshold", 'a number in (0, 1) or "oof"'))
+    if e.folds < 2:
+        problems.append(("evaluate.folds", "must be at least 2"))
+    if problems:
+        name, fix = problems[0]
+        raise ConfigError(f"invalid value for {name}", path=path, fix=fix)

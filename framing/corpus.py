@@ -1,0 +1,423 @@
+"""Read articles, split them into paragraphs, drop boilerplate, give paragraphs stable ids.
+
+Inputs
+------
+* a folder (searched recursively) of ``.txt`` / ``.md`` articles, each optionally opening with a
+  metadata header between ``---`` lines (``id``, ``title``, ``outlet``, ``date``, ``url``), of
+  ``.html`` pages (paragraphs from the page's text blocks) and of tables;
+* a table (``.jsonl``, ``.csv``, ``.parquet``) with one article per row, read in chunks.
+  Column names are mapped with :class:`Columns`. With ``paragraphs=True`` the rows already are
+  paragraphs: they are not split and the input's id column becomes the paragraph id.
+
+Every paragraph gets ``paragraph_id = <article id>:<index>:<8 hex of the text's SHA-1>``, where
+the index counts the article's raw paragraphs before boilerplate is dropped, so the id survives
+re-reading and changes only if the paragraph's own text changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+
+from framing.errors import CorpusError
+
+TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
+DOC_SUFFIXES = (".txt", ".md", ".html", ".htm")
+# Project documentation that may sit inside a corpus folder; it is not an article.
+_NOT_ARTICLES = re.compile(r"^(readme|sources|licen[cs]e|changelog)\b", re.IGNORECASE)
+
+PARAGRAPH_COLUMNS = ["paragraph_id", "article_id", "outlet", "date", "title", "url",
+                     "collection", "p_index", "text"]
+
+# The codebook's "Not labelled" list, as whole-paragraph patterns (case-insensitive).
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DAY = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+BOILERPLATE: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in {
+    "comment prompt": r"(leave a (reply|comment)|add a comment|post a comment|\d+\s+comments?|comments?"
+                      r"|(one|\d+) thoughts? on\b.*|your email address will not be published.*"
+                      r"|required fields are marked.*|join the (conversation|discussion))\W*",
+    "share counter": r"[\d\s.,k]+|(share|tweet|email|print|copy link)(\s*(this|article|on \w+))?\W*",
+    "reference line": r"(references?|read more|read also|see also|related( articles?| stories)?|more on this story)\b.{0,80}",
+    "newsletter prompt": r".{0,60}\b(sign up|subscribe)\b.{0,60}\b(newsletter|inbox|updates)\b.{0,60}",
+    "update note": r"(update[d]?:?\s.*(article|story) (has|was) (been )?updated.*|this (article|story) (has|was) (been )?updated.*)",
+    "caption or credit": r".{0,300}\b(photograph|photo|image|illustration)( credit)?:\s.{0,120}",
+    "video link": r".{0,200}\b\d{1,2}:\d{2}\s*$",
+    "byline": r"by\s+[\w.'’-]+(\s+[\w.'’-]+){0,4}(\s+and\s+[\w.'’-]+(\s+[\w.'’-]+){0,3})?",
+    "dateline": rf"(({_DAY}),?\s*)?(\d{{1,2}}\s+{_MONTH}|{_MONTH}\s+\d{{1,2}})(,?\s+\d{{4}})?(,?\s*{_DAY})?"
+                rf"(,?\s*\d{{1,2}}[:.]\d{{2}}\s*(am|pm)?(\s*\w{{2,4}})?)?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}",
+}.items()}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Names of the input table's columns (map yours with the CLI's ``--*-col`` options)."""
+
+    id: str = "id"
+    text: str = "text"
+    outlet: str = "outlet"
+    date: str = "date"
+    title: str = "title"
+    url: str = "url"
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Split on blank lines, or on single newlines where the text has no blank line.
+
+    Whitespace inside a paragraph is collapsed to single spaces; empty pieces are dropped.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pieces = re.split(r"\n[ \t\u00a0]*\n", text) if re.search(r"\n[ \t\u00a0]*\n", text) else text.split("\n")
+    out = []
+    for piece in pieces:
+        norm = " ".join(piece.split())
+        if norm:
+            out.append(norm)
+    return out
+
+
+def boilerplate_reason(paragraph: str, *, title: str | None = None, outlet: str | None = None) -> str | None:
+    """Why ``paragraph`` is boilerplate (a short name), or None if it is content."""
+    text = paragraph.strip()
+    if title and text.casefold().rstrip(" .") == " ".join(title.split()).casefold().rstrip(" ."):
+        return "repeated title"
+    if outlet and outlet.casefold() not in ("", "unknown"):
+        rest = text.casefold().replace(outlet.casefold(), " ")
+        if rest != text.casefold() and re.fullmatch(r"[\W_]*(news|online|\.com|media)?[\W_]*", rest):
+            return "site name"
+    if len(text) > 400:
+        return None
+    for name, pattern in BOILERPLATE.items():
+        if pattern.fullmatch(text):
+            return name
+    return None
+
+
+def paragraph_id(article_id: str, index: int, text: str) -> str:
+    """Stable paragraph id: article id, raw index and a hash of the paragraph's text."""
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return f"{article_id}:{index}:{digest}"
+
+
+def _iso_date(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    text = str(value).strip()
+    if not text or text.lower() in ("nan", "none", "null", "unknown"):
+        return None
+    stamp = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")
+
+
+def _clean(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def article_paragraphs(article: dict, *, split: bool = True) -> tuple[list[dict], list[dict]]:
+    """Split one article into kept paragraphs and dropped boilerplate (both as row dicts)."""
+    base = {
+        "article_id": str(article["id"]),
+        "outlet": _clean(article.get("outlet")) or "unknown",
+        "date": _iso_date(article.get("date")),
+        "title": _clean(article.get("title")),
+        "url": _clean(article.get("url")),
+        "collection": article.get("collection") or "",
+    }
+    raw = article.get("text")
+    text = "" if raw is None or (isinstance(raw, float) and pd.isna(raw)) else str(raw)
+    pieces = split_paragraphs(text) if split else ([" ".join(text.split())] if text.strip() else [])
+    kept, dropped = [], []
+    for index, piece in enumerate(pieces):
+        reason = boilerplate_reason(piece, title=base["title"], outlet=base["outlet"]) if split else None
+        row = {**base, "p_index": index, "text": piece,
+               "paragraph_id": paragraph_id(base["article_id"], index, piece)}
+        if reason:
+            dropped.append({**row, "reason": reason})
+        else:
+            kept.append(row)
+    return kept, dropped
+
+
+# ----------------------------------------------------------------------------- documents
+
+def parse_document(path: Path, *, root: Path | None = None) -> dict:
+    """Read one ``.txt``/``.md``/``.html`` article into a dict with id, metadata and text."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"not UTF-8 text (byte {exc.start})", path=path,
+                          fix="re-save the file as UTF-8") from None
+    rel = path.relative_to(root) if root else Path(path.name)
+    meta: dict = {"id": rel.with_suffix("").as_posix().replace("/", "-"),
+                  "collection": rel.parts[0] if len(rel.parts) > 1 else ""}
+    if path.suffix.lower() in (".html", ".htm"):
+        page = _HTMLText()
+        page.feed(raw)
+        meta.update({k: v for k, v in page.meta.items() if v})
+        meta["text"] = "\n\n".join(page.blocks)
+        return meta
+    header, body = _front_matter(raw, path)
+    unknown = set(header) - {"id", "title", "outlet", "date", "url", "source", "note"}
+    if unknown:
+        raise CorpusError(f"unknown header key(s) {sorted(unknown)}", path=path, line=2,
+                          fix="use id, title, outlet, date, url, source or note")
+    meta.update(header)
+    meta["text"] = body
+    return meta
+
+
+def _front_matter(raw: str, path: Path) -> tuple[dict, str]:
+    lines = raw.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, raw
+    header: dict = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == "---":
+            return header, "\n".join(lines[number:])
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip().isidentifier():
+            raise CorpusError(f"header line {line!r} is not 'key: value'", path=path, line=number,
+                              fix="write each header line as 'key: value', or close the header with '---'")
+        header[key.strip().lower()] = value.strip() or None
+    raise CorpusError("header opened with '---' is never closed", path=path, line=1,
+                      fix="add a line '---' after the last header line")
+
+
+class _HTMLText(HTMLParser):
+    """Collect a page's text blocks (paragraphs, headings, list items) and its metadata."""
+
+    BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "td"}
+    SKIP = {"script", "style", "noscript", "nav", "footer", "header", "aside", "form", "svg", "button"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.meta: dict = {}
+        self._buffer: list[str] = []
+        self._skip = 0
+        self._in_title = False
+        self._title: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag == "meta":
+            a = {k: v for k, v in attrs}
+            key = (a.get("property") or a.get("name") or "").lower()
+            content = a.get("content")
+            mapping = {"og:title": "title", "og:site_name": "outlet", "og:url": "url",
+                       "article:published_time": "date", "date": "date", "author": None}
+            if content and mapping.get(key):
+                self.meta.setdefault(mapping[key], content)
+        elif tag in self.BLOCKS or tag == "br":
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag == "title":
+            self._in_title = False
+            self.meta.setdefault("title", " ".join("".join(self._title).split()))
+        elif tag in self.BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self._title.append(data)
+        elif not self._skip:
+            self._buffer.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._buffer).split())
+        if text:
+            self.blocks.append(text)
+        self._buffer = []
+
+
+# ----------------------------------------------------------------------------- tables
+
+def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield a ``.jsonl``/``.csv``/``.parquet`` table in chunks of at most ``chunk_size`` rows."""
+    suffix = path.suffix.lower()
+    wanted = list(columns) if columns is not None else None
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            present = [c for c in (wanted or parquet.schema_arrow.names) if c in parquet.schema_arrow.names]
+            for batch in parquet.iter_batches(batch_size=chunk_size, columns=present):
+                yield batch.to_pandas()
+        elif suffix == ".csv":
+            with pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False,
+                             usecols=(lambda c: c in wanted) if wanted else None) as reader:
+                yield from reader
+        elif suffix == ".jsonl":
+            yield from _iter_jsonl(path, chunk_size)
+        else:
+            raise CorpusError(f"unsupported table type {suffix!r}", path=path,
+                              fix="use .jsonl, .csv or .parquet")
+    except CorpusError:
+        raise
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        raise CorpusError(f"cannot read table ({exc})", path=path,
+                          fix="check the file is a valid, UTF-8 " + suffix.lstrip(".").upper()) from None
+    except Exception as exc:  # pyarrow raises its own error types
+        if type(exc).__module__.startswith("pyarrow"):
+            raise CorpusError(f"cannot read Parquet ({exc})", path=path,
+                              fix="check the file is a complete Parquet file") from None
+        raise
+
+
+def _iter_jsonl(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    rows: list[dict] = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number,
+                                  fix="each line must be one JSON object") from None
+            if not isinstance(row, dict):
+                raise CorpusError("line is not a JSON object", path=path, line=number,
+                                  fix='write one object per line, e.g. {"id": ..., "text": ...}')
+            rows.append(row)
+            if len(rows) >= chunk_size:
+                yield pd.DataFrame(rows)
+                rows = []
+    if rows:
+        yield pd.DataFrame(rows)
+
+
+def _table_articles(path: Path, cols: Columns, chunk_size: int, first_row: int = 0) -> Iterator[list[dict]]:
+    offset = 0
+    for chunk in iter_table(path, chunk_size=chunk_size):
+        if cols.text not in chunk.columns:
+            raise CorpusError(f"no text column {cols.text!r} (columns: {', '.join(map(str, chunk.columns))})",
+                              path=path, fix="name the text column with --text-col")
+        out = []
+        for i, row in enumerate(chunk.to_dict("records")):
+            number = offset + i + 1
+            ident = _clean(row.get(cols.id)) if cols.id in row else None
+            out.append({
+                "id": ident or f"{path.stem}-{number}",
+                "text": row.get(cols.text),
+                "outlet": row.get(cols.outlet),
+                "date": row.get(cols.date),
+                "title": row.get(cols.title),
+                "url": row.get(cols.url),
+                "collection": path.stem,
+                "_row": number,
+            })
+        offset += len(chunk)
+        yield out
+
+
+# ----------------------------------------------------------------------------- the corpus
+
+def corpus_files(path: str | Path) -> list[Path]:
+    """The article documents and tables a corpus path stands for, in a stable order."""
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError("no such file or folder", path=path, fix="check the corpus path")
+    if path.is_file():
+        if path.suffix.lower() not in TABLE_SUFFIXES + DOC_SUFFIXES:
+            raise CorpusError(f"unsupported file type {path.suffix!r}", path=path,
+                              fix="use a folder of .txt/.md/.html files or a .jsonl/.csv/.parquet table")
+        return [path]
+    files = sorted(p for p in path.rglob("*")
+                   if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES + DOC_SUFFIXES
+                   and not _NOT_ARTICLES.match(p.name)
+                   and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
+    if not files:
+        raise CorpusError("no articles found (.txt, .md, .html, .jsonl, .csv, .parquet)", path=path,
+                          fix="point at a folder of articles or at a table")
+    return files
+
+
+def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chunk_size: int = 10_000,
+                          paragraphs: bool = False, keep_dropped: bool = False,
+                          on_dropped: Callable[[pd.DataFrame], None] | None = None) -> Iterator[pd.DataFrame]:
+    """Stream the corpus as DataFrames of paragraphs (columns: :data:`PARAGRAPH_COLUMNS`).
+
+    Memory is bounded by ``chunk_size`` articles (tables) whatever the corpus size.
+    ``on_dropped`` receives each chunk's dropped boilerplate (with a ``reason`` column).
+    """
+    root = Path(path)
+    seen_ids: dict[str, Path] = {}
+    for file in corpus_files(root):
+        if file.suffix.lower() in TABLE_SUFFIXES:
+            batches: Iterable[list[dict]] = _table_articles(file, columns, chunk_size)
+        else:
+            batches = [[parse_document(file, root=root if root.is_dir() else None)]]
+        for articles in batches:
+            kept: list[dict] = []
+            dropped: list[dict] = []
+            for article in articles:
+                ident = str(article["id"])
+                if ident in seen_ids:
+                    where = f"row {article['_row']}" if "_row" in article else "header"
+                    raise CorpusError(f"article id {ident!r} ({where}) is already used by {seen_ids[ident]}",
+                                      path=file, line=article.get("_row"),
+                                      fix="give every article a unique id")
+                seen_ids[ident] = file
+                if paragraphs:
+                    k, d = article_paragraphs(article, split=False)
+                    for row in k:
+                        row["paragraph_id"] = row["article_id"]
+                        row["article_id"] = row["article_id"]
+                else:
+                    k, d = article_paragraphs(article)
+                kept.extend(k)
+                dropped.extend(d)
+            if on_dropped is not None and dropped:
+                on_dropped(pd.DataFrame(dropped))
+            if kept:
+                yield pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
+
+
+def read_paragraphs(path: str | Path, **options) -> pd.DataFrame:
+    """The whole corpus as one DataFrame of paragraphs (for corpora that fit in memory)."""
+    chunks = list(iter_paragraph_chunks(path, **options))
+    if not chunks:
+        return pd.DataFrame(columns=PARAGRAPH_COLUMNS)
+    return pd.concat(chunks, ignore_index=True)
+
+
+def corpus_stats(path: str | Path, **options) -> pd.DataFrame:
+    """Articles, paragraphs and dropped boilerplate per outlet (plus a total row)."""
+    dropped: list[pd.DataFrame] = []
+    kept = read_paragraphs(path, on_dropped=dropped.append, **options)
+    drops = pd.concat(dropped, ignore_index=True) if dropped else pd.DataFrame(columns=["outlet", "article_id"])
+    outlets = sorted(set(kept["outlet"]) | set(drops["outlet"]))
+    rows = []
+    for outlet in outlets:
+        k = kept[kept["outlet"] == outlet]
+        d = drops[drops["outlet"] == outlet]
+        rows.append({"outlet": outlet,
+                     "articles": len(set(k["article_id"]) | set(d["article_id"])),
+                     "paragraphs": len(k),
+                     "boilerplate_dropped": len(d)})
+    table = pd.DataFrame(rows, columns=["outlet", "articles", "paragraphs", "boilerplate_dropped"])
+    total = table[["articles", "paragraphs", "boilerplate_dropped"]].sum()
+    table.loc[len(table)] = {"outlet": "TOTAL", **total.to_dict()}
+    return table

@@ -1,0 +1,199 @@
+"""Honest evaluation: cross-validation grouped by article (or by outlet), per-label metrics,
+a majority-class baseline, and the out-of-fold predictions."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGroupKFold
+
+from framing.codebook import Codebook, Dimension
+from framing.config import ExperimentConfig
+from framing.model import DimensionModel
+
+GROUPINGS = {"article": "article_id", "outlet": "outlet"}
+
+
+@dataclass
+class DimensionResult:
+    """Cross-validated results of one dimension."""
+
+    dimension: str
+    kind: str
+    n: int
+    groups: int
+    folds: int
+    by: str
+    metrics: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    oof: pd.DataFrame | None = None
+
+
+def _splits(dim: Dimension, y: list, groups: np.ndarray, config: ExperimentConfig, by: str) -> list[tuple]:
+    n_groups = len(np.unique(groups))
+    if by == "outlet":
+        return list(LeaveOneGroupOut().split(np.zeros(len(y)), groups=groups))
+    folds = min(config.evaluate.folds, n_groups)
+    index = np.zeros(len(y))
+    if dim.multi:
+        return list(GroupKFold(n_splits=folds, shuffle=True, random_state=config.evaluate.seed).split(index, groups=groups))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "least populated class" warnings on tiny data
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=config.evaluate.seed)
+        return list(splitter.split(index, y, groups=groups))
+
+
+def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentConfig,
+                             by: str = "article") -> DimensionResult:
+    """Grouped CV of one dimension; every fold refits the whole pipeline on its training part."""
+    rows = table[table[dim.name].notna()].reset_index(drop=True)
+    y = list(rows[dim.name])
+    groups = rows[GROUPINGS[by]].astype(str).to_numpy()
+    n_groups = len(np.unique(groups))
+    result = DimensionResult(dim.name, dim.kind, len(rows), n_groups, 0, by)
+    if n_groups < 2:
+        result.warnings.append(f"only {n_groups} {by}(s) with labels: cannot cross-validate grouped by {by}")
+        return result
+    labels = dim.label_names
+    proba = np.full((len(rows), len(labels)), np.nan)
+    base = np.full((len(rows), len(labels)), np.nan)
+    fold_of = np.full(len(rows), -1)
+    splits = _splits(dim, y, groups, config, by)
+    result.folds = len(splits)
+    for k, (train, test) in enumerate(splits):
+        train_y = [y[i] for i in train]
+        fold_of[test] = k
+        base[test] = _majority(dim, train_y)
+        if not dim.multi and len(set(train_y)) < 2:
+            result.warnings.append(f"fold {k}: training part has one label only; its predictions are the majority label")
+            proba[test] = base[test]
+            continue
+        model = DimensionModel(tuple(labels), dim.multi, config.features, config.classifier)
+        model.fit([rows.at[i, "text"] for i in train], train_y)
+        proba[test] = model.predict_proba([rows.at[i, "text"] for i in test])
+    result.metrics = _metrics(dim, y, proba, base, rows, groups, config, result)
+    oof = rows[["paragraph_id", "article_id", "outlet"]].copy()
+    oof[f"{dim.name}__fold"] = fold_of
+    oof[f"{dim.name}__true"] = ["|".join(v) if dim.multi else v for v in y]
+    for j, label in enumerate(labels):
+        oof[f"{dim.name}:{label}"] = proba[:, j]
+    result.oof = oof
+    return result
+
+
+def _majority(dim: Dimension, train_y: list) -> np.ndarray:
+    """Majority-class baseline as a probability row: the most common label (single-choice), or
+    each label's majority presence (multi-label)."""
+    labels = dim.label_names
+    if dim.multi:
+        share = np.array([np.mean([name in v for v in train_y]) for name in labels])
+        return (share > 0.5).astype(float)
+    values, counts = np.unique(train_y, return_counts=True)
+    top = values[np.argmax(counts)]
+    return np.array([1.0 if name == top else 0.0 for name in labels])
+
+
+def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows: pd.DataFrame,
+             groups: np.ndarray, config: ExperimentConfig, result: DimensionResult) -> dict:
+    labels = dim.label_names
+    minimum = config.evaluate.min_examples
+    if dim.multi:
+        truth = np.array([[name in v for v in y] for name in labels]).T.astype(int)
+        threshold = config.classifier.threshold
+        cut = float(threshold) if not isinstance(threshold, str) else 0.5
+        pred = (proba >= cut).astype(int)
+        base_pred = (base >= 0.5).astype(int)
+    else:
+        truth = np.array(y)
+        pred = np.array([labels[i] for i in proba.argmax(axis=1)])
+        base_pred = np.array([labels[i] for i in base.argmax(axis=1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if dim.multi:
+            p, r, f, s = precision_recall_fscore_support(truth, pred, zero_division=0)
+        else:
+            p, r, f, s = precision_recall_fscore_support(truth, pred, labels=labels, zero_division=0)
+    per_label = {}
+    evaluated = []
+    for j, name in enumerate(labels):
+        positive = truth[:, j] == 1 if dim.multi else truth == name
+        in_groups = len(np.unique(groups[positive]))
+        reliable = bool(s[j] >= minimum and in_groups >= max(result.folds, 2))
+        if s[j] > 0:
+            evaluated.append(j)
+        if not reliable:
+            result.warnings.append(
+                f"{dim.name}:{name} has {int(s[j])} example(s) in {in_groups} {result.by}(s): "
+                f"too few to evaluate reliably (want >= {minimum} in >= {max(result.folds, 2)})")
+        per_label[name] = {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
+                           "support": int(s[j]), "reliable": reliable}
+    macro = float(np.mean([f[j] for j in evaluated])) if evaluated else float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if dim.multi:
+            base_f = f1_score(truth, base_pred, average=None, zero_division=0)
+            summary = {"micro_f1": float(f1_score(truth, pred, average="micro", zero_division=0)),
+                       "baseline_micro_f1": float(f1_score(truth, base_pred, average="micro", zero_division=0)),
+                       "threshold": cut}
+        else:
+            base_f = f1_score(truth, base_pred, labels=labels, average=None, zero_division=0)
+            summary = {"accuracy": float(accuracy_score(truth, pred)),
+                       "baseline_accuracy": float(accuracy_score(truth, base_pred))}
+    baseline_macro = float(np.mean([base_f[j] for j in evaluated])) if evaluated else float("nan")
+    return {"labels": per_label, "macro_f1": macro, "baseline_macro_f1": baseline_macro, **summary}
+
+
+def choose_thresholds(result: DimensionResult, dim: Dimension) -> dict[str, float]:
+    """Per-label thresholds maximising F1 on out-of-fold probabilities (multi-label only).
+
+    Rule: scan 0.05–0.95 in steps of 0.05 and keep the threshold with the highest F1; ties go
+    to the threshold closest to 0.5; labels with no positive example keep 0.5.
+    """
+    out = {}
+    grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
+    oof = result.oof
+    truth = oof[f"{dim.name}__true"].fillna("").str.split("|")
+    for name in dim.label_names:
+        y = np.array([name in v for v in truth])
+        p = oof[f"{dim.name}:{name}"].to_numpy()
+        valid = ~np.isnan(p)
+        if y[valid].sum() == 0:
+            out[name] = 0.5
+            continue
+        scores = [f1_score(y[valid], p[valid] >= t, zero_division=0) for t in grid]
+        best = max(scores)
+        out[name] = float(min((t for t, s in zip(grid, scores) if s == best), key=lambda t: abs(t - 0.5)))
+    return out
+
+
+def cross_validate(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig,
+                   by: str = "article") -> list[DimensionResult]:
+    """Grouped cross-validation of every dimension of the codebook."""
+    return [cross_validate_dimension(table, dim, config, by) for dim in codebook.dimensions]
+
+
+def metrics_table(results: list[DimensionResult]) -> pd.DataFrame:
+    """One row per dimension and label: precision, recall, F1, support, reliability."""
+    rows = []
+    for res in results:
+        for label, m in res.metrics.get("labels", {}).items():
+            rows.append({"dimension": res.dimension, "label": label, **m})
+        if res.metrics:
+            rows.append({"dimension": res.dimension, "label": "MACRO", "f1": res.metrics["macro_f1"],
+                         "baseline_f1": res.metrics["baseline_macro_f1"], "support": res.n})
+    return pd.DataFrame(rows)
+
+
+def merge_oof(results: list[DimensionResult]) -> pd.DataFrame:
+    """All dimensions' out-of-fold predictions in one table (one row per labelled paragraph)."""
+    frames = [r.oof for r in results if r.oof is not None]
+    if not frames:
+        return pd.DataFrame(columns=["paragraph_id", "article_id", "outlet"])
+    merged = frames[0]
+    for frame in frames[1:]:
+        merged = merged.merge(frame, on=["paragraph_id", "article_id", "outlet"], how="outer")
+    return merged

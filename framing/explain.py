@@ -1,0 +1,40 @@
+"""Why the model tagged a paragraph: term contributions (TF-IDF value × label weight)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from framing.model import DimensionModel
+
+
+def top_terms(model: DimensionModel, X: sparse.csr_matrix, label_index: np.ndarray | list, k: int = 3) -> list[str]:
+    """For each row of ``X``, the ``k`` terms that push hardest towards the row's label.
+
+    ``label_index[i]`` is the label column to explain for row ``i`` (or -1 for none).
+    Returns one ``"term1; term2; term3"`` string per row (empty where nothing contributes).
+    """
+    X = sparse.csr_matrix(X)
+    names = model.feature_names()
+    out = []
+    for i, j in enumerate(label_index):
+        if j < 0:
+            out.append("")
+            continue
+        start, end = X.indptr[i], X.indptr[i + 1]
+        cols = X.indices[start:end]
+        contrib = X.data[start:end] * model.coef_[cols, j]
+        keep = contrib > 0
+        cols, contrib = cols[keep], contrib[keep]
+        order = np.argsort(-contrib)[:k]
+        out.append("; ".join(str(names[c]) for c in cols[order]))
+    return out
+
+
+def label_terms(model: DimensionModel, label: str, k: int = 15) -> list[tuple[str, float]]:
+    """The ``k`` features with the largest positive weight for ``label``."""
+    j = model.labels_.index(label)
+    weights = model.coef_[:, j]
+    order = np.argsort(-weights)[:k]
+    names = model.feature_names()
+    return [(str(names[c]), float(weights[c])) for c in order if weights[c] > 0]

@@ -1,0 +1,267 @@
+"""TF-IDF + logistic-regression models, one per codebook dimension, and the saved artifact.
+
+A single-choice dimension is a multinomial logistic regression; a multi-label dimension is one
+binary logistic regression per label (one-vs-rest). Each is a scikit-learn ``Pipeline`` refit
+whole wherever it is trained, so cross-validation never leaks vocabulary or IDF weights.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import warnings
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from scipy import sparse
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from framing._io import atomic_write, sha256_file, write_json
+from framing.codebook import Codebook, Dimension
+from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
+from framing.errors import ModelError
+
+MODEL_FILE = "model.joblib"
+META_FILE = "meta.json"
+FORMAT = "framing-model/1"
+
+
+def build_vectorizer(features: FeaturesConfig) -> TfidfVectorizer | FeatureUnion:
+    """The feature extractor the config describes (float32 TF-IDF)."""
+    common = dict(lowercase=features.lowercase, sublinear_tf=features.sublinear_tf, min_df=features.min_df,
+                  max_df=features.max_df, max_features=features.max_features, dtype=np.float32)
+    word = TfidfVectorizer(analyzer="word", ngram_range=(features.ngram_min, features.ngram_max),
+                           stop_words=features.stop_words, **common)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(features.char_ngram_min, features.char_ngram_max),
+                           **common)
+    if features.analyzer == "word":
+        return word
+    if features.analyzer == "char_wb":
+        return char
+    return FeatureUnion([("word", word), ("char", char)])
+
+
+def build_pipeline(multi: bool, features: FeaturesConfig, classifier: ClassifierConfig) -> Pipeline:
+    """``Pipeline(tfidf → logistic regression)``; one-vs-rest when ``multi``."""
+    logistic = LogisticRegression(C=classifier.C, class_weight=classifier.class_weight,
+                                  max_iter=classifier.max_iter, solver="liblinear" if multi else "lbfgs")
+    head = OneVsRestClassifier(logistic) if multi else logistic
+    return Pipeline([("tfidf", build_vectorizer(features)), ("clf", head)])
+
+
+class DimensionModel(BaseEstimator):
+    """One dimension's classifier, with probabilities always in codebook label order.
+
+    Parameters
+    ----------
+    labels : the dimension's label names, in codebook order.
+    multi : True for a multi-label dimension.
+    features, classifier : config sections.
+    """
+
+    def __init__(self, labels: tuple[str, ...] = (), multi: bool = False,
+                 features: FeaturesConfig | None = None, classifier: ClassifierConfig | None = None) -> None:
+        self.labels = labels
+        self.multi = multi
+        self.features = features
+        self.classifier = classifier
+
+    def fit(self, texts: list[str], y: list) -> DimensionModel:
+        """Fit on texts and their labels (a label each, or a list of labels each when multi)."""
+        labels = list(self.labels)
+        features = self.features or FeaturesConfig()
+        classifier = self.classifier or ClassifierConfig()
+        pipeline = build_pipeline(self.multi, features, classifier)
+        if self.multi:
+            target = np.array([[name in set(value) for name in labels] for value in y], dtype=int)
+            if target.shape[0] == 0:
+                raise ModelError("no labelled paragraphs to train on")
+        else:
+            present = sorted(set(y), key=labels.index)
+            if len(present) < 2:
+                raise ModelError(f"only one label ({present[0] if present else 'none'}) among {len(y)} paragraphs",
+                                 fix="label more paragraphs so that at least two labels occur")
+            target = np.asarray(y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
+            try:
+                pipeline.fit(list(texts), target)
+            except ValueError as exc:
+                if "empty vocabulary" in str(exc) or "min_df" in str(exc) or "max_df" in str(exc):
+                    raise ModelError(f"no usable features in {len(texts)} paragraphs ({exc})",
+                                     fix="check the texts are not empty, or lower features.min_df") from None
+                raise
+        self.pipeline_ = pipeline
+        self.labels_ = labels
+        self.coef_, self.intercept_ = self._weights()
+        return self
+
+    def _weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weights ``W`` (features × labels) and intercepts so that scores = X @ W + b.
+
+        Softmax of the scores gives single-choice probabilities, a sigmoid gives multi-label ones;
+        labels unseen in training get a score that yields probability 0.
+        """
+        head = self.pipeline_.named_steps["clf"]
+        n_features = len(self.feature_names())
+        W = np.zeros((n_features, len(self.labels_)), dtype=np.float64)
+        b = np.full(len(self.labels_), -np.inf)
+        if self.multi:
+            for j, est in enumerate(head.estimators_):
+                if hasattr(est, "coef_"):
+                    W[:, j] = est.coef_[0]
+                    b[j] = est.intercept_[0]
+                else:  # constant predictor: a label with no (or only) positives in training
+                    p = float(np.clip(est.y_[0] if hasattr(est, "y_") else 0.0, 1e-12, 1 - 1e-12))
+                    b[j] = np.log(p / (1 - p)) if 0 < p < 1 else (-np.inf if p <= 1e-12 else np.inf)
+        else:
+            classes = list(head.classes_)
+            coef, intercept = head.coef_, head.intercept_
+            if len(classes) == 2:  # binary: one row; softmax of (−z/2, z/2) equals sigmoid(z)
+                coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+                intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+            for row, name in enumerate(classes):
+                j = self.labels_.index(name)
+                W[:, j] = coef[row]
+                b[j] = intercept[row]
+        return W, b
+
+    def feature_names(self) -> np.ndarray:
+        return self.pipeline_.named_steps["tfidf"].get_feature_names_out()
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """TF-IDF features of ``texts``."""
+        return self.pipeline_.named_steps["tfidf"].transform(texts)
+
+    def proba_from_features(self, X: sparse.spmatrix) -> np.ndarray:
+        """Probabilities per label (codebook order) from TF-IDF features, in one matrix product."""
+        scores = np.asarray(X @ self.coef_) + self.intercept_
+        if self.multi:
+            with np.errstate(over="ignore"):
+                return 1.0 / (1.0 + np.exp(-scores))
+        scores = scores - scores.max(axis=1, keepdims=True)
+        expd = np.exp(scores)
+        return expd / expd.sum(axis=1, keepdims=True)
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return self.proba_from_features(self.transform(texts))
+
+
+class FramingModel:
+    """All dimensions of a codebook, trained together; the thing saved as an artifact."""
+
+    def __init__(self, codebook: Codebook, config: ExperimentConfig) -> None:
+        self.codebook = codebook
+        self.config = config
+        self.dimensions: dict[str, DimensionModel] = {}
+        self.thresholds: dict[str, dict[str, float]] = {}
+
+    def fit_dimension(self, dim: Dimension, texts: list[str], y: list) -> DimensionModel:
+        model = DimensionModel(tuple(dim.label_names), dim.multi, self.config.features, self.config.classifier)
+        self.dimensions[dim.name] = model.fit(texts, y)
+        default = self.config.classifier.threshold
+        if dim.multi:
+            fixed = float(default) if not isinstance(default, str) else 0.5
+            self.thresholds.setdefault(dim.name, {name: fixed for name in dim.label_names})
+        return self.dimensions[dim.name]
+
+    def predict(self, texts: list[str]) -> pd.DataFrame:
+        """Probabilities (``dim:label`` columns) and predicted labels (``dim`` columns)."""
+        out: dict[str, object] = {}
+        for name, model in self.dimensions.items():
+            proba = model.predict_proba(list(texts))
+            out.update(self._columns(name, model, proba))
+        return pd.DataFrame(out)
+
+    def _columns(self, name: str, model: DimensionModel, proba: np.ndarray) -> dict[str, object]:
+        cols: dict[str, object] = {f"{name}:{label}": proba[:, j] for j, label in enumerate(model.labels_)}
+        cols[name] = self.decide(name, proba)
+        return cols
+
+    def decide(self, name: str, proba: np.ndarray) -> list:
+        """Predicted value per row: the top label, or for multi-label the labels over threshold
+        joined by ``|`` (empty string for none)."""
+        labels = self.dimensions[name].labels_
+        if not self.dimensions[name].multi:
+            return [labels[i] for i in proba.argmax(axis=1)]
+        cut = np.array([self.thresholds[name][label] for label in labels])
+        hits = proba >= cut
+        return ["|".join(labels[j] for j in np.flatnonzero(row)) for row in hits]
+
+
+def _versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__, "pandas": pd.__version__, "joblib": joblib.__version__}
+
+
+def save_model(model: FramingModel, directory: str | Path, *, extra_meta: dict | None = None) -> Path:
+    """Write ``model.joblib`` and ``meta.json`` (with the model file's SHA-256) atomically."""
+    directory = Path(directory)
+    path = directory / MODEL_FILE
+    payload = {"format": FORMAT, "dimensions": model.dimensions, "thresholds": model.thresholds,
+               "codebook": model.codebook, "config": model.config}
+    with atomic_write(path, "wb") as handle:
+        joblib.dump(payload, handle, compress=3)
+    meta = {
+        "format": FORMAT,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model_sha256": sha256_file(path),
+        "codebook": {"name": model.codebook.name, "version": model.codebook.version,
+                     "sha256": model.codebook.sha256},
+        "config": asdict(model.config),
+        "thresholds": model.thresholds,
+        "versions": _versions(),
+        **(extra_meta or {}),
+    }
+    write_json(directory / META_FILE, meta)
+    return path
+
+
+def load_model(directory: str | Path) -> tuple[FramingModel, dict, list[str]]:
+    """Load an artifact; refuse it if its hash does not match ``meta.json``.
+
+    Returns the model, its meta and a list of warnings (e.g. a scikit-learn version mismatch).
+    """
+    directory = Path(directory)
+    path, meta_path = directory / MODEL_FILE, directory / META_FILE
+    if not path.is_file():
+        raise ModelError("no trained model here", path=directory, fix="run `framing train` first, or pass --model DIR")
+    if not meta_path.is_file():
+        raise ModelError(f"{META_FILE} is missing beside the model", path=directory,
+                         fix="retrain with `framing train`; a model without its meta is not loaded")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{META_FILE} is not valid JSON ({exc.msg})", path=meta_path, fix="retrain the model") from None
+    if meta.get("format") != FORMAT:
+        raise ModelError(f"not a framing model (format {meta.get('format')!r})", path=meta_path,
+                         fix="point --model at a folder written by `framing train`")
+    if sha256_file(path) != meta.get("model_sha256"):
+        raise ModelError("model file does not match the hash in meta.json (altered or corrupted)", path=path,
+                         fix="retrain with `framing train`; framing does not load files it cannot verify")
+    notes = []
+    trained = meta.get("versions", {}).get("scikit-learn")
+    if trained and trained != sklearn.__version__:
+        notes.append(f"model trained with scikit-learn {trained}, running {sklearn.__version__}: "
+                     "predictions may differ slightly; retrain to be sure")
+    payload = joblib.load(path)
+    model = FramingModel(payload["codebook"], payload["config"])
+    model.dimensions = payload["dimensions"]
+    model.thresholds = payload["thresholds"]
+    return model, meta, notes
+
+
+def clone_dimension(model: DimensionModel) -> DimensionModel:
+    """An unfitted copy with the same parameters (for cross-validation)."""
+    return clone(model)

@@ -1,0 +1,205 @@
+"""The steps a user runs, as library functions: each takes a config and a project root and
+returns data. The CLI only parses arguments, calls one of these and prints."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from framing._io import atomic_write, sha256_file, write_json
+from framing.codebook import Codebook, load_codebook
+from framing.config import ExperimentConfig
+from framing.corpus import read_paragraphs
+from framing.errors import LabelsError, ModelError
+from framing.evaluate import DimensionResult, choose_thresholds, cross_validate, merge_oof, metrics_table
+from framing.labels import label_files, labelled_paragraphs, read_labels
+from framing.model import FramingModel, load_model, save_model
+from framing.predict import read_predictions
+from framing.profile import outlet_profile
+from framing.report import write_report
+
+
+@dataclass
+class ProjectData:
+    codebook: Codebook
+    paragraphs: pd.DataFrame
+    labels: pd.DataFrame
+    table: pd.DataFrame  # labelled paragraphs, one column per dimension
+    hashes: dict = field(default_factory=dict)
+
+
+def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectData:
+    """Codebook, corpus paragraphs and validated hand labels, joined into a training table."""
+    root = Path(root)
+    codebook = load_codebook(root / config.data.codebook)
+    paragraphs = read_paragraphs(root / config.data.corpus)
+    if config.data.collections:
+        paragraphs = paragraphs[paragraphs["collection"].isin(config.data.collections)]
+    labels_path = root / config.data.labels
+    files = label_files(labels_path)
+    if not files:
+        raise LabelsError("no labels files (*.jsonl) found", path=labels_path,
+                          fix="label paragraphs with `framing labels add` or point data.labels at your labels")
+    labels = read_labels(labels_path, codebook, paragraph_ids=paragraphs["paragraph_id"])
+    table = labelled_paragraphs(paragraphs, labels, codebook)
+    hashes = {"codebook_sha256": codebook.sha256,
+              "labels_sha256": {str(f.relative_to(root) if f.is_relative_to(root) else f): sha256_file(f) for f in files}}
+    return ProjectData(codebook, paragraphs, labels, table, hashes)
+
+
+def _label_counts(data: ProjectData) -> dict:
+    counts: dict = {}
+    for dim in data.codebook.dimensions:
+        values = data.table[dim.name].dropna()
+        flat = [v for value in values for v in (value if dim.multi else [value])]
+        counts[dim.name] = {"paragraphs": int(len(values)),
+                            **{label: flat.count(label) for label in dim.label_names}}
+    return counts
+
+
+def _write_evaluation(results: list[DimensionResult], out_dir: Path, suffix: str = "") -> dict:
+    metrics = {r.dimension: {"kind": r.kind, "n": r.n, "groups": r.groups, "folds": r.folds, "by": r.by,
+                             **r.metrics, "warnings": r.warnings} for r in results}
+    write_json(out_dir / f"metrics{suffix}.json", metrics)
+    with atomic_write(out_dir / f"cv_predictions{suffix}.csv") as handle:
+        merge_oof(results).to_csv(handle, index=False)
+    return metrics
+
+
+def evaluate(config: ExperimentConfig, root: str | Path = ".", *, by: str = "article",
+             out_dir: str | Path | None = None) -> tuple[list[DimensionResult], pd.DataFrame]:
+    """Grouped cross-validation; writes ``metrics[_by_outlet].json`` and the out-of-fold predictions."""
+    data = load_project(config, root)
+    results = cross_validate(data.table, data.codebook, config, by=by)
+    out = Path(out_dir) if out_dir else Path(root) / "experiments" / config.name
+    _write_evaluation(results, out, "" if by == "article" else f"_by_{by}")
+    return results, metrics_table(results)
+
+
+@dataclass
+class TrainResult:
+    model_dir: Path
+    counts: dict
+    metrics: dict
+    seconds: float
+
+
+def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Path | None = None) -> TrainResult:
+    """Fit every dimension on all labels, cross-validate (grouped by article) for the meta,
+    choose multi-label thresholds if the config asks for ``"oof"``, and save the artifact."""
+    started = time.perf_counter()
+    data = load_project(config, root)
+    out = Path(out_dir) if out_dir else Path(root) / "experiments" / config.name
+    model = FramingModel(data.codebook, config)
+    results = cross_validate(data.table, data.codebook, config)
+    for dim, result in zip(data.codebook.dimensions, results):
+        rows = data.table[data.table[dim.name].notna()]
+        if rows.empty:
+            raise ModelError(f"dimension {dim.name!r} has no labelled paragraphs", fix="label some paragraphs first")
+        model.fit_dimension(dim, rows["text"].tolist(), rows[dim.name].tolist())
+        if dim.multi and config.classifier.threshold == "oof" and result.oof is not None:
+            model.thresholds[dim.name] = choose_thresholds(result, dim)
+    metrics = _write_evaluation(results, out)
+    seconds = time.perf_counter() - started
+    counts = _label_counts(data)
+    save_model(model, out, extra_meta={"data": data.hashes, "label_counts": counts,
+                                       "cv_metrics": metrics, "train_seconds": round(seconds, 2)})
+    with atomic_write(out / "config.resolved.toml") as handle:
+        handle.write(_toml(config.to_dict()))
+    return TrainResult(out, counts, metrics, seconds)
+
+
+def _toml(data: dict, prefix: str = "") -> str:
+    lines, tables = [], []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append(_toml(value, f"{prefix}{key}."))
+        elif value is not None:
+            lines.append(f"{key} = {_toml_value(value)}")
+    head = f"[{prefix[:-1]}]\n" if prefix else ""
+    return head + "\n".join(lines) + "\n\n" + "".join(tables)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
+           model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
+           out_dir: str | Path, title: str | None = None, n_boot: int = 2000, seed: int = 0) -> Path:
+    """Build the outlet report from predictions (``source="predictions"``) or hand labels
+    (``source="labels"``). Returns the path of ``index.html``."""
+    root = Path(root)
+    notes: dict[str, str] = {}
+    if source == "labels":
+        config = config or ExperimentConfig()
+        data = load_project(config, root)
+        frame, codebook = data.table, data.codebook
+        notes["Data"] = f"hand labels ({len(frame)} labelled paragraphs) from {config.data.labels}"
+        notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]})"
+    else:
+        model_path = Path(model_dir) if model_dir else root / "experiments" / "default"
+        model, meta, _ = load_model(model_path)
+        codebook = model.codebook
+        frame = read_predictions(predictions)
+        notes["Data"] = f"model predictions, {len(frame)} paragraphs, from {predictions} (sha256 {sha256_file(predictions)[:12]})"
+        notes["Model"] = (f"{model_path} · TF-IDF ({meta['config']['features']['analyzer']} "
+                          f"{meta['config']['features']['ngram_min']}–{meta['config']['features']['ngram_max']}-grams) "
+                          f"+ logistic regression (C={meta['config']['classifier']['C']}) · trained {meta['created']}")
+        notes["Codebook"] = f"{meta['codebook']['name']} v{meta['codebook']['version']} (sha256 {meta['codebook']['sha256'][:12]})"
+        for name, m in meta.get("cv_metrics", {}).items():
+            if "macro_f1" in m:
+                notes[f"CV macro-F1: {name}"] = (f"{m['macro_f1']:.2f} (majority baseline {m['baseline_macro_f1']:.2f}; "
+                                                 f"{m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})")
+        notes["Caution"] = "shares are raw predicted shares, not corrected for the classifier's error"
+    notes["Confidence intervals"] = f"95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
+    table = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed)
+    title = title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile — model predictions")
+    return write_report(table, codebook, out_dir, title=title, notes=notes)
+
+
+def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, config: ExperimentConfig,
+               root: str | Path = ".") -> int:
+    """Record an annotator's decisions from a TSV/CSV (``paragraph_id`` + one column per dimension).
+
+    Every paragraph id must be in the corpus and every value in the codebook; nothing is written
+    unless all rows are valid. Returns the number of label records written.
+    """
+    from framing.labels import now_iso, upsert_labels
+
+    root = Path(root)
+    decisions = Path(decisions)
+    codebook = load_codebook(root / config.data.codebook)
+    sep = "\t" if decisions.suffix.lower() in (".tsv", ".tab", ".txt") else ","
+    try:
+        frame = pd.read_csv(decisions, sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise LabelsError(f"cannot read decisions ({exc})", path=decisions, fix="use a UTF-8 TSV or CSV with a header") from None
+    missing = [c for c in ["paragraph_id", *codebook.names] if c not in frame.columns]
+    if missing:
+        raise LabelsError(f"missing column(s) {missing}", path=decisions,
+                          fix=f"the header must be: paragraph_id, {', '.join(codebook.names)}")
+    known = set(read_paragraphs(root / config.data.corpus)["paragraph_id"])
+    stamp = now_iso()
+    records = []
+    for number, row in enumerate(frame.to_dict("records"), start=2):
+        if row["paragraph_id"] not in known:
+            raise LabelsError(f"paragraph {row['paragraph_id']!r} is not in the corpus", path=decisions, line=number,
+                              fix="copy paragraph ids from `framing corpus` output")
+        for dim in codebook.dimensions:
+            value = [v.strip() for v in row[dim.name].replace("|", ",").split(",") if v.strip()]
+            records.append({"paragraph_id": row["paragraph_id"], "dimension": dim.name, "value": value,
+                            "annotator": annotator, "time": stamp, "codebook_version": codebook.version})
+    try:
+        return upsert_labels(output, records, codebook)
+    except LabelsError as exc:  # point at the decisions file, not the labels file
+        raise LabelsError(exc.what, path=decisions, fix=exc.fix) from None

@@ -1,0 +1,119 @@
+"""The real command line: the whole chain end to end, and one clear line for bad input."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from framing.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, ok=True):
+    result = runner.invoke(app, [str(a) for a in args])
+    if ok:
+        assert result.exit_code == 0, result.output + str(result.exception)
+    return result
+
+
+def test_end_to_end(project):
+    root = ["--root", project]
+    result = run("train", *root)
+    assert "mood: macro-F1" in result.output and "model saved to" in result.output
+    meta = json.loads((project / "experiments/default/meta.json").read_text())
+    assert meta["label_counts"]["mood"]["paragraphs"] == 18 and meta["config"]["features"]["ngram_max"] == 1
+    assert "macro_f1" in meta["cv_metrics"]["mood"] and len(meta["model_sha256"]) == 64
+    assert (project / "experiments/default/config.resolved.toml").exists()
+
+    result = run("evaluate", *root)
+    metrics = json.loads((project / "experiments/default/metrics.json").read_text())
+    assert set(metrics) == {"mood", "topics"} and metrics["mood"]["folds"] == 3
+    oof = pd.read_csv(project / "experiments/default/cv_predictions.csv")
+    assert len(oof) == 18 and oof.groupby("article_id")["mood__fold"].nunique().eq(1).all()
+    run("evaluate", *root, "--by", "outlet")
+    assert (project / "experiments/default/metrics_by_outlet.json").exists()
+
+    preds = project / "out" / "pred.csv"
+    run("predict", project / "corpus", "--out", preds, "--model", project / "experiments/default")
+    frame = pd.read_csv(preds, keep_default_na=False)
+    assert len(frame) == 18
+    assert (frame[["mood:upbeat", "mood:gloomy"]].sum(axis=1) - 1).abs().max() < 1e-5
+    assert frame.filter(like=":").stack().between(0, 1).all()
+
+    run("report", "--predictions", preds, "--model", project / "experiments/default", "--out", project / "rep",
+        "--n-boot", 200)
+    profile = pd.read_csv(project / "rep" / "profile.csv")
+    assert set(profile["outlet"]) == {"Daily", "Herald"}
+    assert ((profile["ci_low"] <= profile["share"] + 1e-12) & (profile["share"] <= profile["ci_high"] + 1e-12)).all()
+    assert (project / "rep" / "index.html").exists() and (project / "rep" / "mood_heatmap.png").exists()
+
+    run("report", "--labels", *root, "--out", project / "hand", "--n-boot", 200)
+    assert (project / "hand" / "topics_bars.csv").exists()
+
+
+def test_overrides_reach_the_model(project):
+    run("train", "--root", project, "--set", "classifier.C=0.25", "--set", "features.ngram_max=2")
+    meta = json.loads((project / "experiments/default/meta.json").read_text())
+    assert meta["config"]["classifier"]["C"] == 0.25 and meta["config"]["features"]["ngram_max"] == 2
+
+
+def test_labels_add_and_validate(project):
+    from framing import read_paragraphs
+
+    pid = read_paragraphs(project / "corpus")["paragraph_id"].iloc[0]
+    decisions = project / "d.tsv"
+    decisions.write_text(f"paragraph_id\tmood\ttopics\n{pid}\tgloomy\tsport, weather\n", encoding="utf-8")
+    result = run("labels", "add", decisions, "--annotator", "second", "--root", project)
+    assert "recorded 2 labels by second" in result.output
+    lines = [json.loads(x) for x in (project / "labels" / "second.jsonl").read_text().splitlines()]
+    assert lines[1]["value"] == ["sport", "weather"] and lines[0]["annotator"] == "second" and lines[0]["time"]
+    assert "2 annotator(s)" in run("labels", "validate", "--root", project).output
+
+
+def _bad(result, *fragments):
+    assert result.exit_code == 1
+    text = result.output
+    assert "Traceback" not in text
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for fragment in fragments:
+        assert fragment in text, text
+
+
+def test_bad_inputs_get_one_clear_line(project):
+    labels = project / "labels" / "tester.jsonl"
+    original = labels.read_text()
+
+    labels.write_text(original + '{"paragraph_id": "x", "dimension": "mood", "value": ["meh"], '
+                                 '"annotator": "a", "time": "2026-01-01T00:00:00"}\n')
+    _bad(run("train", "--root", project, ok=False), "tester.jsonl:37", "unknown label(s) ['meh']", "mood takes: upbeat, gloomy")
+
+    labels.write_text(original + '{"paragraph_id": "gone:1:abc", "dimension": "mood", "value": ["upbeat"], '
+                                 '"annotator": "a", "time": "2026-01-01T00:00:00"}\n')
+    _bad(run("train", "--root", project, ok=False), "tester.jsonl:37", "not in the corpus")
+    labels.write_text(original)
+
+    (project / "labels" / "codebook.toml").write_text("[[dimensions]]\nname='mood'\nkind='sometimes'\n")
+    _bad(run("train", "--root", project, ok=False), "codebook.toml", "kind 'sometimes'")
+
+
+def test_bad_corpus_config_and_model(project):
+    (project / "corpus" / "broken.txt").write_text("---\nid: b\n", encoding="utf-8")
+    _bad(run("corpus", "stats", project / "corpus", ok=False), "broken.txt:1", "never closed")
+    (project / "corpus" / "broken.txt").unlink()
+    _bad(run("train", "--root", project, "--set", "features.ngram_max=lots", ok=False), "should be int")
+    _bad(run("predict", project / "corpus", "--out", project / "p.csv", "--model", project / "nowhere", ok=False),
+         "no trained model")
+    _bad(run("report", "--out", project / "r", ok=False), "--predictions FILE or --labels")
+    _bad(run("evaluate", "--root", project, "--by", "year", ok=False), "--by article or --by outlet")
+
+
+def test_installed_command_resolves():
+    exe = shutil.which("framing") or str(Path(sys.executable).with_name("framing"))
+    result = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout

@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+from framing import CodebookError, load_codebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_default_codebook_implements_the_guide():
+    book = load_codebook(ROOT / "labels" / "codebook.toml")
+    assert book.names == ["tone", "sources", "frames"]
+    assert book.dimension("tone").kind == "single"
+    assert book.dimension("tone").label_names == ["optimistic", "skeptical", "neutral"]
+    assert book.dimension("sources").multi and len(book.dimension("sources").labels) == 5
+    assert book.dimension("frames").multi and len(book.dimension("frames").labels) == 6
+    assert all(label.definition for dim in book.dimensions for label in dim.labels)
+    assert len(book.sha256) == 64
+
+
+def test_columns_follow_codebook_order(codebook):
+    assert codebook.columns() == ["mood:upbeat", "mood:gloomy", "topics:sport", "topics:weather"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name = 'x'\n", r"no \[\[dimensions\]\]"),
+    ("[[dimensions]]\nname = 'a'\nkind = 'maybe'\n", "kind 'maybe'"),
+    ("[[dimensions]]\nname = 'Bad Name'\nkind = 'single'\n", "invalid name"),
+    ("[[dimensions]]\nname = 'a'\nkind = 'single'\n[[dimensions.labels]]\nname = 'x'\n", "at least two labels"),
+    ("[[dimensions]]\nname = 'a'\nkind = 'multi'\n[[dimensions.labels]]\nname = 'x'\n[[dimensions.labels]]\nname = 'x'\n",
+     "appears twice"),
+    ("[[dimensions]\n", "not valid TOML"),
+])
+def test_bad_codebooks_are_explained(tmp_path, text, message):
+    path = tmp_path / "codebook.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CodebookError, match=message) as info:
+        load_codebook(path)
+    assert str(path) in info.value.message
+
+
+def test_missing_codebook(tmp_path):
+    with pytest.raises(CodebookError, match="not found"):
+        load_codebook(tmp_path / "nope.toml")
+
+
+def test_unknown_dimension_lists_known(codebook):
+    with pytest.raises(CodebookError, match="mood, topics"):
+        codebook.dimension("tone")

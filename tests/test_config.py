@@ -1,0 +1,41 @@
+import pytest
+
+from framing import ConfigError, load_config
+
+
+def test_defaults():
+    config = load_config()
+    assert config.features.ngram_max == 2 and config.classifier.class_weight == "balanced"
+
+
+def test_file_then_overrides(tmp_path):
+    path = tmp_path / "exp" / "config.toml"
+    path.parent.mkdir()
+    path.write_text("[features]\nngram_max = 3\n[classifier]\nC = 2\n", encoding="utf-8")
+    config = load_config(path, ["classifier.C=0.5", "features.analyzer=word+char", "evaluate.folds=3"])
+    assert config.name == "exp"
+    assert config.features.ngram_max == 3 and config.classifier.C == 0.5
+    assert config.features.analyzer == "word+char" and config.evaluate.folds == 3
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["nosuch.x=1"], r"unknown section \[nosuch\]"),
+    (["features.nope=1"], "unknown option features.nope"),
+    (["features.ngram_max=two"], "should be int"),
+    (["classifier.C=-1"], "classifier.C"),
+    (["features.analyzer=char"], "features.analyzer"),
+    (["C=1"], "is not section.key=value"),
+    (["classifier.threshold=2"], "classifier.threshold"),
+])
+def test_bad_values(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, overrides)
+
+
+def test_missing_and_broken_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[features\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)

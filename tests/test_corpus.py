@@ -1,0 +1,156 @@
+import json
+
+import pandas as pd
+import pytest
+
+from framing import Columns, CorpusError, corpus_stats, iter_paragraph_chunks, read_paragraphs, split_paragraphs
+from framing.corpus import boilerplate_reason
+
+
+def test_split_on_blank_lines_and_normalise_whitespace():
+    assert split_paragraphs("One  line\nwrapped.\n\n  Two.\n \nThree.") == ["One line wrapped.", "Two.", "Three."]
+
+
+def test_split_on_single_newlines_when_no_blank_line():
+    assert split_paragraphs("First.\nSecond.\r\nThird.") == ["First.", "Second.", "Third."]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Leave a Reply", "comment prompt"), ("0 Comments", "comment prompt"), ("Add a comment", "comment prompt"),
+    ("Your email address will not be published. Required fields are marked *", "comment prompt"),
+    ("0 0", "share counter"), ("Reference", "reference line"), ("Read more: the war in maps", "reference line"),
+    ("Sign up to First Edition, our free daily newsletter", "newsletter prompt"),
+    ("Photograph: Sergei Supinsky/AFP/Getty Images", "caption or credit"),
+    ("17 Mar 2025, Mon", "dateline"), ("By Jane Smith", "byline"),
+    ("Watch: Zelenskyy addresses parliament 2:41", "video link"),
+])
+def test_boilerplate_is_recognised(text, reason):
+    assert boilerplate_reason(text) == reason
+
+
+@pytest.mark.parametrize("text", [
+    "Critics argue that Russia's willingness to engage in dialogue is often dictated by its strategic interests.",
+    "Global Reactions", "By signaling openness to a high-level call, Moscow may be attempting to assess Washington.",
+    "The 2 leaders spoke for 90 minutes on Tuesday.",
+])
+def test_content_is_kept(text):
+    assert boilerplate_reason(text) is None
+
+
+def test_title_and_site_name_repeats_are_dropped():
+    assert boilerplate_reason("My Title", title="My Title") == "repeated title"
+    assert boilerplate_reason("dailysite news", outlet="dailysite") == "site name"
+
+
+def test_folder_reading_ids_and_metadata(project):
+    paragraphs = read_paragraphs(project / "corpus")
+    assert len(paragraphs) == 18
+    assert set(paragraphs["outlet"]) == {"Daily", "Herald"}
+    assert paragraphs["paragraph_id"].is_unique
+    first = paragraphs.iloc[0]
+    assert first["article_id"] == "daily-1" and first["date"] == "2025-03-01" and first["title"] == "Story daily-1"
+    assert not paragraphs["text"].str.contains("Leave a Reply").any()
+
+
+def test_ids_are_stable_and_track_text(project):
+    before = read_paragraphs(project / "corpus")
+    again = read_paragraphs(project / "corpus")
+    assert before["paragraph_id"].tolist() == again["paragraph_id"].tolist()
+    path = project / "corpus" / "daily-1.txt"
+    path.write_text(path.read_text().replace("glorious", "splendid"), encoding="utf-8")
+    after = read_paragraphs(project / "corpus")
+    changed = set(before["paragraph_id"]) ^ set(after["paragraph_id"])
+    assert len(changed) == 2  # the edited paragraph's old and new id; every other id survives
+
+
+def test_stats_count_boilerplate(project):
+    stats = corpus_stats(project / "corpus").set_index("outlet")
+    assert stats.loc["Daily", "articles"] == 3
+    assert stats.loc["Daily", "paragraphs"] == 9
+    assert stats.loc["Daily", "boilerplate_dropped"] == 3
+    assert stats.loc["TOTAL", "paragraphs"] == 18
+
+
+def test_tables_in_every_format_with_mapped_columns(tmp_path):
+    frame = pd.DataFrame({"doc": ["a", "b"], "body": ["One.\n\nTwo.", "Three."], "site": ["X", "Y"],
+                          "published": ["2024/05/01", "2024-05-02T10:00:00Z"]})
+    cols = Columns(id="doc", text="body", outlet="site", date="published")
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    frame.to_parquet(tmp_path / "t.parquet")
+    frame.to_json(tmp_path / "t.jsonl", orient="records", lines=True)
+    for name in ("t.csv", "t.parquet", "t.jsonl"):
+        got = read_paragraphs(tmp_path / name, columns=cols)
+        assert got["text"].tolist() == ["One.", "Two.", "Three."]
+        assert got["outlet"].tolist() == ["X", "X", "Y"]
+        assert got["date"].tolist() == ["2024-05-01", "2024-05-01", "2024-05-02"]
+
+
+def test_tables_stream_in_chunks(tmp_path):
+    pd.DataFrame({"id": [f"a{i}" for i in range(25)], "text": [f"Paragraph {i}." for i in range(25)]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    sizes = [len(c) for c in iter_paragraph_chunks(tmp_path / "t.csv", chunk_size=10)]
+    assert sizes == [10, 10, 5]
+
+
+def test_paragraph_rows_keep_their_ids(tmp_path):
+    pd.DataFrame({"id": ["p1", "p2"], "text": ["First text.\n\nstill first", "Second."]}).to_csv(tmp_path / "p.csv", index=False)
+    got = read_paragraphs(tmp_path / "p.csv", paragraphs=True)
+    assert got["paragraph_id"].tolist() == ["p1", "p2"]
+    assert got["text"].tolist() == ["First text. still first", "Second."]
+
+
+def test_html_pages(tmp_path):
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>T</title><meta property='og:site_name' content='Site'>"
+        "<meta property='article:published_time' content='2024-01-02T03:04:05Z'></head><body>"
+        "<nav>Menu</nav><h1>Headline</h1><p>First <b>para</b>.</p><p>Second para.</p>"
+        "<script>var x;</script><footer>Footer</footer></body></html>", encoding="utf-8")
+    got = read_paragraphs(tmp_path)
+    assert got["text"].tolist() == ["Headline", "First para.", "Second para."]
+    assert got["outlet"].iloc[0] == "Site" and got["date"].iloc[0] == "2024-01-02"
+
+
+def test_unclosed_header_names_file_and_line(tmp_path):
+    (tmp_path / "a.txt").write_text("---\nid: a\ntitle: b\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"a\.txt:1: header opened"):
+        read_paragraphs(tmp_path)
+
+
+def test_bad_header_line(tmp_path):
+    (tmp_path / "a.txt").write_text("---\nid: a\nthis is not a key value\n---\nText", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"a\.txt:3: header line"):
+        read_paragraphs(tmp_path)
+
+
+def test_bad_jsonl_line(tmp_path):
+    (tmp_path / "t.jsonl").write_text(json.dumps({"id": "a", "text": "x"}) + "\n{oops\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"t\.jsonl:2: not valid JSON"):
+        read_paragraphs(tmp_path / "t.jsonl")
+
+
+def test_missing_text_column(tmp_path):
+    pd.DataFrame({"id": ["a"], "body": ["x"]}).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(CorpusError, match="no text column 'text'.*--text-col"):
+        read_paragraphs(tmp_path / "t.csv")
+
+
+def test_duplicate_article_ids(tmp_path):
+    pd.DataFrame({"id": ["a", "a"], "text": ["x", "y"]}).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(CorpusError, match=r"t\.csv:2: article id 'a'"):
+        read_paragraphs(tmp_path / "t.csv")
+
+
+def test_not_utf8(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"caf\xe9")
+    with pytest.raises(CorpusError, match="not UTF-8"):
+        read_paragraphs(tmp_path)
+
+
+def test_missing_and_unsupported_paths(tmp_path):
+    with pytest.raises(CorpusError, match="no such file"):
+        read_paragraphs(tmp_path / "nope")
+    (tmp_path / "x.docx").write_text("x")
+    with pytest.raises(CorpusError, match="unsupported file type"):
+        read_paragraphs(tmp_path / "x.docx")
+    with pytest.raises(CorpusError, match="no articles found"):
+        read_paragraphs(tmp_path)

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from framing import ExperimentConfig, cross_validate, load_config, load_project
+from framing.evaluate import choose_thresholds, cross_validate_dimension
+
+
+@pytest.fixture()
+def data(project):
+    return load_project(load_config(project / "experiments/default/config.toml"), project)
+
+
+def test_folds_never_split_an_article(data):
+    config = load_config(None, ["evaluate.folds=3"])
+    for dim in data.codebook.dimensions:
+        result = cross_validate_dimension(data.table, dim, config)
+        folds = result.oof.groupby("article_id")[f"{dim.name}__fold"].nunique()
+        assert (folds == 1).all() and result.folds == 3
+        assert result.oof[f"{dim.name}__fold"].ge(0).all()
+
+
+def test_metrics_beat_the_baseline_on_learnable_data(data):
+    config = load_config(None, ["evaluate.folds=3", "features.ngram_max=1", "classifier.C=10"])
+    mood, topics = cross_validate(data.table, data.codebook, config)
+    assert mood.metrics["macro_f1"] > mood.metrics["baseline_macro_f1"]
+    assert mood.metrics["macro_f1"] >= 0.8
+    assert topics.metrics["labels"]["sport"]["support"] == 9
+    assert 0 <= topics.metrics["micro_f1"] <= 1
+
+
+def test_too_few_examples_is_said_not_raised(data):
+    config = load_config(None, ["evaluate.min_examples=50"])
+    mood = cross_validate(data.table, data.codebook, config)[0]
+    assert not mood.metrics["labels"]["upbeat"]["reliable"]
+    assert any("too few to evaluate reliably" in w for w in mood.warnings)
+
+
+def test_one_group_cannot_be_cross_validated(data):
+    table = data.table[data.table["outlet"] == "Daily"]
+    result = cross_validate(table, data.codebook, ExperimentConfig(), by="outlet")[0]
+    assert result.metrics == {} and "cannot cross-validate" in result.warnings[0]
+
+
+def test_leave_one_outlet_out(data):
+    result = cross_validate(data.table, data.codebook, ExperimentConfig(), by="outlet")[0]
+    assert result.folds == 2
+    assert (result.oof.groupby("outlet")["mood__fold"].nunique() == 1).all()
+
+
+def test_thresholds_maximise_oof_f1(data):
+    config = load_config(None, ["evaluate.folds=3"])
+    topics = cross_validate(data.table, data.codebook, config)[1]
+    dim = data.codebook.dimension("topics")
+    thresholds = choose_thresholds(topics, dim)
+    assert set(thresholds) == {"sport", "weather"}
+    assert all(0.05 <= t <= 0.95 for t in thresholds.values())
+    truth = np.array(["sport" in v for v in topics.oof["topics__true"].str.split("|")])
+    p = topics.oof["topics:sport"].to_numpy()
+    best = max(((p >= t) == truth).mean() for t in [thresholds["sport"]])
+    assert best >= ((p >= 0.5) == truth).mean() - 0.2

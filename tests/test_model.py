@@ -1,0 +1,82 @@
+import json
+
+import numpy as np
+import pytest
+
+from framing import ExperimentConfig, ModelError, load_model, load_project, save_model
+from framing.model import DimensionModel, FramingModel
+
+
+@pytest.fixture()
+def data(project):
+    return load_project(ExperimentConfig(), project)
+
+
+def fit(data):
+    model = FramingModel(data.codebook, ExperimentConfig())
+    for dim in data.codebook.dimensions:
+        model.fit_dimension(dim, data.table["text"].tolist(), data.table[dim.name].tolist())
+    return model
+
+
+def test_probabilities_match_the_pipeline_and_sum_to_one(data):
+    model = fit(data)
+    texts = ["A glorious win for the team.", "Cold rain and despair.", ""]
+    mood = model.dimensions["mood"]
+    ours = mood.predict_proba(texts)
+    theirs = mood.pipeline_.predict_proba(texts)
+    order = [list(mood.pipeline_.named_steps["clf"].classes_).index(lab) for lab in mood.labels_]
+    np.testing.assert_allclose(ours, theirs[:, order], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-6)
+    topics = model.dimensions["topics"]
+    np.testing.assert_allclose(topics.predict_proba(texts), topics.pipeline_.predict_proba(texts), rtol=1e-5, atol=1e-6)
+
+
+def test_learns_the_signal(data):
+    model = fit(data)
+    pred = model.predict(["The team won a glorious victory.", "Storms and dismal rain."])
+    assert pred["mood"].tolist() == ["upbeat", "gloomy"]
+    assert pred["topics"].tolist() == ["sport", "weather"]
+    assert list(pred.columns[:4]) == ["mood:upbeat", "mood:gloomy", "mood", "topics:sport"]
+
+
+def test_binary_and_unseen_labels_keep_codebook_order():
+    dim = DimensionModel(("a", "b", "c"), False).fit(["xx xx", "yy yy", "xx", "yy"], ["c", "a", "c", "a"])
+    proba = dim.predict_proba(["xx", "yy"])
+    assert proba.shape == (2, 3) and np.all(proba[:, 1] == 0)
+    assert proba[0, 2] > 0.5 and proba[1, 0] > 0.5
+
+
+def test_single_label_dimension_with_one_value_is_refused():
+    with pytest.raises(ModelError, match="only one label"):
+        DimensionModel(("a", "b"), False).fit(["xx", "yy"], ["a", "a"])
+
+
+def test_texts_without_tokens_are_explained():
+    with pytest.raises(ModelError, match="no usable features"):
+        DimensionModel(("a", "b"), False).fit(["!", "?"], ["a", "b"])
+
+
+def test_save_load_and_tamper(tmp_path, data):
+    model = fit(data)
+    save_model(model, tmp_path)
+    loaded, meta, notes = load_model(tmp_path)
+    assert notes == [] and meta["codebook"]["name"] == "tiny"
+    text = ["A glorious win."]
+    np.testing.assert_allclose(loaded.predict(text)["mood:upbeat"], model.predict(text)["mood:upbeat"])
+    meta["versions"]["scikit-learn"] = "0.0.1"
+    (tmp_path / "meta.json").write_text(json.dumps(meta))
+    assert "0.0.1" in load_model(tmp_path)[2][0]
+    with open(tmp_path / "model.joblib", "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ModelError, match="does not match the hash"):
+        load_model(tmp_path)
+
+
+def test_missing_model_or_meta(tmp_path, data):
+    with pytest.raises(ModelError, match="no trained model"):
+        load_model(tmp_path)
+    save_model(fit(data), tmp_path)
+    (tmp_path / "meta.json").unlink()
+    with pytest.raises(ModelError, match="meta.json is missing"):
+        load_model(tmp_path)
