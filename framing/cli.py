@@ -97,6 +97,34 @@ def labels_add_cmd(
     out.print(f"recorded {written} labels by {annotator} in {target}")
 
 
+@labels_app.command("sample")
+@friendly
+def labels_sample_cmd(
+    output: Annotated[Path, typer.Option("--out", "-o", help="Batch file to write (.jsonl or .csv).")],
+    quota: Annotated[list[str], typer.Option(help="OUTLET=N: take N paragraphs of this outlet (repeatable).")],
+    order: Annotated[str, typer.Option(help="stratified, random or corpus.")] = "stratified",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    skip_labelled: Annotated[bool, typer.Option(help="Leave out paragraphs that already have labels.")] = True,
+    exclude: Annotated[list[Path] | None, typer.Option(help="Leave out the paragraphs of these earlier batch files.")] = None,
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+) -> None:
+    """Write a batch of paragraphs to label, spread over outlets and articles."""
+    from framing.workflow import sample_batch
+
+    quotas = {}
+    for item in quota:
+        name, sep, count = item.rpartition("=")
+        if not sep or not count.isdigit():
+            from framing.errors import ConfigError
+            raise ConfigError(f"--quota {item!r} is not OUTLET=N", fix='e.g. --quota "Guardian=300"')
+        quotas[name] = int(count)
+    batch = sample_batch(_config(root, experiment, config, None), root, quotas=quotas, order=order, seed=seed,
+                         skip_labelled=skip_labelled, exclude=exclude or [], output=output)
+    summary = batch.groupby("outlet").agg(paragraphs=("paragraph_id", "size"), articles=("article_id", "nunique"))
+    out.print(summary.to_string())
+    out.print(f"wrote {len(batch)} paragraphs to {output}")
+
+
 @labels_app.command("validate")
 @friendly
 def labels_validate_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None) -> None:

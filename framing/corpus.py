@@ -49,6 +49,7 @@ BOILERPLATE: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.IGNORECA
     "update note": r"(update[d]?:?\s.*(article|story) (has|was) (been )?updated.*|this (article|story) (has|was) (been )?updated.*)",
     "caption or credit": r".{0,300}\b(photograph|photo|image|illustration)( credit)?:\s.{0,120}",
     "video link": r".{0,200}\b\d{1,2}:\d{2}\s*$",
+    "end mark": r"(#{3}|-{3,}|\*(\s*\*){2,}|ends|-?30-)",
     "byline": r"by\s+[\w.'’-]+(\s+[\w.'’-]+){0,4}(\s+and\s+[\w.'’-]+(\s+[\w.'’-]+){0,3})?",
     "dateline": rf"(({_DAY}),?\s*)?(\d{{1,2}}\s+{_MONTH}|{_MONTH}\s+\d{{1,2}})(,?\s+\d{{4}})?(,?\s*{_DAY})?"
                 rf"(,?\s*\d{{1,2}}[:.]\d{{2}}\s*(am|pm)?(\s*\w{{2,4}})?)?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}",
@@ -67,19 +68,49 @@ class Columns:
     url: str = "url"
 
 
-def split_paragraphs(text: str) -> list[str]:
+# A sentence ends at . ! ? or … (optionally followed by a closing quote or bracket) before
+# white space and an upper-case letter, digit or opening quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+MAX_PARAGRAPH_CHARS = 1500
+TARGET_PIECE_CHARS = 700
+
+
+def split_paragraphs(text: str, *, max_chars: int = MAX_PARAGRAPH_CHARS) -> list[str]:
     """Split on blank lines, or on single newlines where the text has no blank line.
 
     Whitespace inside a paragraph is collapsed to single spaces; empty pieces are dropped.
+    A block longer than ``max_chars`` (a source that marks no paragraphs, such as a press
+    release or transcript scraped as one line) is cut at sentence ends into pieces of about
+    ``TARGET_PIECE_CHARS`` characters, so the unit stays paragraph-sized.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     pieces = re.split(r"\n[ \t\u00a0]*\n", text) if re.search(r"\n[ \t\u00a0]*\n", text) else text.split("\n")
     out = []
     for piece in pieces:
         norm = " ".join(piece.split())
-        if norm:
+        if len(norm) > max_chars:
+            out.extend(_sentence_pieces(norm))
+        elif norm:
             out.append(norm)
     return out
+
+
+def _sentence_pieces(text: str) -> list[str]:
+    """Greedy packing of whole sentences into pieces of about TARGET_PIECE_CHARS characters."""
+    pieces: list[str] = []
+    current = ""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        sentence = text[start:match.end()].strip()
+        start = match.end()
+        current = f"{current} {sentence}".strip()
+        if len(current) >= TARGET_PIECE_CHARS:
+            pieces.append(current)
+            current = ""
+    current = f"{current} {text[start:].strip()}".strip()
+    if current:
+        pieces.append(current)
+    return pieces
 
 
 def boilerplate_reason(paragraph: str, *, title: str | None = None, outlet: str | None = None) -> str | None:
@@ -308,7 +339,7 @@ def _iter_jsonl(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         yield pd.DataFrame(rows)
 
 
-def _table_articles(path: Path, cols: Columns, chunk_size: int, first_row: int = 0) -> Iterator[list[dict]]:
+def _table_articles(path: Path, cols: Columns, chunk_size: int, collection: str) -> Iterator[list[dict]]:
     offset = 0
     for chunk in iter_table(path, chunk_size=chunk_size):
         if cols.text not in chunk.columns:
@@ -325,7 +356,7 @@ def _table_articles(path: Path, cols: Columns, chunk_size: int, first_row: int =
                 "date": row.get(cols.date),
                 "title": row.get(cols.title),
                 "url": row.get(cols.url),
-                "collection": path.stem,
+                "collection": collection,
                 "_row": number,
             })
         offset += len(chunk)
@@ -366,7 +397,9 @@ def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chu
     seen_ids: dict[str, Path] = {}
     for file in corpus_files(root):
         if file.suffix.lower() in TABLE_SUFFIXES:
-            batches: Iterable[list[dict]] = _table_articles(file, columns, chunk_size)
+            rel = file.relative_to(root) if root.is_dir() else Path(file.name)
+            collection = rel.parts[0] if len(rel.parts) > 1 else file.stem
+            batches: Iterable[list[dict]] = _table_articles(file, columns, chunk_size, collection)
         else:
             batches = [[parse_document(file, root=root if root.is_dir() else None)]]
         for articles in batches:

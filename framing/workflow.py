@@ -203,3 +203,33 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
         return upsert_labels(output, records, codebook)
     except LabelsError as exc:  # point at the decisions file, not the labels file
         raise LabelsError(exc.what, path=decisions, fix=exc.fix) from None
+
+
+BATCH_COLUMNS = ["paragraph_id", "article_id", "outlet", "date", "title", "text"]
+
+
+def sample_batch(config: ExperimentConfig, root: str | Path = ".", *, quotas: dict[str, int], order: str = "stratified",
+                 seed: int = 0, skip_labelled: bool = True, exclude: list[Path] | None = None,
+                 output: str | Path | None = None) -> pd.DataFrame:
+    """Paragraphs to label next: ``quotas[outlet]`` per outlet, in the given order, leaving out
+    labelled paragraphs and those of earlier batches. Written to ``output`` (.jsonl or .csv)."""
+    from framing.sampling import order_paragraphs, take_quotas
+
+    root = Path(root)
+    paragraphs = read_paragraphs(root / config.data.corpus)
+    codebook = load_codebook(root / config.data.codebook)
+    drop: set[str] = set()
+    if skip_labelled and label_files(root / config.data.labels):
+        drop |= set(read_labels(root / config.data.labels, codebook)["paragraph_id"])
+    for path in exclude or []:
+        drop |= set(read_predictions(path)["paragraph_id"].astype(str))
+    pool = paragraphs[~paragraphs["paragraph_id"].isin(drop)]
+    batch = take_quotas(order_paragraphs(pool, order, seed=seed), quotas)[BATCH_COLUMNS]
+    if output is not None:
+        output = Path(output)
+        with atomic_write(output) as handle:
+            if output.suffix.lower() == ".csv":
+                batch.to_csv(handle, index=False)
+            else:
+                handle.write(batch.to_json(orient="records", lines=True, force_ascii=False))
+    return batch

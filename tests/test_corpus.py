@@ -154,3 +154,13 @@ def test_missing_and_unsupported_paths(tmp_path):
         read_paragraphs(tmp_path / "x.docx")
     with pytest.raises(CorpusError, match="no articles found"):
         read_paragraphs(tmp_path)
+
+
+def test_long_unbroken_text_is_cut_at_sentence_ends_without_losing_text():
+    sentences = [f"Sentence number {i} says something about the talks in Geneva." for i in range(80)]
+    text = " ".join(sentences)
+    pieces = split_paragraphs(text)
+    assert len(pieces) > 3 and all(len(p) < 1500 for p in pieces)
+    assert " ".join(pieces) == text
+    assert all(p.endswith(".") for p in pieces)
+    assert split_paragraphs("Short. Text.") == ["Short. Text."]

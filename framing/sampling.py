@@ -1,0 +1,73 @@
+"""Which paragraphs to label next: corpus order, random, stratified across outlets and
+articles, or the ones the current model is least sure of (uncertainty sampling)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from framing.errors import FramingError
+
+ORDERS = ("corpus", "random", "stratified", "uncertainty")
+
+
+def stratified_order(paragraphs: pd.DataFrame, *, seed: int = 0, by: str = "outlet") -> pd.DataFrame:
+    """Interleave outlets (round robin) and, within an outlet, articles (round robin, articles
+    in random order, paragraphs of an article in random order), so that any prefix of the result
+    is spread over many outlets and articles rather than the first paragraphs of a few."""
+    rng = np.random.default_rng(seed)
+    frame = paragraphs.assign(_r=rng.random(len(paragraphs)))
+    article_rank = {a: r for r, a in enumerate(rng.permutation(frame["article_id"].unique()))}
+    frame["_article"] = frame["article_id"].map(article_rank)
+    frame = frame.sort_values(["_article", "_r"])
+    frame["_turn"] = frame.groupby("article_id").cumcount()  # k-th paragraph drawn from its article
+    frame = frame.sort_values(["_turn", "_article"])
+    frame["_slot"] = frame.groupby(by).cumcount()             # k-th paragraph drawn for its outlet
+    outlet_rank = {o: r for r, o in enumerate(rng.permutation(frame[by].unique()))}
+    frame["_outlet"] = frame[by].map(outlet_rank)
+    frame = frame.sort_values(["_slot", "_outlet"])
+    return frame.drop(columns=["_r", "_article", "_turn", "_slot", "_outlet"]).reset_index(drop=True)
+
+
+def order_paragraphs(paragraphs: pd.DataFrame, order: str, *, seed: int = 0,
+                     uncertainty: pd.Series | None = None) -> pd.DataFrame:
+    """Return ``paragraphs`` in the requested labelling order."""
+    if order == "corpus":
+        return paragraphs.reset_index(drop=True)
+    if order == "random":
+        return paragraphs.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    if order == "stratified":
+        return stratified_order(paragraphs, seed=seed)
+    if order == "uncertainty":
+        if uncertainty is None:
+            raise FramingError("uncertainty order needs a trained model", fix="run `framing train` first")
+        ranked = paragraphs.assign(_u=uncertainty.reindex(paragraphs.index).to_numpy())
+        return ranked.sort_values("_u", ascending=False, kind="stable").drop(columns="_u").reset_index(drop=True)
+    raise FramingError(f"unknown order {order!r}", fix=f"use one of: {', '.join(ORDERS)}")
+
+
+def uncertainty_scores(proba: dict[str, np.ndarray], multi: dict[str, bool]) -> np.ndarray:
+    """Least-confidence score per paragraph, averaged over dimensions: 1 − max probability for a
+    single-choice dimension; for a multi-label one, the mean closeness of each label's
+    probability to 0.5 (1 at 0.5, 0 at 0 or 1)."""
+    scores = []
+    for name, p in proba.items():
+        if multi[name]:
+            scores.append((1 - np.abs(2 * p - 1)).mean(axis=1))
+        else:
+            scores.append(1 - p.max(axis=1))
+    return np.mean(scores, axis=0)
+
+
+def take_quotas(ordered: pd.DataFrame, quotas: dict[str, int], *, by: str = "outlet") -> pd.DataFrame:
+    """The first ``quotas[group]`` rows of each group, keeping the given order.
+
+    Raises if a group named in ``quotas`` does not exist.
+    """
+    unknown = sorted(set(quotas) - set(ordered[by]))
+    if unknown:
+        raise FramingError(f"no paragraphs for {by} {unknown}",
+                           fix=f"choose among: {', '.join(sorted(ordered[by].unique()))}")
+    rank = ordered.groupby(by).cumcount()
+    limit = ordered[by].map(quotas)
+    return ordered[limit.notna() & (rank < limit.fillna(0))].reset_index(drop=True)

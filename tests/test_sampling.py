@@ -1,0 +1,44 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from framing import FramingError
+from framing.sampling import order_paragraphs, stratified_order, take_quotas, uncertainty_scores
+
+
+def corpus(n_outlets=3, n_articles=5, n_paragraphs=6):
+    rows = [{"paragraph_id": f"{o}{a}:{p}", "article_id": f"{o}{a}", "outlet": o}
+            for o in "ABC"[:n_outlets] for a in range(n_articles) for p in range(n_paragraphs)]
+    return pd.DataFrame(rows)
+
+
+def test_stratified_prefix_spreads_over_outlets_and_articles():
+    ordered = stratified_order(corpus(), seed=3)
+    first = ordered.head(15)
+    assert first["outlet"].value_counts().tolist() == [5, 5, 5]
+    assert first["article_id"].nunique() == 15  # one paragraph from each article before any second
+    assert sorted(ordered["paragraph_id"]) == sorted(corpus()["paragraph_id"])
+
+
+def test_orders_are_seeded_and_complete():
+    frame = corpus()
+    assert order_paragraphs(frame, "random", seed=1).equals(order_paragraphs(frame, "random", seed=1))
+    assert order_paragraphs(frame, "corpus")["paragraph_id"].tolist() == frame["paragraph_id"].tolist()
+    with pytest.raises(FramingError, match="unknown order"):
+        order_paragraphs(frame, "alphabetical")
+
+
+def test_uncertainty_puts_doubtful_first():
+    frame = corpus(1, 1, 3)
+    proba = {"tone": np.array([[0.9, 0.1], [0.5, 0.5], [0.7, 0.3]])}
+    scores = pd.Series(uncertainty_scores(proba, {"tone": False}))
+    assert order_paragraphs(frame, "uncertainty", uncertainty=scores)["paragraph_id"].tolist() == ["A0:1", "A0:2", "A0:0"]
+    multi = uncertainty_scores({"f": np.array([[0.5, 0.5], [0.0, 1.0]])}, {"f": True})
+    assert multi.tolist() == [1.0, 0.0]
+
+
+def test_quotas():
+    got = take_quotas(stratified_order(corpus()), {"A": 4, "B": 2})
+    assert got["outlet"].value_counts().to_dict() == {"A": 4, "B": 2}
+    with pytest.raises(FramingError, match=r"no paragraphs for outlet \['Z'\]"):
+        take_quotas(corpus(), {"Z": 1})
