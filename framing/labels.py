@@ -66,15 +66,15 @@ def read_labels(path: str | Path, codebook: Codebook, *, paragraph_ids: Iterable
     """
     known = set(paragraph_ids) if paragraph_ids is not None else None
     rows: list[dict] = []
-    seen: dict[tuple[str, str, str], tuple[Path, int]] = {}
+    seen: dict[tuple, tuple[Path, int]] = {}
     for file in label_files(path):
         with open(file, encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
                 record = _parse_line(line, file, number)
-                _check_record(record, codebook, file, number)
-                key = (record["paragraph_id"], record["dimension"], record["annotator"])
+                check_record(record, codebook, file, number)
+                key = _key(record)
                 if key in seen:
                     first_file, first_line = seen[key]
                     raise LabelsError(
@@ -106,7 +106,7 @@ def _parse_line(line: str, file: Path, number: int) -> dict:
     return record
 
 
-def _check_record(record: dict, codebook: Codebook, file: Path, number: int) -> None:
+def check_record(record: dict, codebook: Codebook, file: Path, number: int) -> None:
     def fail(what: str, fix: str) -> LabelsError:
         return LabelsError(what, path=file, line=number, fix=fix)
 
@@ -157,15 +157,19 @@ def upsert_labels(path: str | Path, new: Iterable[dict], codebook: Codebook) -> 
     paragraph and dimension. Validates everything before writing; returns the number written."""
     path = Path(path)
     existing = read_labels(path, codebook) if path.exists() else pd.DataFrame(columns=REQUIRED)
-    records = {(r["paragraph_id"], r["dimension"], r["annotator"]): r
-               for r in existing.drop(columns=["file", "line"], errors="ignore").to_dict("records")}
+    records = {_key(r): r for r in existing.drop(columns=["file", "line"], errors="ignore").to_dict("records")}
     count = 0
     for record in new:
-        _check_record(record, codebook, path, 0)
-        records[(record["paragraph_id"], record["dimension"], record["annotator"])] = record
+        check_record(record, codebook, path, 0)
+        records[_key(record)] = record
         count += 1
     write_labels(path, records.values())
     return count
+
+
+def _key(record: dict) -> tuple:
+    """What makes a label unique: paragraph, dimension, annotator, and whether it is an adjudication."""
+    return (record["paragraph_id"], record["dimension"], record["annotator"], record.get("adjudicated") is True)
 
 
 def _missing(value: object) -> bool:
@@ -209,3 +213,43 @@ def labelled_paragraphs(paragraphs: pd.DataFrame, labels: pd.DataFrame, codebook
     resolved = resolve(labels, codebook)
     table = paragraphs.merge(resolved, left_on="paragraph_id", right_index=True, how="inner")
     return table.reset_index(drop=True)
+
+
+def label_stats(labels: pd.DataFrame, paragraphs: pd.DataFrame, codebook: Codebook, *,
+                min_examples: int = 10) -> dict[str, pd.DataFrame | list[str]]:
+    """Counts a labelling team needs: per label and outlet (resolved labels), per annotator,
+    labelling pace, what is still unlabelled, and labels too rare to train or evaluate."""
+    table = labelled_paragraphs(paragraphs, labels, codebook)
+    rows = []
+    for dim in codebook.dimensions:
+        values = table[["outlet", dim.name]].dropna()
+        for label in dim.label_names:
+            hit = values[dim.name].map(lambda v, label=label: label in v if isinstance(v, list) else v == label)
+            counts = values[hit].groupby("outlet").size()
+            rows.append({"dimension": dim.name, "label": label, "total": int(hit.sum()), **counts.to_dict()})
+    per_label = pd.DataFrame(rows).fillna(0)
+    for column in per_label.columns[2:]:
+        per_label[column] = per_label[column].astype(int)
+
+    ann_rows = []
+    for who, group in labels.groupby("annotator"):
+        stamps = pd.to_datetime(group["time"], utc=True, format="ISO8601").sort_values()
+        gaps = stamps.diff().dt.total_seconds().fillna(0)
+        active = gaps[gaps <= 1800].sum()  # pauses over 30 minutes are not labelling time
+        seconds = pd.to_numeric(group.get("seconds"), errors="coerce")
+        if seconds.notna().any():
+            active = seconds.sum()
+        n_par = group["paragraph_id"].nunique()
+        ann_rows.append({"annotator": who, "paragraphs": n_par, "labels": len(group),
+                         "first": stamps.iloc[0].strftime("%Y-%m-%d %H:%M"), "last": stamps.iloc[-1].strftime("%Y-%m-%d %H:%M"),
+                         "paragraphs_per_hour": round(n_par / (active / 3600), 1) if active > 0 else float("nan")})
+    per_annotator = pd.DataFrame(ann_rows)
+
+    labelled = set(labels["paragraph_id"])
+    left = paragraphs[~paragraphs["paragraph_id"].isin(labelled)]
+    coverage = pd.DataFrame({"paragraphs": paragraphs.groupby("outlet").size(),
+                             "labelled": paragraphs[paragraphs["paragraph_id"].isin(labelled)].groupby("outlet").size(),
+                             "unlabelled": left.groupby("outlet").size()}).fillna(0).astype(int)
+    warnings_ = [f"{r.dimension}:{r.label} has {r.total} example(s): too few to train or evaluate (want >= {min_examples})"
+                 for r in per_label.itertuples() if r.total < min_examples]
+    return {"per_label": per_label, "per_annotator": per_annotator, "coverage": coverage, "warnings": warnings_}

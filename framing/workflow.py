@@ -168,11 +168,13 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
 
 
 def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, config: ExperimentConfig,
-               root: str | Path = ".") -> int:
-    """Record an annotator's decisions from a TSV/CSV (``paragraph_id`` + one column per dimension).
+               root: str | Path = ".", adjudicated: bool = False) -> int:
+    """Record decisions from a TSV/CSV, validated against codebook and corpus before anything is written.
 
-    Every paragraph id must be in the corpus and every value in the codebook; nothing is written
-    unless all rows are valid. Returns the number of label records written.
+    Two layouts: wide (``paragraph_id`` + one column per dimension) or long (``paragraph_id``,
+    ``dimension``, ``value``). Several labels are separated by ``,`` or ``|``; an empty cell is
+    "none" (multi-label). With ``adjudicated`` the records are final labels that settle a
+    disagreement; the annotators' own labels are kept. Returns the number of records written.
     """
     from framing.labels import now_iso, upsert_labels
 
@@ -184,25 +186,36 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
         frame = pd.read_csv(decisions, sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise LabelsError(f"cannot read decisions ({exc})", path=decisions, fix="use a UTF-8 TSV or CSV with a header") from None
-    missing = [c for c in ["paragraph_id", *codebook.names] if c not in frame.columns]
-    if missing:
-        raise LabelsError(f"missing column(s) {missing}", path=decisions,
-                          fix=f"the header must be: paragraph_id, {', '.join(codebook.names)}")
+    long = {"paragraph_id", "dimension", "value"} <= set(frame.columns)
+    if not long:
+        missing = [c for c in ["paragraph_id", *codebook.names] if c not in frame.columns]
+        if missing:
+            raise LabelsError(f"missing column(s) {missing}", path=decisions,
+                              fix=f"the header must be: paragraph_id, {', '.join(codebook.names)} "
+                                  "(or paragraph_id, dimension, value)")
     known = set(read_paragraphs(root / config.data.corpus)["paragraph_id"])
     stamp = now_iso()
     records = []
     for number, row in enumerate(frame.to_dict("records"), start=2):
         if row["paragraph_id"] not in known:
             raise LabelsError(f"paragraph {row['paragraph_id']!r} is not in the corpus", path=decisions, line=number,
-                              fix="copy paragraph ids from `framing corpus` output")
-        for dim in codebook.dimensions:
-            value = [v.strip() for v in row[dim.name].replace("|", ",").split(",") if v.strip()]
-            records.append({"paragraph_id": row["paragraph_id"], "dimension": dim.name, "value": value,
-                            "annotator": annotator, "time": stamp, "codebook_version": codebook.version})
-    try:
-        return upsert_labels(output, records, codebook)
-    except LabelsError as exc:  # point at the decisions file, not the labels file
-        raise LabelsError(exc.what, path=decisions, fix=exc.fix) from None
+                              fix="copy paragraph ids from the batch or `framing agree` output")
+        cells = [(row["dimension"], row["value"])] if long else [(d, row[d]) for d in codebook.names]
+        for name, cell in cells:
+            if name not in codebook.names:
+                raise LabelsError(f"unknown dimension {name!r}", path=decisions, line=number,
+                                  fix=f"the codebook defines: {', '.join(codebook.names)}")
+            value = [v.strip() for v in cell.replace("|", ",").split(",") if v.strip()]
+            record = {"paragraph_id": row["paragraph_id"], "dimension": name, "value": value,
+                      "annotator": annotator, "time": stamp, "codebook_version": codebook.version}
+            if adjudicated:
+                record["adjudicated"] = True
+            records.append((number, record))
+    from framing.labels import check_record
+
+    for number, record in records:
+        check_record(record, codebook, decisions, number)
+    return upsert_labels(output, [r for _, r in records], codebook)
 
 
 BATCH_COLUMNS = ["paragraph_id", "article_id", "outlet", "date", "title", "text"]

@@ -1,64 +1,14 @@
-"""The ``framing`` command: parses arguments, calls one library function, prints the result."""
+"""Pipeline commands: corpus, labels add/sample/validate, train, evaluate, predict, report."""
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from framing.errors import FramingError
-
-app = typer.Typer(help="Label news paragraphs, train framing taggers, and chart outlet profiles.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-corpus_app = typer.Typer(help="Inspect the corpus.", no_args_is_help=True)
-labels_app = typer.Typer(help="Add, check and count hand labels.", no_args_is_help=True)
-app.add_typer(corpus_app, name="corpus")
-app.add_typer(labels_app, name="labels")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-Root = Annotated[Path, typer.Option("--root", help="Project folder (paths in configs are relative to it).",
-                                    exists=True, file_okay=False)]
-Experiment = Annotated[str, typer.Option("--experiment", "-e", help="Experiment name: experiments/NAME/.")]
-ConfigPath = Annotated[Path | None, typer.Option("--config", help="Config TOML (default experiments/NAME/config.toml).",
-                                                 dir_okay=False)]
-Overrides = Annotated[list[str] | None, typer.Option("--set", help="Override a config value: section.key=value.")]
-
-
-def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn FramingError into one line on stderr and exit code 1; Ctrl-C into exit code 130."""
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except FramingError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("interrupted: files written so far are complete; partial output was discarded")
-            raise typer.Exit(130) from None
-    return wrapper
-
-
-def _config(root: Path, experiment: str, config: Path | None, overrides: list[str] | None):
-    from framing.config import load_config
-
-    path = config if config is not None else root / "experiments" / experiment / "config.toml"
-    return load_config(path if path.is_file() or config is not None else None, overrides, name=experiment)
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=False, disable=not err.is_terminal)
+from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, app, corpus_app, err,
+                                 friendly, labels_app, out)
 
 
 @corpus_app.command("stats")
@@ -238,12 +188,3 @@ def report_cmd(
     page = report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
                   config=_config(root, experiment, config, None), out_dir=output, title=title, n_boot=n_boot)
     out.print(f"report written to {page}")
-
-
-def main() -> None:
-    """Entry point of the installed ``framing`` command."""
-    app()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

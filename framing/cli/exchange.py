@@ -1,0 +1,82 @@
+"""Exchange with other tools: Label Studio tasks and config out, Label Studio exports in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from framing.cli._common import ConfigPath, Experiment, Root, _config, app, friendly, out
+
+export_app = typer.Typer(help="Export tasks for other tools.", no_args_is_help=True)
+import_app = typer.Typer(help="Import labels from other tools.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
+
+
+@export_app.command("labelstudio")
+@friendly
+def export_labelstudio_cmd(
+    output: Annotated[Path, typer.Option("--out", "-o", help="Folder for tasks.json and config.xml.")],
+    model: Annotated[Path | None, typer.Option(help="Add this model's predictions to each task.")] = None,
+    outlet: Annotated[list[str] | None, typer.Option(help="Only this outlet (repeatable).")] = None,
+    unlabelled: Annotated[bool, typer.Option(help="Only paragraphs nobody has labelled yet.")] = False,
+    annotations: Annotated[bool, typer.Option(help="Include existing hand labels as annotations.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many tasks.")] = None,
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+) -> None:
+    """Write Label Studio tasks (paragraph, metadata, model predictions) and a matching labelling config."""
+    from framing._io import atomic_write
+    from framing.labelstudio import export_tasks, labelling_config
+    from framing.workflow import load_project
+
+    data = load_project(_config(root, experiment, config, None), root)
+    paragraphs = data.paragraphs
+    if outlet:
+        paragraphs = paragraphs[paragraphs["outlet"].isin(outlet)]
+    if unlabelled:
+        paragraphs = paragraphs[~paragraphs["paragraph_id"].isin(data.labels["paragraph_id"])]
+    if limit:
+        paragraphs = paragraphs.head(limit)
+    predictions, version = None, None
+    if model is not None:
+        from framing.model import load_model
+        from framing.predict import predict_frame
+
+        loaded, meta, _ = load_model(model)
+        predictions = predict_frame(loaded, paragraphs, terms=0)
+        version = f"framing {meta['codebook']['name']} {meta['created']}"
+    tasks = export_tasks(paragraphs, data.codebook, predictions=predictions, model_version=version,
+                         labels=data.labels if annotations else None)
+    output.mkdir(parents=True, exist_ok=True)
+    with atomic_write(output / "tasks.json") as handle:
+        json.dump(tasks, handle, ensure_ascii=False, indent=1, default=str)
+    with atomic_write(output / "config.xml") as handle:
+        handle.write(labelling_config(data.codebook))
+    out.print(f"wrote {len(tasks)} tasks to {output / 'tasks.json'} and the labelling config to {output / 'config.xml'}")
+
+
+@import_app.command("labelstudio")
+@friendly
+def import_labelstudio_cmd(
+    export: Annotated[Path, typer.Argument(help="Label Studio JSON export.", exists=True, dir_okay=False)],
+    output: Annotated[Path, typer.Option("--out", help="Labels file to write into.")] = Path("labels/labelstudio.jsonl"),
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+) -> None:
+    """Read a Label Studio JSON export into hand labels (annotator from completed_by; cancelled skipped)."""
+    from framing.codebook import load_codebook
+    from framing.corpus import read_paragraphs
+    from framing.labels import upsert_labels
+
+    cfg = _config(root, experiment, config, None)
+    codebook = load_codebook(root / cfg.data.codebook)
+    from framing.labelstudio import import_export
+
+    known = set(read_paragraphs(root / cfg.data.corpus)["paragraph_id"])
+    records, counts = import_export(export, codebook, known_ids=known)
+    target = output if output.is_absolute() else root / output
+    written = upsert_labels(target, records, codebook)
+    out.print(f"imported {written} label(s) from {counts['annotations']} annotation(s) on {counts['tasks']} task(s); "
+              f"skipped {counts['cancelled']} cancelled — into {target}")

@@ -1,0 +1,245 @@
+"""Labelling commands: the interactive session, label statistics, agreement and adjudication."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from rich.console import Console
+
+from framing.cli._common import ConfigPath, Experiment, Root, _config, app, friendly, labels_app, out
+
+# The labelling screen wraps at word boundaries (the shared console prints tables unwrapped).
+screen = Console(highlight=False)
+
+COMMANDS = {"s": "skip", "u": "undo", "b": "back", "q": "quit", "?": "definitions"}
+
+
+def _keys(dim) -> dict[str, str]:
+    keys = {}
+    for i, label in enumerate(dim.labels, 1):
+        key = str(label.key) if label.key else (str(i) if i < 10 else chr(ord("a") + i - 10))
+        keys[key] = label.name
+    return keys
+
+
+def _show(session, question, keys: dict[str, str], *, tty: bool, chosen: set[str] | None = None,
+          notice: str = "") -> None:
+    if tty:
+        screen.clear()
+    p = session.progress()
+    outlets = " · ".join(f"{o} {n}" for o, n in sorted(p["per_outlet"].items(), key=lambda x: -x[1])[:6])
+    screen.print(f"[bold]framing label[/] — {escape(session.annotator)} · labelled {p['done']}/{p['target']} "
+              f"· this session {p['this_session']}" + (f" · {escape(outlets)}" if outlets else ""), highlight=False)
+    row = question.row
+    screen.rule(style="grey50")
+    screen.print(f"[bold]{escape(str(row.get('title') or '(no title)'))}[/] — {escape(str(row['outlet']))}, "
+              f"{escape(str(row.get('date') or 'no date'))}  [grey50]{escape(row['paragraph_id'])}[/]", highlight=False)
+    if question.previous:
+        screen.print(f"[grey50]  … {escape(_clip(question.previous))}[/]", highlight=False)
+    screen.print(f"[bold]▶ {escape(row['text'])}[/]", highlight=False)
+    if question.following:
+        screen.print(f"[grey50]  … {escape(_clip(question.following))}[/]", highlight=False)
+    screen.rule(style="grey50")
+    dim = question.dimension
+    kind = "any number, Enter to confirm (Enter alone = none)" if dim.multi else "one"
+    screen.print(f"[bold cyan]{dim.name}[/] ({kind}) — {escape(dim.question)}", highlight=False)
+    screen.print("  ".join(f"[bold]\\[{k}][/] " + (f"[reverse]{v}[/] ✔" if chosen and v in chosen else v)
+                           for k, v in keys.items()), highlight=False)
+    if question.suggestion is not None:
+        screen.print(f"suggested: [green]{', '.join(question.suggestion) or '(none)'}[/] — Enter accepts", highlight=False)
+    if question.current is not None:
+        screen.print(f"your earlier answer: [yellow]{', '.join(question.current) or '(none)'}[/]", highlight=False)
+    screen.print("[grey50]s skip · u undo · b back · ? definitions · q quit[/]")
+    if notice:
+        screen.print(f"[yellow]{escape(notice)}[/]")
+
+
+def _clip(text: str, n: int = 220) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _definitions(dim) -> None:
+    for label in dim.labels:
+        screen.print(f"[bold]{label.name}[/]: {escape(label.definition)}", highlight=False)
+
+
+def _read_key() -> str:
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        return sys.stdin.read(1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def _answer(session, question, keys: dict[str, str], tty: bool) -> tuple[str, list[str] | None]:
+    """Return (action, values): action is 'answer', a COMMANDS value, or 'eof'."""
+    dim = question.dimension
+    if tty:
+        chosen: set[str] = set()
+        while True:
+            key = _read_key()
+            if key in COMMANDS:
+                return COMMANDS[key], None
+            if key in keys and not dim.multi:
+                return "answer", [keys[key]]
+            if key in keys:
+                chosen ^= {keys[key]}
+                _show(session, question, keys, tty=True, chosen=chosen)
+            elif key in ("\n", "\r"):
+                if not chosen and question.suggestion is not None:
+                    return "answer", list(question.suggestion)
+                if dim.multi:
+                    return "answer", sorted(chosen)
+    line = sys.stdin.readline()
+    if line == "":
+        return "eof", None
+    line = line.strip()
+    if line in COMMANDS:
+        return COMMANDS[line], None
+    if line == "" and question.suggestion is not None:
+        return "answer", list(question.suggestion)
+    picked = [k for k in line.replace(",", " ").split()] if " " in line or "," in line else list(line)
+    if any(k not in keys for k in picked) or (not dim.multi and len(picked) != 1):
+        return "invalid", None
+    return "answer", [keys[k] for k in picked]
+
+
+@app.command("label")
+@friendly
+def label_cmd(
+    annotator: Annotated[str | None, typer.Option(help="Your annotator id (required the first time, then remembered).")] = None,
+    order: Annotated[str, typer.Option(help="corpus, random, stratified or uncertainty (active learning).")] = "corpus",
+    seed: Annotated[int, typer.Option(help="Seed for random and stratified order.")] = 0,
+    suggest: Annotated[bool, typer.Option(help="Preselect the model's prediction as a suggestion.")] = False,
+    refresh: Annotated[int, typer.Option(min=1, help="Retrain for uncertainty/suggestions every N answers.")] = 25,
+    outlet: Annotated[list[str] | None, typer.Option(help="Only this outlet (repeatable).")] = None,
+    article: Annotated[list[str] | None, typer.Option(help="Only this article id (repeatable).")] = None,
+    missing: Annotated[str | None, typer.Option(help="Only paragraphs with no label yet on this dimension.")] = None,
+    dimension: Annotated[list[str] | None, typer.Option(help="Ask only this dimension (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Stop after this many paragraphs.")] = None,
+    target: Annotated[int | None, typer.Option(min=1, help="Target shown in the progress line.")] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="Labels file (default labels/ANNOTATOR.jsonl).")] = None,
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+) -> None:
+    """Label paragraphs one at a time in the terminal; every answer is saved at once."""
+    from framing.annotate import SessionOptions, open_session, remember_annotator, remembered_annotator
+    from framing.errors import ConfigError
+    from framing.sampling import ORDERS
+
+    name = annotator or remembered_annotator(root)
+    if not name:
+        raise ConfigError("who is labelling?", fix="pass --annotator NAME the first time (it is remembered afterwards)")
+    if order not in ORDERS:
+        raise ConfigError(f"unknown --order {order!r}", fix=f"use one of: {', '.join(ORDERS)}")
+    remember_annotator(root, name)
+    options = SessionOptions(order=order, seed=seed, outlets=outlet or [], articles=article or [], missing=missing,
+                             dimensions=dimension or [], limit=limit, target=target, suggest=suggest, refresh=refresh)
+    session = open_session(root, _config(root, experiment, config, None), annotator=name, options=options, output=output)
+    tty = sys.stdin.isatty()
+    notice = ""
+    while (question := session.question()) is not None:
+        keys = _keys(question.dimension)
+        _show(session, question, keys, tty=tty, notice=notice)
+        notice = ""
+        action, values = _answer(session, question, keys, tty)
+        if action == "answer":
+            session.answer(question, values)
+        elif action == "skip":
+            session.skip()
+        elif action == "undo":
+            notice = "undone: answer it again" if session.undo() else "nothing to undo in this session"
+        elif action == "back":
+            notice = "back: change or keep each answer (Enter keeps a suggestion)" if session.back() \
+                else "already at the first paragraph"
+        elif action == "definitions":
+            _definitions(question.dimension)
+            if tty:
+                screen.print("[grey50](any key)[/]")
+                _read_key()
+        elif action == "invalid":
+            notice = f"not an answer: use {', '.join(keys)} or s/u/b/?/q"
+        elif action in ("quit", "eof"):
+            break
+    p = session.progress()
+    out.print(f"saved: {p['this_session']} answer(s) this session, {p['done']} paragraph(s) fully labelled by "
+              f"{name} in {session.output}" + ("" if question else " — nothing left to label with these filters"))
+
+
+@labels_app.command("stats")
+@friendly
+def labels_stats_cmd(
+    min_examples: Annotated[int | None, typer.Option(help="Warn on labels with fewer examples (default: the config's).")] = None,
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+) -> None:
+    """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to use."""
+    from framing.labels import label_stats
+    from framing.workflow import load_project
+
+    cfg = _config(root, experiment, config, None)
+    data = load_project(cfg, root)
+    stats = label_stats(data.labels, data.paragraphs, data.codebook, min_examples=min_examples or cfg.evaluate.min_examples)
+    out.print("[bold]Paragraphs per label and outlet (training labels)[/]")
+    out.print(stats["per_label"].to_string(index=False))
+    out.print("\n[bold]Annotators[/]")
+    out.print(stats["per_annotator"].to_string(index=False))
+    out.print("\n[bold]Coverage[/]")
+    out.print(stats["coverage"].to_string())
+    for warning in stats["warnings"]:
+        out.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command("agree")
+@friendly
+def agree_cmd(
+    annotator: Annotated[list[str] | None, typer.Option(help="Compare only these annotators (repeatable; default all).")] = None,
+    disagreements_out: Annotated[Path | None, typer.Option("--disagreements", help="Write the cases to adjudicate (.csv).")] = None,
+    show: Annotated[int, typer.Option(help="Print this many disagreements.")] = 10,
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+) -> None:
+    """Inter-annotator agreement: Cohen's κ, Krippendorff's α and percent agreement per dimension and label."""
+    from framing._io import atomic_write
+    from framing.agreement import agreement, disagreements, pair_table
+    from framing.workflow import load_project
+
+    data = load_project(_config(root, experiment, config, None), root)
+    table = agreement(data.labels, data.codebook, annotator)
+    out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    out.print("\n[bold]Pairs[/]")
+    out.print(pair_table(data.labels, data.codebook, annotator).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    cases = disagreements(data.labels, data.codebook, data.paragraphs, annotator)
+    out.print(f"\n{len(cases)} disagreement(s) not yet adjudicated")
+    for row in cases.head(show).to_dict("records"):
+        votes = "; ".join(f"{k[3:]}: {v}" for k, v in row.items() if k.startswith("by ") and isinstance(v, str))
+        out.print(f"- {row['paragraph_id']} [{row['dimension']}] {escape(votes)}\n  {escape(_clip(row['text'], 300))}",
+                  highlight=False)
+    if disagreements_out is not None:
+        with atomic_write(disagreements_out) as handle:
+            cases.to_csv(handle, index=False)
+        out.print(f"disagreements written to {disagreements_out}")
+
+
+@app.command("adjudicate")
+@friendly
+def adjudicate_cmd(
+    decisions: Annotated[Path, typer.Argument(help="TSV/CSV: paragraph_id and the final value of each dimension decided.",
+                                              exists=True, dir_okay=False)],
+    adjudicator: Annotated[str, typer.Option(help="Who decided.")],
+    output: Annotated[Path, typer.Option("--out", help="Adjudications file.")] = Path("labels/adjudicated.jsonl"),
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
+) -> None:
+    """Record final labels for disagreements; the annotators' original labels are kept."""
+    from framing.workflow import add_labels
+
+    written = add_labels(decisions, annotator=adjudicator, output=root / output if not output.is_absolute() else output,
+                         config=_config(root, experiment, config, None), root=root, adjudicated=True)
+    out.print(f"recorded {written} adjudicated label(s) by {adjudicator} in {output}")

@@ -1,0 +1,98 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import cohen_kappa_score
+from typer.testing import CliRunner
+
+from framing import LabelsError
+from framing.agreement import _alpha, agreement, disagreements
+from framing.cli import app
+
+T = "2026-11-25T10:00:00+00:00"
+
+
+def frame(rows):
+    return pd.DataFrame([{"paragraph_id": p, "dimension": d, "value": v, "annotator": a, "time": T} for p, d, v, a in rows])
+
+
+def two_annotators():
+    a = ["upbeat", "upbeat", "gloomy", "gloomy", "upbeat", "gloomy", "upbeat", "upbeat"]
+    b = ["upbeat", "gloomy", "gloomy", "gloomy", "upbeat", "upbeat", "upbeat", "upbeat"]
+    rows = [(f"p{i}", "mood", [x], "a") for i, x in enumerate(a)] + [(f"p{i}", "mood", [x], "b") for i, x in enumerate(b)]
+    return a, b, frame(rows)
+
+
+def test_kappa_matches_hand_computation_and_sklearn(codebook):
+    a, b, labels = two_annotators()
+    row = agreement(labels, codebook).set_index(["dimension", "label"]).loc[("mood", "ALL")]
+    # by hand: observed 6/8 = 0.75; p(upbeat) a=5/8, b=5/8 → expected 25/64 + 9/64 = 34/64; κ = (0.75-34/64)/(1-34/64)
+    expected = (0.75 - 34 / 64) / (1 - 34 / 64)
+    assert row["kappa"] == pytest.approx(expected) == pytest.approx(cohen_kappa_score(a, b))
+    assert row["agreement"] == 0.75 and row["items"] == 8 and row["annotators"] == 2
+
+
+def test_alpha_matches_krippendorffs_worked_example():
+    # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", nominal example: α = 0.743
+    nan = np.nan
+    data = np.array([[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+                     [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+                     [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+                     [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]])
+    assert _alpha(data) == pytest.approx(0.743, abs=5e-4)
+
+
+def test_per_label_agreement_on_multi_label(codebook):
+    rows = [("p1", "topics", ["sport"], "a"), ("p1", "topics", ["sport"], "b"),
+            ("p2", "topics", ["sport", "weather"], "a"), ("p2", "topics", ["weather"], "b"),
+            ("p3", "topics", [], "a"), ("p3", "topics", [], "b"),
+            ("p4", "topics", ["weather"], "a"), ("p4", "topics", ["weather"], "b")]
+    table = agreement(frame(rows), codebook).set_index(["dimension", "label"])
+    assert table.loc[("topics", "weather"), "agreement"] == 1.0
+    sport_a, sport_b = ["yes", "yes", "no", "no"], ["yes", "no", "no", "no"]
+    assert table.loc[("topics", "sport"), "kappa"] == pytest.approx(cohen_kappa_score(sport_a, sport_b))
+    assert table.loc[("topics", "ALL"), "agreement"] == 0.75  # exact set match on 3 of 4
+
+
+def test_no_overlap_is_explained(codebook):
+    rows = [("p1", "mood", ["upbeat"], "a"), ("p2", "mood", ["upbeat"], "b")]
+    with pytest.raises(LabelsError, match="no paragraph is labelled by two or more"):
+        agreement(frame(rows), codebook)
+    with pytest.raises(LabelsError, match=r"no labels by \['zed'\]"):
+        agreement(frame(rows), codebook, ["a", "zed"])
+
+
+def test_disagreements_and_adjudication_through_the_cli(project):
+    from framing import read_paragraphs
+
+    ids = read_paragraphs(project / "corpus")["paragraph_id"].tolist()
+    second = project / "labels" / "second.jsonl"
+    import json
+
+    lines = [json.dumps({"paragraph_id": ids[0], "dimension": "mood", "value": ["gloomy"], "annotator": "second", "time": T}),
+             json.dumps({"paragraph_id": ids[1], "dimension": "mood", "value": ["gloomy"], "annotator": "second", "time": T})]
+    second.write_text("\n".join(lines) + "\n")
+    runner = CliRunner()
+    result = runner.invoke(app, ["agree", "--root", str(project), "--disagreements", str(project / "d.csv")])
+    assert result.exit_code == 0, result.output
+    assert "1 disagreement(s) not yet adjudicated" in result.output and ids[0] in result.output
+    cases = pd.read_csv(project / "d.csv")
+    assert cases["paragraph_id"].tolist() == [ids[0]] and set(cases.columns) >= {"by tester", "by second", "text"}
+
+    decision = project / "adj.tsv"
+    decision.write_text(f"paragraph_id\tdimension\tvalue\n{ids[0]}\tmood\tgloomy\n")
+    result = runner.invoke(app, ["adjudicate", str(decision), "--adjudicator", "tester", "--root", str(project)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["agree", "--root", str(project)])
+    assert "0 disagreement(s) not yet adjudicated" in result.output
+    from framing import load_project, ExperimentConfig
+
+    table = load_project(ExperimentConfig(), project).table.set_index("paragraph_id")
+    assert table.loc[ids[0], "mood"] == "gloomy"   # adjudication wins over the tie
+    assert (project / "labels" / "tester.jsonl").read_text().count(ids[0]) == 2  # originals kept
+
+
+def test_labels_stats(project):
+    result = CliRunner().invoke(app, ["labels", "stats", "--root", str(project), "--min-examples", "9"])
+    assert result.exit_code == 0, result.output
+    assert "Daily" in result.output and "tester" in result.output and "unlabelled" in result.output
+    assert "too few to train or evaluate" in result.output

@@ -1,0 +1,89 @@
+"""`framing label` driven end to end: scripted answers, undo, back, skip, suggestions, a kill and the resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from framing.cli import app
+
+runner = CliRunner()
+
+
+def records(project, who="ann"):
+    path = project / "labels" / f"{who}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def label(project, answers, *args):
+    result = runner.invoke(app, ["label", "--root", str(project), *map(str, args)], input="".join(a + "\n" for a in answers))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_scripted_session_records_everything(project):
+    result = label(project, ["1", "12", "2", "", "q"], "--annotator", "ann", "--order", "corpus")
+    got = [(r["paragraph_id"].split(":")[0], r["dimension"], r["value"]) for r in records(project)]
+    assert got == [("daily-1", "mood", ["upbeat"]), ("daily-1", "topics", ["sport", "weather"]),
+                   ("daily-1", "mood", ["gloomy"]), ("daily-1", "topics", [])]
+    first = records(project)[0]
+    assert first["annotator"] == "ann" and first["codebook_version"] == "0.1" and first["seconds"] >= 0 and first["time"]
+    assert "▶" in result.output and "[1] upbeat" in result.output and "saved: 4 answer(s)" in result.output
+
+
+def test_annotator_is_remembered_and_required_first(project):
+    result = runner.invoke(app, ["label", "--root", str(project)], input="q\n")
+    assert result.exit_code == 1 and "pass --annotator NAME the first time" in result.output
+    label(project, ["1", "1", "q"], "--annotator", "ann")
+    label(project, ["2", "2", "q"])
+    assert {r["annotator"] for r in records(project)} == {"ann"} and len(records(project)) == 4
+
+
+def test_undo_back_skip_and_bad_keys(project):
+    label(project, ["1", "u", "2", "1", "b", "1", "2", "s", "x", "1", "", "q"], "--annotator", "ann")
+    got = [(r["paragraph_id"].split(":")[1], r["dimension"], r["value"]) for r in records(project)]
+    # p0: mood undone then answered 2 (gloomy); back → re-answered mood 1, topics 2; p1 skipped; p2 answered.
+    assert ("0", "mood", ["upbeat"]) in got and ("0", "topics", ["weather"]) in got
+    assert not any(pid == "1" for pid, _, _ in got)
+    assert ("2", "mood", ["upbeat"]) in got and ("2", "topics", []) in got
+
+
+def test_filters_limit_and_missing(project):
+    label(project, ["1", "1"] * 5, "--annotator", "ann", "--outlet", "Herald", "--limit", "2")
+    assert {r["paragraph_id"].split(":")[0] for r in records(project)} == {"herald-1"}
+    assert len(records(project)) == 4
+    result = label(project, ["q"], "--annotator", "other", "--missing", "mood", "--outlet", "Nowhere")
+    assert "nothing left to label" in result.output
+
+
+def test_suggestions_are_recorded(project):
+    runner.invoke(app, ["train", "--root", str(project)])
+    label(project, ["", "", "q"], "--annotator", "ann", "--suggest", "--order", "uncertainty")
+    first = records(project)[0]
+    assert first["suggestion"] == first["value"] and first["accepted"] is True
+
+
+def test_kill_midway_loses_at_most_the_open_question_and_resumes(project):
+    exe = str(Path(sys.executable).with_name("framing"))
+    proc = subprocess.Popen([exe, "label", "--root", str(project), "--annotator", "ann", "--order", "stratified"],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    for answer in ["1", "12", "2", "1", "1"]:
+        proc.stdin.write(answer + "\n")
+        proc.stdin.flush()
+    deadline = time.time() + 60
+    while len(records(project)) < 5 and time.time() < deadline:
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    saved = records(project)  # every line parses: the file is never half-written
+    assert len(saved) == 5
+    assert not list((project / "labels").glob(".*.tmp"))
+    # the resumed session asks the half-labelled paragraph's missing dimension first
+    label(project, ["2", "q"], "--order", "stratified")
+    after = records(project)
+    assert len(after) == 6 and after[-1]["paragraph_id"] == saved[-1]["paragraph_id"] and after[-1]["dimension"] == "topics"

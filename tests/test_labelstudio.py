@@ -1,0 +1,74 @@
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from typer.testing import CliRunner
+
+from framing import LabelsError, read_labels
+from framing.cli import app
+from framing.labelstudio import import_export, labelling_config
+
+runner = CliRunner()
+
+
+def test_config_has_one_choices_block_per_dimension(codebook):
+    root = ET.fromstring(labelling_config(codebook))
+    blocks = {c.get("name"): c for c in root.iter("Choices")}
+    assert blocks["mood"].get("choice") == "single" and blocks["topics"].get("choice") == "multiple"
+    assert [c.get("value") for c in blocks["topics"]] == ["sport", "weather"]
+    assert all(c.get("toName") == "text" for c in blocks.values())
+
+
+def test_round_trip_returns_identical_labels(project, codebook):
+    assert runner.invoke(app, ["train", "--root", str(project)]).exit_code == 0
+    out = project / "ls"
+    result = runner.invoke(app, ["export", "labelstudio", "--out", str(out), "--annotations", "--root", str(project),
+                                 "--model", str(project / "experiments/default")])
+    assert result.exit_code == 0, result.output
+    tasks = json.loads((out / "tasks.json").read_text())
+    assert len(tasks) == 18
+    task = tasks[0]
+    assert set(task["data"]) >= {"text", "paragraph_id", "outlet", "date", "title"}
+    assert task["predictions"][0]["model_version"].startswith("framing") and 0 <= task["predictions"][0]["score"] <= 1
+    assert {r["from_name"] for r in task["predictions"][0]["result"]} <= {"mood", "topics"}
+    (project / "labels" / "tester.jsonl").rename(project / "original.jsonl")
+    result = runner.invoke(app, ["import", "labelstudio", str(out / "tasks.json"), "--root", str(project),
+                                 "--out", "labels/back.jsonl"])
+    assert result.exit_code == 0, result.output
+    fields = ["paragraph_id", "dimension", "annotator"]
+
+    def key(frame):
+        return sorted((r.paragraph_id, r.dimension, r.annotator, tuple(r.value)) for r in frame[fields + ["value"]].itertuples())
+
+    assert key(read_labels(project / "labels" / "back.jsonl", codebook)) == key(read_labels(project / "original.jsonl", codebook))
+
+
+def test_cancelled_skipped_and_users_mapped(tmp_path, codebook):
+    export = [{"data": {"paragraph_id": "p1"}, "annotations": [
+        {"completed_by": 7, "was_cancelled": False, "created_at": "2026-01-02T03:04:05.123Z", "lead_time": 12.5,
+         "result": [{"from_name": "mood", "value": {"choices": ["gloomy"]}}]},
+        {"completed_by": 8, "was_cancelled": True, "result": []}]}]
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(export))
+    records, counts = import_export(path, codebook, users={7: "ann@example.org"})
+    assert counts["cancelled"] == 1 and counts["annotations"] == 1
+    assert {(r["dimension"], tuple(r["value"])) for r in records} == {("mood", ("gloomy",)), ("topics", ())}
+    assert records[0]["annotator"] == "ann@example.org" and records[0]["seconds"] == 12.5
+
+
+@pytest.mark.parametrize("result, message", [
+    ([{"from_name": "sentiment", "value": {"choices": ["pos"]}}], "another labelling config"),
+    ([{"from_name": "mood", "value": {"choices": ["meh"]}}], "not in the codebook"),
+])
+def test_export_from_another_config_is_refused(tmp_path, codebook, result, message):
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([{"data": {"paragraph_id": "p1"}, "annotations": [{"completed_by": 1, "result": result}]}]))
+    with pytest.raises(LabelsError, match=message):
+        import_export(path, codebook)
+
+
+def test_not_json(tmp_path, codebook):
+    path = tmp_path / "e.json"
+    path.write_text("id,text\n1,x\n")
+    with pytest.raises(LabelsError, match="not a Label Studio JSON export"):
+        import_export(path, codebook)
