@@ -266,11 +266,11 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str, option
                  output: Path | None = None, model_dir: Path | None = None) -> LabelSession:
     """Load corpus, codebook, labels (and a model when the order or suggestions need one)."""
     from framing.codebook import load_codebook
-    from framing.corpus import read_paragraphs
     from framing.labels import label_files
+    from framing.workflow import project_paragraphs
 
     codebook = load_codebook(root / config.data.codebook)
-    paragraphs = read_paragraphs(root / config.data.corpus)
+    paragraphs = project_paragraphs(config, root)
     labels_dir = root / config.data.labels
     output = output or labels_dir / f"{annotator}.jsonl"
     labels = read_labels(labels_dir, codebook, paragraph_ids=paragraphs["paragraph_id"]) if label_files(labels_dir) \

@@ -39,6 +39,9 @@ class DataConfig:
     codebook: str = "labels/codebook.toml"
     # Only paragraphs from these corpus collections (top-level folders / table names); empty = all.
     collections: list[str] = field(default_factory=list)
+    # The corpus tables' rows already are paragraphs (labelled sentence datasets): no splitting,
+    # the id column is the paragraph id and an article_id column, if any, groups them.
+    paragraph_rows: bool = False
 
 
 @dataclass

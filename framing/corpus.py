@@ -66,6 +66,7 @@ class Columns:
     date: str = "date"
     title: str = "title"
     url: str = "url"
+    article: str = "article_id"  # rows that are paragraphs: the article (group) each belongs to
 
 
 # A sentence ends at . ! ? or … (optionally followed by a closing quote or bracket) before
@@ -356,6 +357,7 @@ def _table_articles(path: Path, cols: Columns, chunk_size: int, collection: str)
                 "date": row.get(cols.date),
                 "title": row.get(cols.title),
                 "url": row.get(cols.url),
+                "article": _clean(row.get(cols.article)) if cols.article in row else None,
                 "collection": collection,
                 "_row": number,
             })
@@ -417,7 +419,7 @@ def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chu
                     k, d = article_paragraphs(article, split=False)
                     for row in k:
                         row["paragraph_id"] = row["article_id"]
-                        row["article_id"] = row["article_id"]
+                        row["article_id"] = article.get("article") or row["article_id"]
                 else:
                     k, d = article_paragraphs(article)
                 kept.extend(k)

@@ -31,13 +31,19 @@ class ProjectData:
     hashes: dict = field(default_factory=dict)
 
 
+def project_paragraphs(config: ExperimentConfig, root: str | Path = ".") -> pd.DataFrame:
+    """The corpus paragraphs of a project, as its config says to read them."""
+    paragraphs = read_paragraphs(Path(root) / config.data.corpus, paragraphs=config.data.paragraph_rows)
+    if config.data.collections:
+        paragraphs = paragraphs[paragraphs["collection"].isin(config.data.collections)]
+    return paragraphs
+
+
 def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectData:
     """Codebook, corpus paragraphs and validated hand labels, joined into a training table."""
     root = Path(root)
     codebook = load_codebook(root / config.data.codebook)
-    paragraphs = read_paragraphs(root / config.data.corpus)
-    if config.data.collections:
-        paragraphs = paragraphs[paragraphs["collection"].isin(config.data.collections)]
+    paragraphs = project_paragraphs(config, root)
     labels_path = root / config.data.labels
     files = label_files(labels_path)
     if not files:
@@ -193,7 +199,7 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
             raise LabelsError(f"missing column(s) {missing}", path=decisions,
                               fix=f"the header must be: paragraph_id, {', '.join(codebook.names)} "
                                   "(or paragraph_id, dimension, value)")
-    known = set(read_paragraphs(root / config.data.corpus)["paragraph_id"])
+    known = set(project_paragraphs(config, root)["paragraph_id"])
     stamp = now_iso()
     records = []
     for number, row in enumerate(frame.to_dict("records"), start=2):
@@ -229,7 +235,7 @@ def sample_batch(config: ExperimentConfig, root: str | Path = ".", *, quotas: di
     from framing.sampling import order_paragraphs, take_quotas
 
     root = Path(root)
-    paragraphs = read_paragraphs(root / config.data.corpus)
+    paragraphs = project_paragraphs(config, root)
     codebook = load_codebook(root / config.data.codebook)
     drop: set[str] = set()
     if skip_labelled and label_files(root / config.data.labels):

@@ -67,16 +67,55 @@ def import_labelstudio_cmd(
 ) -> None:
     """Read a Label Studio JSON export into hand labels (annotator from completed_by; cancelled skipped)."""
     from framing.codebook import load_codebook
-    from framing.corpus import read_paragraphs
     from framing.labels import upsert_labels
+    from framing.workflow import project_paragraphs
 
     cfg = _config(root, experiment, config, None)
     codebook = load_codebook(root / cfg.data.codebook)
     from framing.labelstudio import import_export
 
-    known = set(read_paragraphs(root / cfg.data.corpus)["paragraph_id"])
+    known = set(project_paragraphs(cfg, root)["paragraph_id"])
     records, counts = import_export(export, codebook, known_ids=known)
     target = output if output.is_absolute() else root / output
     written = upsert_labels(target, records, codebook)
     out.print(f"imported {written} label(s) from {counts['annotations']} annotation(s) on {counts['tasks']} task(s); "
               f"skipped {counts['cancelled']} cancelled — into {target}")
+
+
+@import_app.command("table")
+@friendly
+def import_table_cmd(
+    table: Annotated[Path, typer.Argument(help="Labelled .csv, .jsonl or .parquet: one row per sentence or paragraph.",
+                                          exists=True, dir_okay=False)],
+    output: Annotated[Path, typer.Option("--out", "-o", help="Folder of the new framing project.")],
+    text: Annotated[str, typer.Option(help="Text column.")],
+    label: Annotated[list[str], typer.Option(help="DIMENSION=COLUMN: a label column (repeatable).")],
+    multi: Annotated[list[str] | None, typer.Option(help="This dimension is multi-label (values split on --sep).")] = None,
+    sep: Annotated[str, typer.Option(help="Separator of multi-label values.")] = "|",
+    id_col: Annotated[str | None, typer.Option("--id", help="Row id column (default: row number).")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Outlet column.")] = None,
+    date: Annotated[str | None, typer.Option(help="Date column.")] = None,
+    group: Annotated[str | None, typer.Option(help="Article (group) column: rows of a group never straddle CV folds.")] = None,
+    split: Annotated[str | None, typer.Option(help="Column naming a predefined split (train/dev/test), kept as collection.")] = None,
+    skip_value: Annotated[list[str] | None, typer.Option(help="Label value meaning no agreement (default \"No agreement\"): the row is skipped for that dimension.")] = None,
+    annotator: Annotated[str, typer.Option(help="Who made the labels (recorded on every label).")] = "imported",
+    name: Annotated[str | None, typer.Option(help="Codebook name (default: the table's name).")] = None,
+) -> None:
+    """Turn a labelled table into a framing project: corpus, hand labels and a generated codebook."""
+    from framing.errors import ConfigError
+    from framing.importer import import_table
+
+    dims = {}
+    for item in label:
+        dim, eq, column = item.partition("=")
+        if not eq:
+            raise ConfigError(f"--label {item!r} is not DIMENSION=COLUMN", fix="e.g. --label bias=label_bias")
+        dims[dim.strip()] = column.strip()
+    summary = import_table(table, output, text=text, labels=dims, multi=set(multi or []), sep=sep, id_col=id_col,
+                           outlet=outlet, date=date, group=group, split=split,
+                           skip_values=skip_value, annotator=annotator, name=name)
+    out.print(f"{summary['rows']} rows → {output}/corpus, labels and codebook")
+    for dim, info in summary["dimensions"].items():
+        counts = ", ".join(f"{k} {v}" for k, v in info["labels"].items())
+        out.print(f"  {dim}: {info['labelled']} labelled ({counts}); skipped {info['skipped']} ({info['skip_reason']})")
+    out.print(f"next: framing evaluate --root {output}")

@@ -1,0 +1,68 @@
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from framing import CorpusError, ExperimentConfig, LabelsError, load_config, load_project
+from framing.cli import app
+from framing.importer import import_table, slug
+
+
+def table(tmp_path):
+    rows = []
+    for g in range(8):
+        for s in range(3):
+            biased = (g + s) % 2 == 0
+            rows.append({"sentence": f"{'Outrageous disgraceful' if biased else 'The committee met'} story {g} {s}.",
+                         "bias": "Biased" if biased else "Non-biased", "link": f"http://x/{g}",
+                         "site": "A" if g < 4 else "B", "tags": "x|y" if s == 0 else ("y" if s == 1 else "")})
+    rows.append({"sentence": "Unclear.", "bias": "No agreement", "link": "http://x/9", "site": "A", "tags": ""})
+    path = tmp_path / "data.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_slug():
+    assert slug("Non-biased") == "non_biased" and slug("Expresses writer’s opinion") == "expresses_writer_s_opinion"
+    assert slug("3 stars") == "l_3_stars"
+
+
+def test_import_makes_a_working_project(tmp_path):
+    out = tmp_path / "proj"
+    summary = import_table(table(tmp_path), out, text="sentence", labels={"bias": "bias", "tags": "tags"},
+                           multi={"tags"}, outlet="site", group="link", annotator="experts")
+    assert summary["rows"] == 25
+    assert summary["dimensions"]["bias"]["skipped"] == 1 and summary["dimensions"]["bias"]["labelled"] == 24
+    config = load_config(out / "experiments/default/config.toml")
+    assert config.data.paragraph_rows
+    data = load_project(config, out)
+    assert data.codebook.dimension("bias").label_names == ["biased", "non_biased"]
+    assert data.codebook.dimension("tags").multi
+    assert data.paragraphs["article_id"].nunique() == 9 and set(data.paragraphs["outlet"]) == {"A", "B"}
+    assert len(data.table) == 25 and data.labels["annotator"].eq("experts").all()
+    tags = data.table.set_index("paragraph_id")["tags"]
+    assert tags.iloc[0] == ["x", "y"] and tags.iloc[2] == []
+
+
+def test_import_then_evaluate_through_the_cli(tmp_path):
+    out = tmp_path / "proj"
+    runner = CliRunner()
+    result = runner.invoke(app, ["import", "table", str(table(tmp_path)), "--out", str(out), "--text", "sentence",
+                                 "--label", "bias=bias", "--group", "link", "--outlet", "site"])
+    assert result.exit_code == 0, result.output
+    assert "skipped 1" in result.output
+    result = runner.invoke(app, ["evaluate", "--root", str(out), "--set", "evaluate.folds=4"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "experiments/default/metrics.json").read_text())
+    assert metrics["bias"]["macro_f1"] > metrics["bias"]["baseline_macro_f1"]
+    oof = pd.read_csv(out / "experiments/default/cv_predictions.csv")
+    assert oof.groupby("article_id")["bias__fold"].nunique().eq(1).all()
+
+
+def test_bad_columns_and_values(tmp_path):
+    path = table(tmp_path)
+    with pytest.raises(CorpusError, match="no column 'nope' for label bias"):
+        import_table(path, tmp_path / "p", text="sentence", labels={"bias": "nope"})
+    with pytest.raises(LabelsError, match="fewer than two label values"):
+        import_table(path, tmp_path / "p", text="sentence", labels={"bias": "site"}, skip_values=["A"])
