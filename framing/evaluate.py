@@ -197,3 +197,15 @@ def merge_oof(results: list[DimensionResult]) -> pd.DataFrame:
     for frame in frames[1:]:
         merged = merged.merge(frame, on=["paragraph_id", "article_id", "outlet"], how="outer")
     return merged
+
+
+def read_oof(path, codebook: Codebook) -> pd.DataFrame:
+    """Read ``cv_predictions.csv``. A multi-label ``<dim>__true`` that is empty means "no label"
+    where the paragraph was evaluated on that dimension (it has a fold), and missing otherwise."""
+    oof = pd.read_csv(path, dtype={f"{d.name}__true": str for d in codebook.dimensions})
+    for dim in codebook.dimensions:
+        true, fold = f"{dim.name}__true", f"{dim.name}__fold"
+        if dim.multi and true in oof and fold in oof:
+            evaluated = oof[fold].fillna(-1).ge(0)
+            oof[true] = oof[true].where(~evaluated, oof[true].fillna("")).where(evaluated)
+    return oof

@@ -38,3 +38,25 @@ def label_terms(model: DimensionModel, label: str, k: int = 15) -> list[tuple[st
     order = np.argsort(-weights)[:k]
     names = model.feature_names()
     return [(str(names[c]), float(weights[c])) for c in order if weights[c] > 0]
+
+
+def outlet_terms(model: DimensionModel, X: sparse.csr_matrix, outlets: np.ndarray, label: str,
+                 k: int = 8) -> dict[str, list[tuple[str, float]]]:
+    """Per outlet, the terms whose contribution to ``label`` (TF-IDF × weight, averaged over the
+    outlet's paragraphs) most exceeds their average contribution in the other outlets' paragraphs."""
+    j = model.labels_.index(label)
+    X = sparse.csr_matrix(X)
+    contrib = X.multiply(model.coef_[:, j].reshape(1, -1)).tocsr()
+    names = model.feature_names()
+    total = np.asarray(contrib.sum(axis=0)).ravel()
+    out = {}
+    for outlet in np.unique(outlets):
+        mask = outlets == outlet
+        n_in, n_out = mask.sum(), (~mask).sum()
+        inside = np.asarray(contrib[mask].sum(axis=0)).ravel()
+        mean_in = inside / n_in
+        mean_out = (total - inside) / n_out if n_out else np.zeros_like(inside)
+        lift = mean_in - mean_out
+        order = np.argsort(-lift)[:k]
+        out[str(outlet)] = [(str(names[c]), float(lift[c])) for c in order if lift[c] > 0]
+    return out

@@ -16,7 +16,7 @@ from framing.explain import top_terms
 from framing.model import FramingModel
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
-ID_COLUMNS = ["article_id", "outlet", "date", "p_index", "paragraph_id", "text_sha1"]
+ID_COLUMNS = ["article_id", "outlet", "date", "collection", "p_index", "paragraph_id", "text_sha1"]
 
 
 def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int = 3) -> pd.DataFrame:
@@ -26,7 +26,7 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
     when ``terms`` > 0, ``dim__terms`` with the top contributing terms of the predicted labels.
     """
     texts = paragraphs["text"].tolist()
-    out = paragraphs[["article_id", "outlet", "date", "p_index", "paragraph_id"]].reset_index(drop=True).copy()
+    out = paragraphs[["article_id", "outlet", "date", "collection", "p_index", "paragraph_id"]].reset_index(drop=True).copy()
     out["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:8] for t in texts]
     for name, dim_model in model.dimensions.items():
         X = dim_model.transform(texts)

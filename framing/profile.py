@@ -73,22 +73,258 @@ def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "out
             raise ReportError(f"no column {column!r} in the input", fix="use predictions from `framing predict`")
     ind = indicators(frame, codebook)
     rng = np.random.default_rng(seed)
+    alpha = (1 - level) / 2
     rows = []
-    keys = frame[[group, "article_id"]].astype(str)
-    for outlet in sorted(keys[group].unique()):
-        mask = (keys[group] == outlet).to_numpy()
+    groups = frame[group].astype(str)
+    articles = frame["article_id"].astype(str)
+    for outlet in sorted(groups.unique()):
+        mask = (groups == outlet).to_numpy()
         for dim in codebook.dimensions:
             cols = [f"{dim.name}:{label}" for label in dim.label_names]
-            sub = ind.loc[mask, cols]
-            has = sub.notna().all(axis=1).to_numpy()
-            articles = keys.loc[mask, "article_id"].to_numpy()[has]
-            values = sub.to_numpy()[has]
-            codes, inverse = np.unique(articles, return_inverse=True)
-            n = np.bincount(inverse, minlength=len(codes)).astype(float)
+            k, n = _article_counts(ind, articles, mask, cols)
+            total = n.sum()
+            shares = k.sum(0) / total if total else np.full(len(cols), np.nan)
+            bounds = np.full((2, len(cols)), np.nan)
+            if len(n) >= 2:
+                bounds = np.nanquantile(_boot(k, n, rng, n_boot), [alpha, 1 - alpha], axis=0)
             for j, label in enumerate(dim.label_names):
-                k = np.bincount(inverse, weights=values[:, j], minlength=len(codes))
-                share, low, high = bootstrap_share(k, n, n_boot=n_boot, rng=rng, level=level)
-                rows.append({"outlet": outlet, "dimension": dim.name, "label": label, "share": share,
-                             "ci_low": low, "ci_high": high, "n_paragraphs": int(has.sum()),
-                             "n_articles": len(codes)})
+                rows.append({"outlet": outlet, "dimension": dim.name, "label": label, "share": float(shares[j]),
+                             "ci_low": float(bounds[0, j]), "ci_high": float(bounds[1, j]),
+                             "n_paragraphs": int(total), "n_articles": len(n)})
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- error correction
+
+def predicted_indicators(oof: pd.DataFrame, codebook: Codebook, thresholds: dict) -> pd.DataFrame:
+    """Turn out-of-fold probabilities into 0/1 predictions with the model's own decision rule
+    (top label for single-choice, per-label threshold for multi-label)."""
+    out = pd.DataFrame(index=oof.index)
+    for dim in codebook.dimensions:
+        cols = [f"{dim.name}:{label}" for label in dim.label_names]
+        if not set(cols) <= set(oof.columns):
+            continue
+        proba = oof[cols].to_numpy(dtype=float)
+        valid = ~np.isnan(proba).any(axis=1)
+        if dim.multi:
+            cut = np.array([thresholds.get(dim.name, {}).get(label, 0.5) for label in dim.label_names])
+            pred = (proba >= cut).astype(float)
+        else:
+            pred = np.zeros_like(proba)
+            pred[np.arange(len(proba)), np.nan_to_num(proba, nan=-1).argmax(axis=1)] = 1.0
+        pred[~valid] = np.nan
+        for j, col in enumerate(cols):
+            out[col] = pred[:, j]
+    return out
+
+
+def true_indicators(oof: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """0/1 hand labels from the ``<dim>__true`` columns of out-of-fold predictions."""
+    frame = pd.DataFrame({dim.name: oof[f"{dim.name}__true"].where(oof[f"{dim.name}__true"].notna(), None)
+                          for dim in codebook.dimensions if f"{dim.name}__true" in oof})
+    for dim in codebook.dimensions:
+        if dim.name not in frame:
+            frame[dim.name] = None
+    return indicators(frame, codebook)
+
+
+def acc_binary(q: np.ndarray, tpr: np.ndarray, fpr: np.ndarray) -> np.ndarray:
+    """Adjusted classify-and-count: the true share p solving q = fpr + p (tpr − fpr), clipped to [0, 1]."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = (q - fpr) / (tpr - fpr)
+    return np.clip(np.where(tpr - fpr > 1e-9, p, np.nan), 0.0, 1.0)
+
+
+def acc_multiclass(q: np.ndarray, confusion: np.ndarray) -> np.ndarray:
+    """Adjusted classify-and-count for a single-choice dimension: the label distribution ``p``
+    with ``confusion @ p ≈ q`` (``confusion[i, j]`` = P(predicted i | true j)), non-negative and
+    summing to one."""
+    from scipy.optimize import nnls
+
+    k = len(q)
+    # Append the sum-to-one constraint as a heavily weighted extra equation.
+    A = np.vstack([confusion, np.full((1, k), 10.0)])
+    b = np.append(q, 10.0)
+    p, _ = nnls(A, b)
+    total = p.sum()
+    return p / total if total > 0 else np.full(k, np.nan)
+
+
+def _confusion(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
+    """P(predicted i | true j) from one-hot arrays; a label never true keeps the identity column."""
+    counts = pred.T @ true
+    col = counts.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = counts / col
+    m[:, col == 0] = np.eye(len(col))[:, col == 0]
+    return m
+
+
+def corrected_profile(frame: pd.DataFrame, codebook: Codebook, oof: pd.DataFrame, thresholds: dict, *,
+                      group: str = "outlet", n_boot: int = 2000, seed: int = 0, level: float = 0.95,
+                      min_outlet_calibration: int = 100) -> pd.DataFrame:
+    """Shares per outlet corrected for the classifier's measured error (adjusted classify-and-count).
+
+    Misclassification rates come from out-of-fold predictions on the hand-labelled paragraphs
+    (``oof``, as ``framing evaluate`` writes them): the outlet's own labelled paragraphs where it
+    has at least ``min_outlet_calibration`` of them (a classifier often errs differently in
+    different outlets), otherwise all labelled paragraphs pooled — the assumption then is that
+    the classifier errs alike everywhere. Each bootstrap replicate resamples the outlet's articles
+    *and* the labelled articles the rates are measured on, so the interval includes the
+    uncertainty of the correction itself.
+
+    Returns columns outlet, dimension, label, corrected, corrected_low, corrected_high, calibration
+    ("outlet" or "pooled") and calibration_n (labelled paragraphs the rates come from).
+    """
+    rng = np.random.default_rng(seed)
+    pred_all = indicators(frame, codebook)
+    cal_pred = predicted_indicators(oof, codebook, thresholds)
+    cal_true = true_indicators(oof, codebook)
+    cal_articles = oof["article_id"].astype(str).to_numpy()
+    cal_outlets = oof["outlet"].astype(str).to_numpy()
+    articles = frame["article_id"].astype(str)
+    groups = frame[group].astype(str)
+    alpha = (1 - level) / 2
+    rows = []
+    for dim in codebook.dimensions:
+        cols = [f"{dim.name}:{label}" for label in dim.label_names]
+        if not set(cols) <= set(cal_pred.columns):
+            continue
+        ok = (cal_pred[cols].notna().all(axis=1) & cal_true[cols].notna().all(axis=1)).to_numpy()
+
+        def calibration(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            codes, inv = np.unique(cal_articles[mask], return_inverse=True)
+            weights = rng.multinomial(len(codes), np.full(len(codes), 1 / len(codes)), size=n_boot)[:, inv]
+            return cal_pred.loc[mask, cols].to_numpy(), cal_true.loc[mask, cols].to_numpy(), weights
+
+        pooled = calibration(ok)
+
+        def correct(q: np.ndarray, cal: tuple, b: int | None) -> np.ndarray:
+            cp, ct, weights = cal
+            weight = (np.ones(len(cp)) if b is None else weights[b])[:, None]
+            if dim.multi:
+                pos, neg = (ct == 1) * weight, (ct == 0) * weight
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    tpr, fpr = (cp * pos).sum(0) / pos.sum(0), (cp * neg).sum(0) / neg.sum(0)
+                return acc_binary(q, tpr, fpr)
+            return acc_multiclass(q, _confusion(cp * weight, ct))
+
+        for outlet in sorted(groups.unique()):
+            own = ok & (cal_outlets == outlet)
+            cal, source = (calibration(own), "outlet") if own.sum() >= min_outlet_calibration else (pooled, "pooled")
+            k, n = _article_counts(pred_all, articles, (groups == outlet).to_numpy(), cols)
+            point = correct(k.sum(0) / n.sum(), cal, None)
+            boots = np.array([correct(q, cal, b) for b, q in enumerate(_boot(k, n, rng, n_boot))]) if len(n) >= 2 else None
+            for j, label in enumerate(dim.label_names):
+                low = high = float("nan")
+                if boots is not None and (~np.isnan(boots[:, j])).any():
+                    low, high = (float(x) for x in np.nanquantile(boots[:, j], [alpha, 1 - alpha]))
+                rows.append({"outlet": outlet, "dimension": dim.name, "label": label, "corrected": float(point[j]),
+                             "corrected_low": low, "corrected_high": high, "calibration": source,
+                             "calibration_n": int(len(cal[0]))})
+    return pd.DataFrame(rows, columns=["outlet", "dimension", "label", "corrected", "corrected_low", "corrected_high",
+                                       "calibration", "calibration_n"])
+
+
+# ----------------------------------------------------------------------------- comparisons and time
+
+def _article_counts(ind: pd.DataFrame, articles: pd.Series, mask: np.ndarray, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per article of the masked rows: counts of each label (articles × labels) and paragraphs."""
+    sub = ind.loc[mask, cols]
+    has = sub.notna().all(axis=1).to_numpy()
+    codes, inv = np.unique(articles.to_numpy()[mask][has], return_inverse=True)
+    values = sub.to_numpy()[has]
+    n = np.bincount(inv, minlength=len(codes)).astype(float)
+    k = np.stack([np.bincount(inv, weights=values[:, j], minlength=len(codes)) for j in range(len(cols))], axis=1) \
+        if len(codes) else np.zeros((0, len(cols)))
+    return k, n
+
+
+def _boot(k: np.ndarray, n: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """Bootstrap replicates (n_boot × labels) of the shares, resampling articles."""
+    weights = rng.multinomial(len(n), np.full(len(n), 1.0 / len(n)), size=n_boot)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (weights @ k) / (weights @ n)[:, None]
+
+
+def compare_outlets(frame: pd.DataFrame, codebook: Codebook, a: str, b: str, *, n_boot: int = 2000, seed: int = 0,
+                    level: float = 0.95) -> pd.DataFrame:
+    """Where outlets ``a`` and ``b`` differ: share of each, the difference (a − b) with a bootstrap
+    CI (articles resampled within each outlet), Cohen's h, and whether the CI excludes zero.
+    Sorted by the size of the difference."""
+    outlets = set(frame["outlet"].astype(str))
+    for name in (a, b):
+        if name not in outlets:
+            raise ReportError(f"no outlet {name!r} in the predictions", fix=f"outlets: {', '.join(sorted(outlets))}")
+    ind = indicators(frame, codebook)
+    articles = frame["article_id"].astype(str)
+    rng = np.random.default_rng(seed)
+    alpha = (1 - level) / 2
+    rows = []
+    for dim in codebook.dimensions:
+        cols = [f"{dim.name}:{label}" for label in dim.label_names]
+        ka, na = _article_counts(ind, articles, (frame["outlet"].astype(str) == a).to_numpy(), cols)
+        kb, nb = _article_counts(ind, articles, (frame["outlet"].astype(str) == b).to_numpy(), cols)
+        if not len(na) or not len(nb):
+            continue
+        sa, sb = ka.sum(0) / na.sum(), kb.sum(0) / nb.sum()
+        diff_boot = _boot(ka, na, rng, n_boot) - _boot(kb, nb, rng, n_boot) if len(na) > 1 and len(nb) > 1 else None
+        for j, label in enumerate(dim.label_names):
+            low = high = float("nan")
+            if diff_boot is not None:
+                low, high = (float(x) for x in np.nanquantile(diff_boot[:, j], [alpha, 1 - alpha]))
+            h = 2 * np.arcsin(np.sqrt(sa[j])) - 2 * np.arcsin(np.sqrt(sb[j]))
+            rows.append({"dimension": dim.name, "label": label, a: sa[j], b: sb[j], "difference": sa[j] - sb[j],
+                         "ci_low": low, "ci_high": high, "cohens_h": float(h),
+                         "significant": bool(low > 0 or high < 0) if not np.isnan(low) else False,
+                         "articles_a": len(na), "articles_b": len(nb)})
+    table = pd.DataFrame(rows)
+    return table.reindex(table["difference"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def choose_period(dates: pd.Series) -> str:
+    """'month' for spans over four months, else 'week'."""
+    span = (dates.max() - dates.min()).days if dates.notna().any() else 0
+    return "month" if span > 120 else "week"
+
+
+def time_profile(frame: pd.DataFrame, codebook: Codebook, *, period: str = "auto", n_boot: int = 500, seed: int = 0,
+                 min_articles: int = 3) -> tuple[pd.DataFrame, str]:
+    """Shares per outlet and period (week or month) with article-bootstrap CIs.
+
+    Periods with fewer than ``min_articles`` articles of an outlet are left out. Returns the
+    table (with a ``period`` column, the period's first day) and the period used.
+    """
+    dates = pd.to_datetime(frame["date"], errors="coerce", utc=True)
+    dated = frame[dates.notna()].copy()
+    if dated.empty:
+        return pd.DataFrame(columns=["period", *PROFILE_COLUMNS]), "none"
+    dates = dates[dates.notna()].dt.tz_localize(None)
+    period = choose_period(dates) if period == "auto" else period
+    start = dates.dt.to_period("M" if period == "month" else "W").dt.start_time
+    dated["_group"] = dated["outlet"].astype(str) + "\t" + start.dt.strftime("%Y-%m-%d")
+    table = outlet_profile(dated, codebook, group="_group", n_boot=n_boot, seed=seed)
+    table[["outlet", "period"]] = table["outlet"].str.split("\t", expand=True)
+    table = table[table["n_articles"] >= min_articles]
+    return table[["outlet", "period", *PROFILE_COLUMNS[1:]]].reset_index(drop=True), period
+
+
+def largest_differences(profile: pd.DataFrame, frame: pd.DataFrame, codebook: Codebook, *, top: int = 5,
+                        min_articles: int = 5, n_boot: int = 1000, seed: int = 0) -> list[dict]:
+    """The ``top`` labels whose share differs most between two outlets (highest vs lowest among
+    outlets with at least ``min_articles`` articles), each with the difference's bootstrap CI."""
+    eligible = profile[profile["n_articles"] >= min_articles]
+    found = []
+    for (dim, label), rows in eligible.groupby(["dimension", "label"], sort=False):
+        if rows["outlet"].nunique() < 2:
+            continue
+        hi, lo = rows.loc[rows["share"].idxmax()], rows.loc[rows["share"].idxmin()]
+        found.append((hi["share"] - lo["share"], dim, label, hi["outlet"], lo["outlet"]))
+    found.sort(reverse=True)
+    out = []
+    for gap, dim, label, hi, lo in found[:top]:
+        row = compare_outlets(frame, codebook, hi, lo, n_boot=n_boot, seed=seed).set_index(["dimension", "label"]).loc[(dim, label)]
+        out.append({"dimension": dim, "label": label, "high": hi, "low": lo, "share_high": row[hi], "share_low": row[lo],
+                    "difference": row["difference"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+                    "significant": row["significant"]})
+    return out

@@ -1,163 +1,216 @@
-"""Charts and a static HTML report of outlet profiles. Plots compute once (a DataFrame) and
-draw on an ``ax``; a CSV of every chart's numbers is written beside it."""
+"""The report: charts (PNG and SVG, a CSV of the numbers beside each) and one self-contained
+``index.html`` — a summary of the largest differences first, then the charts, then method notes."""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from framing._io import atomic_write  # noqa: E402
-from framing.codebook import Codebook  # noqa: E402
+from framing import charts
+from framing._io import atomic_write
+from framing.codebook import Codebook
 
 
-def _outlet_names(table: pd.DataFrame) -> dict[str, str]:
-    counts = table.groupby("outlet")[["n_paragraphs", "n_articles"]].max()
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}" + ("" if n == 1 else "s")
-    return {o: f"{o}\n(n={plural(int(r.n_paragraphs), 'paragraph')}, {plural(int(r.n_articles), 'article')}"
-               + (", no CI" if r.n_articles < 2 else "") + ")" for o, r in counts.iterrows()}
+@dataclass
+class ReportContent:
+    """Everything a report shows, computed beforehand (see :func:`framing.workflow.report`)."""
+
+    title: str
+    codebook: Codebook
+    profile: pd.DataFrame                       # outlet, dimension, label, share, ci_*, n_*, [corrected, corrected_*]
+    summary: list[dict] = field(default_factory=list)
+    time: pd.DataFrame | None = None
+    period: str = ""
+    events: pd.DataFrame | None = None
+    why: dict = field(default_factory=dict)      # (dim, label) -> {outlet: [(term, lift), ...]}
+    examples: dict = field(default_factory=dict)  # (dim, label, outlet) -> [(probability, text, paragraph_id), ...]
+    validation: pd.DataFrame | None = None      # outlet, dimension, label, hand, hand_low/high, predicted, predicted_low/high
+    compare: pd.DataFrame | None = None
+    compare_pair: tuple[str, str] | None = None
+    notes: dict[str, str] = field(default_factory=dict)
 
 
-def draw_heatmap(table: pd.DataFrame, dimension: str, ax: Axes) -> Axes:
-    """Outlet × label heatmap of shares for one dimension, each cell annotated."""
-    sub = table[table["dimension"] == dimension]
-    grid = sub.pivot(index="outlet", columns="label", values="share")
-    grid = grid[list(dict.fromkeys(sub["label"]))]
-    names = _outlet_names(sub)
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right")
-    ax.set_yticks(range(grid.shape[0]), [names[o] for o in grid.index])
-    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
-        if not np.isnan(value):
-            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=9,
-                    color="white" if value > 0.6 else "black")
-    ax.set_title(f"{dimension}: share of paragraphs per outlet")
-    ax.set_xlabel("label")
-    ax.figure.colorbar(image, ax=ax, label="share of paragraphs", fraction=0.04)
-    return ax
-
-
-def draw_bars(table: pd.DataFrame, dimension: str, ax: Axes) -> Axes:
-    """Grouped bars (label × outlet) with 95 % bootstrap CI whiskers."""
-    sub = table[table["dimension"] == dimension]
-    labels = list(dict.fromkeys(sub["label"]))
-    outlets = sorted(sub["outlet"].unique())
-    names = _outlet_names(sub)
-    width = 0.8 / max(len(outlets), 1)
-    x = np.arange(len(labels))
-    for i, outlet in enumerate(outlets):
-        rows = sub[sub["outlet"] == outlet].set_index("label").reindex(labels)
-        share = rows["share"].to_numpy(dtype=float)
-        low = share - rows["ci_low"].to_numpy(dtype=float)
-        high = rows["ci_high"].to_numpy(dtype=float) - share
-        xs = x + (i - (len(outlets) - 1) / 2) * width
-        ax.bar(xs, share, width, label=names[outlet].replace("\n", " "))
-        has_ci = ~np.isnan(low)
-        if has_ci.any():
-            ax.errorbar(xs[has_ci], share[has_ci], yerr=[low[has_ci], high[has_ci]], fmt="none",
-                        ecolor="black", capsize=3, linewidth=1)
-    ax.set_xticks(x, labels, rotation=30, ha="right")
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share of paragraphs (95% CI over articles)")
-    ax.set_title(f"{dimension}: label shares by outlet")
-    ax.legend(fontsize=8, loc="upper right")
-    ax.grid(axis="y", alpha=0.3)
-    return ax
-
-
-def _figure(kind: str, table: pd.DataFrame, dimension: str) -> Figure:
-    sub = table[table["dimension"] == dimension]
-    n_outlets, n_labels = sub["outlet"].nunique(), sub["label"].nunique()
-    if kind == "heatmap":
-        fig, ax = plt.subplots(figsize=(2.2 + 1.1 * n_labels + 2.5, 1.4 + 0.7 * n_outlets))
-        draw_heatmap(table, dimension, ax)
-    else:
-        fig, ax = plt.subplots(figsize=(max(7.0, 1.2 * n_labels * max(1, n_outlets) ** 0.5 + 3), 5))
-        draw_bars(table, dimension, ax)
-    fig.tight_layout()
-    return fig
-
-
-def _save(fig: Figure, stem: Path) -> bytes:
+def _save(fig: Figure, stem: Path, data: pd.DataFrame) -> str:
+    """Write PNG, SVG and CSV for one chart; return the PNG as base64 for embedding."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    png = buffer.getvalue()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     with atomic_write(stem.with_suffix(".png"), "wb") as handle:
-        handle.write(png)
-    with atomic_write(stem.with_suffix(".svg"), "w") as handle:
-        fig.savefig(handle, format="svg")
+        handle.write(buffer.getvalue())
+    with atomic_write(stem.with_suffix(".svg")) as handle:
+        fig.savefig(handle, format="svg", bbox_inches="tight")
+    with atomic_write(stem.with_suffix(".csv")) as handle:
+        data.to_csv(handle, index=False)
     plt.close(fig)
-    return png
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def write_report(table: pd.DataFrame, codebook: Codebook, out_dir: str | Path, *, title: str,
-                 notes: dict[str, str] | None = None) -> Path:
-    """Write charts (PNG, SVG), a CSV per chart and ``index.html`` (charts embedded) to ``out_dir``."""
+def _figure(stem: Path, data: pd.DataFrame, size: tuple[float, float], draw) -> str:
+    fig = plt.figure(figsize=size)
+    draw(fig)
+    return _save(fig, stem, data)
+
+
+def _img(stem: str, data: str, alt: str) -> str:
+    return (f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+            f'<figcaption>{html.escape(alt)} · <a href="{stem}.png">PNG</a> · <a href="{stem}.svg">SVG</a> · '
+            f'<a href="{stem}.csv">CSV</a></figcaption></figure>')
+
+
+def _anchor(*parts: str) -> str:
+    return "why-" + "-".join("".join(c if c.isalnum() else "_" for c in p) for p in parts)
+
+
+def _pct(v: float) -> str:
+    return "—" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.0%}"
+
+
+def summary_sentence(item: dict) -> str:
+    """One plain sentence for one of the largest differences."""
+    ci = ("" if np.isnan(item["ci_low"]) else
+          f" (95% CI {item['ci_low'] * 100:+.0f} to {item['ci_high'] * 100:+.0f} points"
+          + ("" if item["significant"] else ", not distinguishable from no difference") + ")")
+    return (f"{item['label']} ({item['dimension']}): {_pct(item['share_high'])} of {item['high']} paragraphs against "
+            f"{_pct(item['share_low'])} of {item['low']}, a gap of {item['difference'] * 100:.0f} points{ci}.")
+
+
+def write_report(content: ReportContent, out_dir: str | Path) -> Path:
+    """Write every chart, its CSV and ``index.html`` to ``out_dir``; return the page's path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    profile = content.profile
     with atomic_write(out / "profile.csv") as handle:
-        table.to_csv(handle, index=False)
-    sections = []
-    for dim in codebook.dimensions:
-        sub = table[table["dimension"] == dim.name]
+        profile.to_csv(handle, index=False)
+    n_outlets = profile["outlet"].nunique()
+    sections, nav = [], []
+    for dim in content.codebook.dimensions:
+        sub = profile[profile["dimension"] == dim.name]
         if sub.empty:
             continue
-        images = []
-        for kind in ("heatmap", "bars"):
-            stem = out / f"{dim.name}_{kind}"
-            with atomic_write(stem.with_suffix(".csv")) as handle:
-                sub.to_csv(handle, index=False)
-            png = _save(_figure(kind, table, dim.name), stem)
-            images.append((stem.name, base64.b64encode(png).decode("ascii")))
-        shown = sub.assign(share=sub["share"].map("{:.1%}".format),
-                           ci=[("—" if np.isnan(lo) else f"{lo:.1%} – {hi:.1%}") for lo, hi in zip(sub["ci_low"], sub["ci_high"])])
-        wide = shown.pivot(index="outlet", columns="label", values="share")[dim.label_names]
-        sections.append(_section(dim.name, dim.question, images, wide.to_html(classes="grid", border=0),
-                                 shown[["outlet", "label", "share", "ci", "n_paragraphs", "n_articles"]]
-                                 .to_html(index=False, classes="long", border=0)))
-    page = _page(title, sections, notes or {})
+        n_labels = len(dim.labels)
+        parts = [f'<p class="q">{html.escape(dim.question)}</p>']
+        png = _figure(out / f"{dim.name}_heatmap", sub, (2.5 + 1.1 * n_labels + 2.5, 1.2 + 0.55 * n_outlets),
+                      lambda fig, d=dim.name: charts.draw_heatmap(profile, d, fig.add_subplot()))
+        parts.append(_img(f"{dim.name}_heatmap", png, f"{dim.name}: share of paragraphs per outlet (heatmap)"))
+        png = _figure(out / f"{dim.name}_bars", sub, (max(8.0, 0.9 * n_labels * max(1, n_outlets) ** 0.5 + 4), 5),
+                      lambda fig, d=dim.name: charts.draw_bars(profile, d, fig.add_subplot()))
+        parts.append(_img(f"{dim.name}_bars", png, f"{dim.name}: label shares by outlet with 95% CIs"))
+        parts.append(_share_table(sub, dim, content))
+        if "corrected" in sub:
+            png = _figure(out / f"{dim.name}_corrected", sub, (2.2 * n_labels + 2, 0.35 * n_outlets + 1.6),
+                          lambda fig, d=dim.name: charts.draw_corrected(profile, d, fig))
+            parts.append("<h3>Corrected for classifier error</h3>" + _img(
+                f"{dim.name}_corrected", png, f"{dim.name}: predicted and error-corrected shares"))
+        if content.time is not None and not content.time.empty:
+            tsub = content.time[content.time["dimension"] == dim.name]
+            if not tsub.empty:
+                rows_n = int(np.ceil(n_labels / 3))
+                png = _figure(out / f"{dim.name}_time", tsub, (12, 3 * rows_n + 1),
+                              lambda fig, t=tsub, d=dim.name: charts.draw_time(t, d, fig, content.events))
+                parts.append(f"<h3>Over time (by {content.period})</h3>"
+                             + _img(f"{dim.name}_time", png, f"{dim.name}: shares by {content.period}"))
+        parts.append(_why(dim, content))
+        sections.append(f'<section id="{dim.name}"><h2>{html.escape(dim.name)}</h2>{"".join(parts)}</section>')
+        nav.append(f'<a href="#{dim.name}">{html.escape(dim.name)}</a>')
+    if content.validation is not None and not content.validation.empty:
+        parts = ["<p>On the hand-labelled paragraphs, each outlet's share in the hand labels (x) against its share in "
+                 "the cross-validated predictions (y): predictions for a paragraph come from a model that never saw it "
+                 "(nor any paragraph of its article). Points near the diagonal mean the charts above can be trusted "
+                 "for that outlet and label.</p>"]
+        for dim in content.codebook.dimensions:
+            vsub = content.validation[content.validation["dimension"] == dim.name]
+            if vsub.empty:
+                continue
+            png = _figure(out / f"{dim.name}_validation", vsub, (6.5, 6),
+                          lambda fig, v=vsub, d=dim.name: charts.draw_agreement(v, d, fig.add_subplot()))
+            parts.append(_img(f"{dim.name}_validation", png, f"{dim.name}: hand labels vs cross-validated predictions"))
+        sections.append(f'<section id="validation"><h2>Hand labels vs model</h2>{"".join(parts)}</section>')
+        nav.append('<a href="#validation">hand labels vs model</a>')
+    if content.compare is not None and content.compare_pair:
+        a, b = content.compare_pair
+        png = _figure(out / "compare", content.compare, (9, 0.28 * len(content.compare) + 1.5),
+                      lambda fig: charts.draw_compare(content.compare, a, b, fig.add_subplot()))
+        shown = content.compare.assign(**{c: content.compare[c].map(_pct) for c in (a, b)},
+                                       difference=content.compare["difference"].map(lambda v: f"{v * 100:+.1f}"),
+                                       ci=[f"{lo * 100:+.1f} to {hi * 100:+.1f}" if not np.isnan(lo) else "—"
+                                           for lo, hi in zip(content.compare["ci_low"], content.compare["ci_high"])])
+        table = shown[["dimension", "label", a, b, "difference", "ci", "cohens_h", "significant"]].to_html(
+            index=False, border=0, float_format=lambda v: f"{v:.2f}")
+        sections.append(f'<section id="compare"><h2>{html.escape(a)} vs {html.escape(b)}</h2>'
+                        f'{_img("compare", png, f"Differences between {a} and {b}")}{table}</section>')
+        nav.append('<a href="#compare">compare</a>')
+    page = _page(content, sections, nav)
     with atomic_write(out / "index.html") as handle:
         handle.write(page)
     return out / "index.html"
 
 
-def _section(name: str, question: str, images: list[tuple[str, str]], wide: str, long: str) -> str:
-    imgs = "".join(
-        f'<figure><img alt="{html.escape(stem)}" src="data:image/png;base64,{data}">'
-        f'<figcaption><a href="{stem}.png">PNG</a> · <a href="{stem}.svg">SVG</a> · '
-        f'<a href="{stem}.csv">CSV</a></figcaption></figure>' for stem, data in images)
-    return (f'<section><h2>{html.escape(name)}</h2><p class="q">{html.escape(question)}</p>{imgs}'
-            f"<h3>Shares</h3>{wide}<details><summary>With 95% confidence intervals</summary>{long}</details></section>")
+def _share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
+    """Outlets × labels with shares; each cell links to the 'why' details of that outlet and label."""
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in dim.label_names)
+    body = []
+    for outlet, rows in sub.groupby("outlet"):
+        rows = rows.set_index("label")
+        cells = []
+        for label in dim.label_names:
+            r = rows.loc[label]
+            ci = "" if np.isnan(r["ci_low"]) else f' <span class="ci">{_pct(r["ci_low"])}–{_pct(r["ci_high"])}</span>'
+            corrected = f'<br><span class="corr">corr. {_pct(r["corrected"])}</span>' if "corrected" in r else ""
+            link = _anchor(dim.name, label, outlet)
+            cells.append(f'<td><a href="#{link}">{_pct(r["share"])}</a>{ci}{corrected}</td>')
+        n = rows["n_paragraphs"].iloc[0]
+        body.append(f"<tr><th>{html.escape(str(outlet))} <span class=\"ci\">n={n}</span></th>{''.join(cells)}</tr>")
+    return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
+            f'<p class="hint">Share of paragraphs with 95% CI; click a share for the terms and paragraphs behind it.</p>')
 
 
-_CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
-img{max-width:100%;height:auto}figure{margin:1em 0}figcaption{font-size:.85em;color:#555}
-table{border-collapse:collapse;font-size:.9em;margin:.5em 0}td,th{padding:.25em .6em;border-bottom:1px solid #eee;text-align:right}
-th:first-child,td:first-child{text-align:left}.q{color:#555;font-style:italic}
+def _why(dim, content: ReportContent) -> str:
+    blocks = []
+    for label in dim.label_names:
+        terms = content.why.get((dim.name, label), {})
+        for outlet in sorted(terms):
+            examples = content.examples.get((dim.name, label, outlet), [])
+            words = ", ".join(html.escape(t) for t, _ in terms[outlet]) or "(no term stands out)"
+            ex = "".join(f"<li><b>{p:.2f}</b> {html.escape(text[:400])}{'…' if len(text) > 400 else ''} "
+                         f'<span class="ci">{html.escape(pid)}</span></li>' for p, text, pid in examples)
+            blocks.append(f'<details id="{_anchor(dim.name, label, outlet)}"><summary>{html.escape(outlet)} · '
+                          f"{html.escape(label)}: {words}</summary><ul>{ex}</ul></details>")
+    if not blocks:
+        return ""
+    return ("<h3>Why</h3><p class=\"hint\">Terms that push this outlet's paragraphs towards the label more than other "
+            "outlets' (TF-IDF × model weight, outlet mean minus the others' mean), and the outlet's paragraphs the "
+            "model is most sure carry the label, with their probability.</p>" + "".join(blocks))
+
+
+_CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1120px;margin:1.5em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+nav{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #eee;z-index:1}nav a{margin-right:1em}
+img{max-width:100%;height:auto}figure{margin:1em 0}figcaption,.hint{font-size:.85em;color:#555}
+table{border-collapse:collapse;font-size:.88em;margin:.5em 0}td,th{padding:.25em .5em;border-bottom:1px solid #eee;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}.q{color:#555;font-style:italic}.ci,.corr{color:#777;font-size:.85em}
+.scroll{overflow-x:auto;max-width:100%}.summary li{margin:.3em 0}details{margin:.2em 0}details ul{font-size:.9em}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;font-size:.9em}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}"""
 
 
-def _page(title: str, sections: list[str], notes: dict[str, str]) -> str:
+def _page(content: ReportContent, sections: list[str], nav: list[str]) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    method = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in notes.items())
+    summary = "".join(f"<li>{html.escape(summary_sentence(item))}</li>" for item in content.summary) \
+        or "<li>Too few outlets with enough articles to compare.</li>"
+    method = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in content.notes.items())
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
-            f"<h1>{html.escape(title)}</h1><p>Share of paragraphs carrying each label, per outlet. "
-            f"Whiskers and intervals are 95% bootstrap confidence intervals that resample whole articles; "
-            f"an outlet with a single article has no interval. Generated {stamp}.</p>"
+            f"<title>{html.escape(content.title)}</title><style>{_CSS}</style></head><body>"
+            f"<h1>{html.escape(content.title)}</h1><p class=\"hint\">Generated {stamp}. Shares are of paragraphs; "
+            f"intervals are 95% bootstrap intervals resampling whole articles (an outlet with one article has none).</p>"
+            f'<section id="summary"><h2>Summary: the largest differences between outlets</h2><ul class="summary">{summary}</ul></section>'
+            f'<nav><a href="#summary">summary</a>{"".join(nav)}<a href="#method">method</a></nav>'
             + "".join(sections)
-            + f"<section><h2>Method</h2><dl>{method}</dl></section></body></html>")
+            + f'<section id="method"><h2>Method</h2><dl>{method}</dl></section></body></html>')

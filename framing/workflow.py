@@ -7,14 +7,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from framing._io import atomic_write, sha256_file, write_json
 from framing.codebook import Codebook, load_codebook
 from framing.config import ExperimentConfig
 from framing.corpus import read_paragraphs
-from framing.errors import LabelsError, ModelError
-from framing.evaluate import DimensionResult, choose_thresholds, cross_validate, merge_oof, metrics_table
+from framing.errors import LabelsError, ModelError, ReportError
+from framing.evaluate import DimensionResult, choose_thresholds, cross_validate, merge_oof, metrics_table, read_oof
 from framing.labels import label_files, labelled_paragraphs, read_labels
 from framing.model import FramingModel, load_model, save_model
 from framing.predict import read_predictions
@@ -139,38 +140,168 @@ def _toml_value(value: object) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _labelled_profile_frame(oof: pd.DataFrame, codebook: Codebook, thresholds: dict, which: str) -> pd.DataFrame:
+    """Out-of-fold table → a frame of hand (``which="hand"``) or predicted values per dimension."""
+    from framing.profile import predicted_indicators
+
+    frame = oof[["article_id", "outlet"]].copy()
+    pred = predicted_indicators(oof, codebook, thresholds) if which == "predicted" else None
+    for dim in codebook.dimensions:
+        true_col = f"{dim.name}__true"
+        if true_col not in oof:
+            continue
+        has = oof[true_col].notna()
+        if which == "hand":
+            values = oof[true_col].where(has)
+        else:
+            cols = [f"{dim.name}:{label}" for label in dim.label_names]
+            hits = pred[cols].to_numpy()
+            values = pd.Series(["|".join(dim.label_names[j] for j in np.flatnonzero(row == 1)) for row in np.nan_to_num(hits)],
+                               index=oof.index).where(has & pred[cols].notna().all(axis=1))
+        frame[dim.name] = values
+    return frame
+
+
+def validation_table(oof: pd.DataFrame, codebook: Codebook, thresholds: dict, *, outlets: list[str] | None = None,
+                     n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Per outlet and label: share in the hand labels and in the cross-validated predictions of
+    the same paragraphs, each with an article-bootstrap CI."""
+    if outlets is not None:
+        oof = oof[oof["outlet"].isin(outlets)]
+    hand = outlet_profile(_labelled_profile_frame(oof, codebook, thresholds, "hand"), codebook, n_boot=n_boot, seed=seed)
+    pred = outlet_profile(_labelled_profile_frame(oof, codebook, thresholds, "predicted"), codebook, n_boot=n_boot, seed=seed)
+    keys = ["outlet", "dimension", "label"]
+    table = hand.rename(columns={"share": "hand", "ci_low": "hand_low", "ci_high": "hand_high"}).merge(
+        pred[keys + ["share", "ci_low", "ci_high"]].rename(
+            columns={"share": "predicted", "ci_low": "predicted_low", "ci_high": "predicted_high"}), on=keys)
+    return table
+
+
+def _why(model: FramingModel, frame: pd.DataFrame, texts: pd.Series, *, per_outlet: int = 3000, seed: int = 0) -> tuple[dict, dict]:
+    """Outlet-specific terms per label, and the most confident example paragraphs."""
+    from framing.explain import outlet_terms
+
+    rows = frame.assign(text=frame["paragraph_id"].astype(str).map(texts)).dropna(subset=["text"])
+    if rows.empty:
+        return {}, {}
+    rows = rows.sample(frac=1.0, random_state=seed).groupby("outlet").head(per_outlet).reset_index(drop=True)
+    outlets = rows["outlet"].astype(str).to_numpy()
+    why, examples = {}, {}
+    for name, dim_model in model.dimensions.items():
+        X = dim_model.transform(rows["text"].tolist())
+        for label in dim_model.labels_:
+            why[(name, label)] = outlet_terms(dim_model, X, outlets, label)
+            column = f"{name}:{label}"
+            if column not in rows:
+                continue
+            for outlet, group in rows.groupby("outlet"):
+                top = group.nlargest(3, column)
+                top = top[top[column] >= 0.5]
+                examples[(name, label, str(outlet))] = [(float(r[column]), r["text"], str(r["paragraph_id"]))
+                                                        for _, r in top.iterrows()]
+    return why, examples
+
+
 def report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
            model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
-           out_dir: str | Path, title: str | None = None, n_boot: int = 2000, seed: int = 0) -> Path:
+           out_dir: str | Path, title: str | None = None, n_boot: int = 2000, seed: int = 0,
+           collections: list[str] | None = None, outlets: list[str] | None = None,
+           compare: tuple[str, str] | None = None, events: str | Path | None = None,
+           period: str = "auto") -> Path:
     """Build the outlet report from predictions (``source="predictions"``) or hand labels
     (``source="labels"``). Returns the path of ``index.html``."""
+    from framing.profile import compare_outlets, corrected_profile, largest_differences, time_profile
+    from framing.report import ReportContent, write_report
+
     root = Path(root)
+    config = config or ExperimentConfig()
     notes: dict[str, str] = {}
+    model = meta = oof = None
     if source == "labels":
-        config = config or ExperimentConfig()
         data = load_project(config, root)
         frame, codebook = data.table, data.codebook
         notes["Data"] = f"hand labels ({len(frame)} labelled paragraphs) from {config.data.labels}"
+        notes["Labels"] = "; ".join(f"{f}: sha256 {h[:12]}" for f, h in data.hashes["labels_sha256"].items())
         notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]})"
     else:
-        model_path = Path(model_dir) if model_dir else root / "experiments" / "default"
+        model_path = Path(model_dir) if model_dir else root / "experiments" / config.name
         model, meta, _ = load_model(model_path)
         codebook = model.codebook
         frame = read_predictions(predictions)
-        notes["Data"] = f"model predictions, {len(frame)} paragraphs, from {predictions} (sha256 {sha256_file(predictions)[:12]})"
-        notes["Model"] = (f"{model_path} · TF-IDF ({meta['config']['features']['analyzer']} "
-                          f"{meta['config']['features']['ngram_min']}–{meta['config']['features']['ngram_max']}-grams) "
-                          f"+ logistic regression (C={meta['config']['classifier']['C']}) · trained {meta['created']}")
+        notes["Data"] = f"model predictions for {len(frame)} paragraphs, {predictions} (sha256 {sha256_file(predictions)[:12]})"
+        f = meta["config"]["features"]
+        notes["Model"] = (f"{model_path}: TF-IDF ({f['analyzer']}, {f['ngram_min']}–{f['ngram_max']}-grams, "
+                          f"sublinear_tf={f['sublinear_tf']}) + logistic regression (C={meta['config']['classifier']['C']}, "
+                          f"class_weight={meta['config']['classifier']['class_weight']}), trained {meta['created']}")
         notes["Codebook"] = f"{meta['codebook']['name']} v{meta['codebook']['version']} (sha256 {meta['codebook']['sha256'][:12]})"
+        notes["Labels"] = "; ".join(f"{k}: sha256 {v[:12]}" for k, v in meta.get("data", {}).get("labels_sha256", {}).items())
+        counts = meta.get("label_counts", {})
+        notes["Training labels"] = "; ".join(f"{d}: {c['paragraphs']} paragraphs" for d, c in counts.items())
         for name, m in meta.get("cv_metrics", {}).items():
             if "macro_f1" in m:
-                notes[f"CV macro-F1: {name}"] = (f"{m['macro_f1']:.2f} (majority baseline {m['baseline_macro_f1']:.2f}; "
+                notes[f"CV macro-F1, {name}"] = (f"{m['macro_f1']:.2f} (majority baseline {m['baseline_macro_f1']:.2f}; "
                                                  f"{m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})")
-        notes["Caution"] = "shares are raw predicted shares, not corrected for the classifier's error"
+        oof_path = model_path / "cv_predictions.csv"
+        if oof_path.is_file():
+            oof = read_oof(oof_path, codebook)
+    if collections:
+        if "collection" not in frame:
+            raise ReportError("the predictions have no collection column", fix="re-run framing predict")
+        frame = frame[frame["collection"].isin(collections)]
+    if outlets:
+        frame = frame[frame["outlet"].isin(outlets)]
+    if frame.empty:
+        raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
+    profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed)
+    content_kwargs: dict = {}
+    if oof is not None:
+        thresholds = model.thresholds
+        corrected = corrected_profile(frame, codebook, oof, thresholds, n_boot=n_boot, seed=seed)
+        profile = profile.merge(corrected, on=["outlet", "dimension", "label"], how="left")
+        own = sorted(corrected.loc[corrected["calibration"] == "outlet", "outlet"].unique())
+        notes["Error correction"] = ("adjusted classify-and-count: each label's true- and false-positive rates "
+                                     "(single-choice: the confusion matrix) measured on out-of-fold predictions of "
+                                     "hand-labelled paragraphs — the outlet's own where it has at least 100 ("
+                                     + (", ".join(own) or "none") + f"), otherwise all {len(oof)} pooled, which assumes "
+                                     "the classifier errs alike in every outlet. The bootstrap resamples those labelled "
+                                     "articles too. With a weak classifier the correction is unstable: compare with the "
+                                     "hand labels vs model section before trusting it.")
+        validation = validation_table(oof, codebook, thresholds, outlets=sorted(frame["outlet"].unique()),
+                                      n_boot=min(n_boot, 1000), seed=seed)
+        content_kwargs["validation"] = validation
+        texts = project_paragraphs(config, root).set_index("paragraph_id")["text"]             if (root / config.data.corpus).exists() else pd.Series(dtype=str)
+        content_kwargs["why"], content_kwargs["examples"] = _why(model, frame, texts, seed=seed)
+    if "date" in frame:
+        time_table, used = time_profile(frame, codebook, period=period, n_boot=min(n_boot, 500), seed=seed)
+        content_kwargs.update(time=time_table, period=used)
+        if events is not None:
+            content_kwargs["events"] = read_events(events)
+    if compare:
+        content_kwargs["compare"] = compare_outlets(frame, codebook, *compare, n_boot=n_boot, seed=seed)
+        content_kwargs["compare_pair"] = compare
     notes["Confidence intervals"] = f"95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
-    table = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed)
-    title = title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile — model predictions")
-    return write_report(table, codebook, out_dir, title=title, notes=notes)
+    title = title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile")
+    content = ReportContent(title=title, codebook=codebook, profile=profile, notes=notes,
+                            summary=largest_differences(profile, frame, codebook, n_boot=min(n_boot, 1000), seed=seed),
+                            **content_kwargs)
+    return write_report(content, out_dir)
+
+
+def read_events(path: str | Path) -> pd.DataFrame:
+    """An events file: CSV with ``date`` and ``label`` columns (one row per event to mark)."""
+    path = Path(path)
+    try:
+        events = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ReportError(f"cannot read events ({exc})", path=path, fix="give a CSV with columns date,label") from None
+    if not {"date", "label"} <= set(events.columns):
+        raise ReportError(f"events need columns date and label (found {', '.join(events.columns)})", path=path,
+                          fix="write a header line: date,label")
+    events["date"] = pd.to_datetime(events["date"], errors="coerce")
+    bad = events["date"].isna()
+    if bad.any():
+        raise ReportError("unreadable date", path=path, line=int(bad.idxmax()) + 2, fix="write dates as YYYY-MM-DD")
+    return events
 
 
 def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, config: ExperimentConfig,

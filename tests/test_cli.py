@@ -46,12 +46,19 @@ def test_end_to_end(project):
     assert (frame[["mood:upbeat", "mood:gloomy"]].sum(axis=1) - 1).abs().max() < 1e-5
     assert frame.filter(like=":").stack().between(0, 1).all()
 
+    events = project / "events.csv"
+    events.write_text("date,label\n2025-03-05,match day\n")
     run("report", "--predictions", preds, "--model", project / "experiments/default", "--out", project / "rep",
-        "--n-boot", 200)
+        "--n-boot", 200, "--compare", "Daily", "Herald", "--events", events, "--root", project)
     profile = pd.read_csv(project / "rep" / "profile.csv")
     assert set(profile["outlet"]) == {"Daily", "Herald"}
     assert ((profile["ci_low"] <= profile["share"] + 1e-12) & (profile["share"] <= profile["ci_high"] + 1e-12)).all()
-    assert (project / "rep" / "index.html").exists() and (project / "rep" / "mood_heatmap.png").exists()
+    assert {"corrected", "corrected_low", "corrected_high"} <= set(profile.columns)
+    assert profile["corrected"].between(0, 1).all()
+    for name in ("index.html", "mood_heatmap.png", "mood_corrected.png", "mood_validation.png", "compare.csv"):
+        assert (project / "rep" / name).exists(), name
+    html = (project / "rep" / "index.html").read_text()
+    assert "Hand labels vs model" in html and "Daily vs Herald" in html and "Error correction" in html
 
     run("report", "--labels", *root, "--out", project / "hand", "--n-boot", 200)
     assert (project / "hand" / "topics_bars.csv").exists()

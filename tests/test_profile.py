@@ -51,3 +51,47 @@ def test_profile_counts_and_missing_columns(codebook):
     assert x["share"] == 0.5 and x["n_paragraphs"] == 2 and x["n_articles"] == 1
     with pytest.raises(ReportError, match="no column 'outlet'"):
         outlet_profile(frame.drop(columns="outlet"), codebook)
+
+
+def _simulate(rng, share, n_articles, tpr, fpr, outlet):
+    """Articles whose paragraphs carry 'sport' with probability ``share``; a classifier that finds
+    it with the given true/false positive rates."""
+    rows = []
+    for a in range(n_articles):
+        for _ in range(5):
+            truth = rng.random() < share
+            pred = rng.random() < (tpr if truth else fpr)
+            rows.append({"article_id": f"{outlet}{a}", "outlet": outlet, "truth": truth, "pred": pred})
+    return rows
+
+
+def test_error_correction_recovers_the_truth(codebook):
+    from framing.profile import corrected_profile
+
+    rng = np.random.default_rng(0)
+    tpr, fpr = 0.7, 0.15
+    calib = pd.DataFrame(_simulate(rng, 0.4, 200, tpr, fpr, "cal"))
+    oof = pd.DataFrame({"paragraph_id": range(len(calib)), "article_id": calib["article_id"], "outlet": "cal",
+                        "topics:sport": calib["pred"].astype(float), "topics:weather": 0.0,
+                        "topics__true": np.where(calib["truth"], "sport", ""), "mood__true": None})
+    target = pd.DataFrame(_simulate(rng, 0.6, 150, tpr, fpr, "X") + _simulate(rng, 0.1, 150, tpr, fpr, "Y"))
+    frame = pd.DataFrame({"article_id": target["article_id"], "outlet": target["outlet"],
+                          "topics": np.where(target["pred"], "sport", ""), "mood": "upbeat"})
+    raw = outlet_profile(frame, codebook, n_boot=300).set_index(["outlet", "label"])
+    fixed = corrected_profile(frame, codebook, oof, {"topics": {"sport": 0.5, "weather": 0.5}}, n_boot=300)
+    fixed = fixed[fixed["dimension"] == "topics"].set_index(["outlet", "label"])
+    for outlet, truth in (("X", 0.6), ("Y", 0.1)):
+        observed = raw.loc[(outlet, "sport"), "share"]
+        corrected = fixed.loc[(outlet, "sport")]
+        assert abs(observed - truth) > 0.05                       # the raw share is biased
+        assert abs(corrected["corrected"] - truth) < 0.05          # the corrected one is not
+        assert corrected["corrected_low"] <= truth <= corrected["corrected_high"]
+        assert corrected["corrected_high"] - corrected["corrected_low"] > raw.loc[(outlet, "sport"), "ci_high"] - raw.loc[(outlet, "sport"), "ci_low"]
+
+
+def test_multiclass_correction_inverts_a_known_confusion():
+    from framing.profile import acc_multiclass
+
+    confusion = np.array([[0.8, 0.1, 0.2], [0.1, 0.7, 0.2], [0.1, 0.2, 0.6]])
+    truth = np.array([0.5, 0.3, 0.2])
+    np.testing.assert_allclose(acc_multiclass(confusion @ truth, confusion), truth, atol=1e-3)

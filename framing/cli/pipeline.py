@@ -174,17 +174,29 @@ def report_cmd(
     output: Annotated[Path, typer.Option("--out", "-o", help="Report folder.")] = Path("reports/default"),
     predictions: Annotated[Path | None, typer.Option(help="Predictions from `framing predict`.")] = None,
     labels: Annotated[bool, typer.Option("--labels", help="Profile the hand labels instead of predictions.")] = False,
-    model: Annotated[Path, typer.Option(help="Model folder (for its codebook and metrics).")] = Path("experiments/default"),
+    model: Annotated[Path, typer.Option(help="Model folder (codebook, metrics, out-of-fold predictions).")] = Path("experiments/default"),
+    collection: Annotated[list[str] | None, typer.Option(help="Only this corpus collection (repeatable).")] = None,
+    outlet: Annotated[list[str] | None, typer.Option(help="Only this outlet (repeatable).")] = None,
+    compare: Annotated[tuple[str, str] | None, typer.Option(help="Two outlets to compare label by label.")] = None,
+    events: Annotated[Path | None, typer.Option(help="CSV of events (date,label) to mark on the time charts.",
+                                                exists=True, dir_okay=False)] = None,
+    period: Annotated[str, typer.Option(help="Time charts by 'week', 'month' or 'auto'.")] = "auto",
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
     n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap resamples.")] = 2000,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
-    """Charts, CSVs and an index.html of each outlet's framing profile with bootstrap CIs."""
+    """One self-contained page of each outlet's framing profile: summary, charts with CIs,
+    error-corrected shares, time, why, hand labels vs model, and method notes."""
     from framing.errors import ReportError
     from framing.workflow import report
 
     if labels == (predictions is not None):
         raise ReportError("say what to profile", fix="pass either --predictions FILE or --labels")
-    page = report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
-                  config=_config(root, experiment, config, None), out_dir=output, title=title, n_boot=n_boot)
+    if period not in ("auto", "week", "month"):
+        raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
+    with _progress() as bar:
+        bar.add_task("building the report", total=None)
+        page = report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
+                      config=_config(root, experiment, config, None), out_dir=output, title=title, n_boot=n_boot,
+                      collections=collection, outlets=outlet, compare=compare, events=events, period=period)
     out.print(f"report written to {page}")
