@@ -144,6 +144,9 @@ def _build(raw: dict[str, Any], path: Path | None) -> ExperimentConfig:
                 raise ConfigError(f"unknown option {key}.{option}", path=path,
                                   fix=f"[{key}] takes: {', '.join(fields)}")
             default = getattr(section, option)
+            if isinstance(setting, str) and "str" in str(fields[option].type):
+                setattr(section, option, setting)  # a field that also takes text (e.g. threshold = "oof")
+                continue
             setattr(section, option, _coerce(setting, default, f"{key}.{option}", path))
     _check(config, path)
     return config

@@ -75,7 +75,7 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
         model = DimensionModel(tuple(labels), dim.multi, config.features, config.classifier)
         model.fit([rows.at[i, "text"] for i in train], train_y)
         proba[test] = model.predict_proba([rows.at[i, "text"] for i in test])
-    result.metrics = _metrics(dim, y, proba, base, rows, groups, config, result)
+    result.metrics = _metrics(dim, y, proba, base, rows, groups, config, result, fold_of)
     oof = rows[["paragraph_id", "article_id", "outlet"]].copy()
     oof[f"{dim.name}__fold"] = fold_of
     oof[f"{dim.name}__true"] = ["|".join(v) if dim.multi else v for v in y]
@@ -97,15 +97,41 @@ def _majority(dim: Dimension, train_y: list) -> np.ndarray:
     return np.array([1.0 if name == top else 0.0 for name in labels])
 
 
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The threshold rule: scan 0.05–0.95 in steps of 0.05, keep the highest F1; ties go to the
+    threshold closest to 0.5; no positive example keeps 0.5."""
+    if y.sum() == 0:
+        return 0.5
+    grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
+    scores = [f1_score(y, p >= t, zero_division=0) for t in grid]
+    best = max(scores)
+    return float(min((t for t, s in zip(grid, scores) if s == best), key=lambda t: abs(t - 0.5)))
+
+
+def _cross_fitted_cuts(truth: np.ndarray, proba: np.ndarray, fold_of: np.ndarray) -> np.ndarray:
+    """Per row and label, the threshold chosen on the out-of-fold predictions of the *other*
+    folds, so no fold's own labels choose its threshold."""
+    cuts = np.full(proba.shape, 0.5)
+    for k in np.unique(fold_of):
+        inside, outside = fold_of == k, fold_of != k
+        for j in range(proba.shape[1]):
+            cuts[inside, j] = best_threshold(truth[outside, j], proba[outside, j])
+    return cuts
+
+
 def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows: pd.DataFrame,
-             groups: np.ndarray, config: ExperimentConfig, result: DimensionResult) -> dict:
+             groups: np.ndarray, config: ExperimentConfig, result: DimensionResult, fold_of: np.ndarray) -> dict:
     labels = dim.label_names
     minimum = config.evaluate.min_examples
     if dim.multi:
         truth = np.array([[name in v for v in y] for name in labels]).T.astype(int)
         threshold = config.classifier.threshold
-        cut = float(threshold) if not isinstance(threshold, str) else 0.5
-        pred = (proba >= cut).astype(int)
+        if threshold == "oof":
+            cut = "cross-fitted per label (chosen on the other folds)"
+            pred = (proba >= _cross_fitted_cuts(truth, proba, fold_of)).astype(int)
+        else:
+            cut = float(threshold)
+            pred = (proba >= cut).astype(int)
         base_pred = (base >= 0.5).astype(int)
     else:
         truth = np.array(y)
@@ -148,25 +174,16 @@ def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows:
 
 
 def choose_thresholds(result: DimensionResult, dim: Dimension) -> dict[str, float]:
-    """Per-label thresholds maximising F1 on out-of-fold probabilities (multi-label only).
-
-    Rule: scan 0.05–0.95 in steps of 0.05 and keep the threshold with the highest F1; ties go
-    to the threshold closest to 0.5; labels with no positive example keep 0.5.
-    """
-    out = {}
-    grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
+    """Per-label thresholds for the saved model, by :func:`best_threshold` on all out-of-fold
+    probabilities (multi-label only)."""
     oof = result.oof
     truth = oof[f"{dim.name}__true"].fillna("").str.split("|")
+    out = {}
     for name in dim.label_names:
         y = np.array([name in v for v in truth])
         p = oof[f"{dim.name}:{name}"].to_numpy()
         valid = ~np.isnan(p)
-        if y[valid].sum() == 0:
-            out[name] = 0.5
-            continue
-        scores = [f1_score(y[valid], p[valid] >= t, zero_division=0) for t in grid]
-        best = max(scores)
-        out[name] = float(min((t for t, s in zip(grid, scores) if s == best), key=lambda t: abs(t - 0.5)))
+        out[name] = best_threshold(y[valid], p[valid])
     return out
 
 
@@ -209,3 +226,60 @@ def read_oof(path, codebook: Codebook) -> pd.DataFrame:
             evaluated = oof[fold].fillna(-1).ge(0)
             oof[true] = oof[true].where(~evaluated, oof[true].fillna("")).where(evaluated)
     return oof
+
+
+def learning_curve(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig,
+                   fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0), repeats: int = 3) -> pd.DataFrame:
+    """Grouped-CV macro-F1 when training on a share of the labelled articles.
+
+    For each fraction, ``repeats`` random subsets of whole articles (so the grouping holds) are
+    drawn and cross-validated; the table gives the mean and spread of macro-F1 per dimension.
+    Does more data still help? Compare the last two fractions.
+    """
+    rng = np.random.default_rng(config.evaluate.seed)
+    articles = table["article_id"].astype(str).unique()
+    rows = []
+    for fraction in fractions:
+        for repeat in range(1 if fraction >= 1 else repeats):
+            chosen = set(rng.choice(articles, size=max(2, int(round(fraction * len(articles)))), replace=False)) \
+                if fraction < 1 else set(articles)
+            subset = table[table["article_id"].astype(str).isin(chosen)]
+            for result in cross_validate(subset, codebook, config):
+                if result.metrics:
+                    rows.append({"fraction": fraction, "repeat": repeat, "dimension": result.dimension,
+                                 "paragraphs": result.n, "macro_f1": result.metrics["macro_f1"]})
+    raw = pd.DataFrame(rows)
+    return (raw.groupby(["dimension", "fraction"])
+            .agg(paragraphs=("paragraphs", "mean"), macro_f1=("macro_f1", "mean"), sd=("macro_f1", "std"),
+                 runs=("macro_f1", "size")).reset_index())
+
+
+def summarise_experiments(root) -> pd.DataFrame:
+    """One row per experiment folder with a ``metrics.json``: macro-F1 per dimension and the
+    settings that distinguish it."""
+    import json
+    from pathlib import Path
+
+    rows = []
+    for metrics_path in sorted(Path(root).glob("experiments/*/metrics.json")):
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        meta_path = metrics_path.with_name("meta.json")
+        config_path = metrics_path.with_name("config.toml")
+        row = {"experiment": metrics_path.parent.name}
+        if config_path.exists():
+            from framing.config import load_config
+
+            cfg = load_config(config_path)
+            f, c = cfg.features, cfg.classifier
+            row["features"] = (f"{f.analyzer} {f.ngram_min}-{f.ngram_max}"
+                               + (f" + char_wb {f.char_ngram_min}-{f.char_ngram_max}" if f.analyzer == "word+char" else "")
+                               + f", sublinear={f.sublinear_tf}, min_df={f.min_df}")
+            row["C"] = c.C
+        for name, m in metrics.items():
+            if isinstance(m, dict) and "macro_f1" in m:
+                row[f"{name} macro-F1"] = round(m["macro_f1"], 3)
+                row[f"{name} baseline"] = round(m["baseline_macro_f1"], 3)
+                row[f"{name} n"] = m["n"]
+        row["has model"] = meta_path.exists()
+        rows.append(row)
+    return pd.DataFrame(rows)

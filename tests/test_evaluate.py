@@ -58,3 +58,29 @@ def test_thresholds_maximise_oof_f1(data):
     p = topics.oof["topics:sport"].to_numpy()
     best = max(((p >= t) == truth).mean() for t in [thresholds["sport"]])
     assert best >= ((p >= 0.5) == truth).mean() - 0.2
+
+
+def test_cross_fitted_thresholds_never_use_a_folds_own_labels():
+    from framing.evaluate import _cross_fitted_cuts, best_threshold
+
+    rng = np.random.default_rng(0)
+    truth = (rng.random((60, 1)) < 0.3).astype(int)
+    proba = np.clip(truth * 0.35 + rng.random((60, 1)) * 0.5, 0, 1)
+    folds = np.repeat(np.arange(3), 20)
+    cuts = _cross_fitted_cuts(truth, proba, folds)
+    for k in range(3):
+        other = folds != k
+        assert np.all(cuts[folds == k, 0] == best_threshold(truth[other, 0], proba[other, 0]))
+    flipped = truth.copy()
+    flipped[folds == 0] = 1 - flipped[folds == 0]   # a fold's own labels do not move its threshold
+    assert np.all(_cross_fitted_cuts(flipped, proba, folds)[folds == 0] == cuts[folds == 0])
+
+
+def test_oof_thresholds_are_saved_with_the_model(project):
+    from framing import load_model, train
+
+    config = load_config(project / "experiments/default/config.toml", ["classifier.threshold=oof"])
+    result = train(config, project)
+    assert "cross-fitted" in str(result.metrics["topics"]["threshold"])
+    model = load_model(project / "experiments/default")[0]
+    assert set(model.thresholds["topics"]) == {"sport", "weather"}

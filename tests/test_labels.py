@@ -93,3 +93,16 @@ def test_upsert_validates_before_writing(tmp_path, codebook):
     with pytest.raises(LabelsError):
         upsert_labels(path, [rec(pid="p2"), rec(value=("nope",))], codebook)
     assert path.read_bytes() == before
+
+
+def test_written_files_get_ordinary_permissions(tmp_path, codebook):
+    import os
+
+    path = tmp_path / "l.jsonl"
+    upsert_labels(path, [rec()], codebook)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    path.chmod(0o640)
+    upsert_labels(path, [rec(pid="p2")], codebook)
+    assert path.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode

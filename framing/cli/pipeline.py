@@ -107,7 +107,9 @@ def train_cmd(root: Root = Path("."), experiment: Experiment = "default", config
 @friendly
 def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
                  overrides: Overrides = None,
-                 by: Annotated[str, typer.Option(help="Group folds by 'article' or leave one 'outlet' out.")] = "article") -> None:
+                 by: Annotated[str, typer.Option(help="Group folds by 'article' or leave one 'outlet' out.")] = "article",
+    curve: Annotated[bool, typer.Option("--learning-curve", help="Also cross-validate on 25/50/75/100% of the labelled articles.")] = False,
+) -> None:
     """Grouped cross-validation: per-label precision, recall, F1 against a majority baseline."""
     from framing.errors import ConfigError
     from framing.workflow import evaluate
@@ -121,6 +123,29 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     _print_metrics(metrics)
     out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     out.print(f"written to experiments/{cfg.name}/metrics{'' if by == 'article' else '_by_' + by}.json")
+    if curve:
+        from framing._io import atomic_write
+        from framing.evaluate import learning_curve
+        from framing.workflow import load_project
+
+        data = load_project(cfg, root)
+        with _progress() as bar:
+            bar.add_task("learning curve", total=None)
+            table = learning_curve(data.table, data.codebook, cfg)
+        with atomic_write(root / "experiments" / cfg.name / "learning_curve.csv") as handle:
+            table.to_csv(handle, index=False)
+        out.print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+@app.command("experiments")
+@friendly
+def experiments_cmd(root: Root = Path("."),
+                    markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False) -> None:
+    """Compare experiments: macro-F1 per dimension of every experiments/*/metrics.json."""
+    from framing.evaluate import summarise_experiments
+
+    table = summarise_experiments(root)
+    out.print(table.to_markdown(index=False) if markdown else table.to_string(index=False))
 
 
 def _print_metrics(metrics: dict) -> None:
