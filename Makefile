@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-REPORT := reports/default
+PREDICTIONS := reports/predictions.parquet
 
-.PHONY: demo test install clean
+.PHONY: demo test install experiments clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "framing needs Python >= 3.11")'
@@ -21,12 +21,25 @@ demo: $(STAMP)
 	$(BIN)/framing corpus stats corpus
 	$(BIN)/framing train --experiment default
 	$(BIN)/framing evaluate --experiment default
-	$(BIN)/framing predict corpus --model experiments/default --out $(REPORT)/predictions.csv
-	$(BIN)/framing report --predictions $(REPORT)/predictions.csv --model experiments/default --out $(REPORT)
-	@echo "Report: $(REPORT)/index.html"
+	$(BIN)/framing predict corpus --model experiments/default --out $(PREDICTIONS)
+	$(BIN)/framing report --predictions $(PREDICTIONS) --collection news --collection official --collection seeds \
+		--out reports/full-text --title "How outlets framed the Russia–Ukraine war: articles and official statements"
+	$(BIN)/framing report --predictions $(PREDICTIONS) --collection headlines \
+		--out reports/headlines --title "How outlets framed the Russia–Ukraine war: headlines (RUWA)"
+	$(BIN)/framing report --labels --out reports/hand-labels --title "Hand-labelled paragraphs by outlet"
+	@echo "Reports: reports/full-text/index.html, reports/headlines/index.html, reports/hand-labels/index.html"
 
+# In CI (CI=true, as root) Debian's chromium is installed so that the browser test runs.
 test: $(STAMP)
+	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+			|| echo "chromium could not be installed: the browser test will be skipped"; \
+	fi
 	$(BIN)/python -m pytest -q
 
+experiments: $(STAMP)
+	FRAMING=$(BIN)/framing bash benchmarks/experiments.sh
+
 clean:
-	rm -rf $(VENV) reports/*/ .pytest_cache
+	rm -rf $(VENV) reports/*/ reports/*.parquet .pytest_cache

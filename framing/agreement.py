@@ -60,7 +60,8 @@ def _pairwise(wide: pd.DataFrame) -> tuple[float, float, int, list[dict]]:
     if not pairs:
         return float("nan"), float("nan"), 0, []
     n = sum(p["n"] for p in pairs)
-    kappa = float(np.average([p["kappa"] for p in pairs], weights=[p["n"] for p in pairs])) if n else float("nan")
+    defined = [p for p in pairs if not np.isnan(p["kappa"])]  # κ is undefined for a pair using one category only
+    kappa = float(np.average([p["kappa"] for p in defined], weights=[p["n"] for p in defined])) if defined else float("nan")
     agree = float(np.average([p["agreement"] for p in pairs], weights=[p["n"] for p in pairs]))
     return kappa, agree, n, pairs
 

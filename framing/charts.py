@@ -92,7 +92,8 @@ def draw_corrected(table: pd.DataFrame, dimension: str, fig: Figure) -> Figure:
         ax.set_xlabel("share")
     axes[0].set_yticks(y, outlets)
     axes[0].invert_yaxis()
-    axes[-1].legend(fontsize=8, loc="lower right")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=8, loc="outside lower center", ncols=2)
     fig.suptitle(f"{dimension}: predicted share (grey, hollow) and share corrected for classifier error (blue), 95% CI")
     return fig
 

@@ -54,7 +54,7 @@ def _save(fig: Figure, stem: Path, data: pd.DataFrame) -> str:
 
 
 def _figure(stem: Path, data: pd.DataFrame, size: tuple[float, float], draw) -> str:
-    fig = plt.figure(figsize=size)
+    fig = plt.figure(figsize=size, layout="constrained")
     draw(fig)
     return _save(fig, stem, data)
 
@@ -105,7 +105,7 @@ def write_report(content: ReportContent, out_dir: str | Path) -> Path:
         parts.append(_img(f"{dim.name}_bars", png, f"{dim.name}: label shares by outlet with 95% CIs"))
         parts.append(_share_table(sub, dim, content))
         if "corrected" in sub:
-            png = _figure(out / f"{dim.name}_corrected", sub, (2.2 * n_labels + 2, 0.35 * n_outlets + 1.6),
+            png = _figure(out / f"{dim.name}_corrected", sub, (2.2 * n_labels + 2, 0.35 * n_outlets + 2.4),
                           lambda fig, d=dim.name: charts.draw_corrected(profile, d, fig))
             parts.append("<h3>Corrected for classifier error</h3>" + _img(
                 f"{dim.name}_corrected", png, f"{dim.name}: predicted and error-corrected shares"))
