@@ -46,7 +46,8 @@ class DataConfig:
 
 @dataclass
 class FeaturesConfig:
-    analyzer: str = "word"            # "word", "char_wb" or "word+char" (a union of both)
+    analyzer: str = "word"            # "word", "char_wb", "word+char" (a union of both) or "prefix"
+    prefix_len: int = 5               # "prefix": words cut to this many characters (a cheap stemmer)
     ngram_min: int = 1
     ngram_max: int = 2
     char_ngram_min: int = 2
@@ -173,8 +174,10 @@ def _coerce(value: Any, default: Any, name: str, path: Path | None) -> Any:
 def _check(config: ExperimentConfig, path: Path | None) -> None:
     f, c, e = config.features, config.classifier, config.evaluate
     problems = []
-    if f.analyzer not in ("word", "char_wb", "word+char"):
-        problems.append(("features.analyzer", 'use "word", "char_wb" or "word+char"'))
+    if f.analyzer not in ("word", "char_wb", "word+char", "prefix"):
+        problems.append(("features.analyzer", 'use "word", "char_wb", "word+char" or "prefix"'))
+    if f.prefix_len < 1:
+        problems.append(("features.prefix_len", "must be at least 1"))
     if not 1 <= f.ngram_min <= f.ngram_max:
         problems.append(("features.ngram_min/ngram_max", "need 1 <= ngram_min <= ngram_max"))
     if not 1 <= f.char_ngram_min <= f.char_ngram_max:

@@ -173,6 +173,32 @@ def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows:
     return {"labels": per_label, "macro_f1": macro, "baseline_macro_f1": baseline_macro, **summary}
 
 
+def holdout_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentConfig, train: pd.Series,
+                      test: pd.Series, name: str = "holdout") -> DimensionResult:
+    """Train on the rows where ``train`` is true, report on those where ``test`` is true
+    (a predefined split, e.g. a dataset's time-based train/test)."""
+    labelled = table[dim.name].notna()
+    rows_train, rows_test = table[labelled & train].reset_index(drop=True), table[labelled & test].reset_index(drop=True)
+    result = DimensionResult(dim.name, dim.kind, len(rows_test), rows_test["article_id"].nunique(), 1, name)
+    if rows_train.empty or rows_test.empty:
+        result.warnings.append(f"no labelled rows to {'train on' if rows_train.empty else 'test on'}")
+        return result
+    y_train, y_test = list(rows_train[dim.name]), list(rows_test[dim.name])
+    model = DimensionModel(tuple(dim.label_names), dim.multi, config.features, config.classifier)
+    model.fit(rows_train["text"].tolist(), y_train)
+    proba = model.predict_proba(rows_test["text"].tolist())
+    base = np.tile(_majority(dim, y_train), (len(rows_test), 1))
+    groups = rows_test["article_id"].astype(str).to_numpy()
+    result.metrics = _metrics(dim, y_test, proba, base, rows_test, groups, config, result, np.zeros(len(rows_test), int))
+    oof = rows_test[["paragraph_id", "article_id", "outlet"]].copy()
+    oof[f"{dim.name}__fold"] = 0
+    oof[f"{dim.name}__true"] = ["|".join(v) if dim.multi else v for v in y_test]
+    for j, label in enumerate(dim.label_names):
+        oof[f"{dim.name}:{label}"] = proba[:, j]
+    result.oof = oof
+    return result
+
+
 def choose_thresholds(result: DimensionResult, dim: Dimension) -> dict[str, float]:
     """Per-label thresholds for the saved model, by :func:`best_threshold` on all out-of-fold
     probabilities (multi-label only)."""

@@ -91,8 +91,11 @@ def import_table(path: str | Path, out_dir: str | Path, *, text: str, labels: di
                                             "skip_reason": f"value in {sorted(skip)} or empty", "labels": counts}
 
     (out / "corpus").mkdir(parents=True, exist_ok=True)
-    with atomic_write(out / "corpus" / f"{stem}.jsonl") as handle:
-        handle.write(corpus.to_json(orient="records", lines=True, force_ascii=False))
+    # One file per predefined split (its name becomes the collection: --train-on / --test-on).
+    parts = corpus.groupby("split") if split else [(stem, corpus)]
+    for part, rows in parts:
+        with atomic_write(out / "corpus" / f"{slug(str(part))}.jsonl") as handle:
+            handle.write(rows.drop(columns="split", errors="ignore").to_json(orient="records", lines=True, force_ascii=False))
     with atomic_write(out / "labels" / "codebook.toml") as handle:
         handle.write("\n".join(codebook_parts))
     codebook = load_codebook(out / "labels" / "codebook.toml")

@@ -14,7 +14,7 @@ from framing._io import atomic_write, sha256_file, write_json
 from framing.codebook import Codebook, load_codebook
 from framing.config import ExperimentConfig
 from framing.corpus import read_paragraphs
-from framing.errors import LabelsError, ModelError, ReportError
+from framing.errors import ConfigError, LabelsError, ModelError, ReportError
 from framing.evaluate import DimensionResult, choose_thresholds, cross_validate, merge_oof, metrics_table, read_oof
 from framing.labels import label_files, labelled_paragraphs, read_labels
 from framing.model import FramingModel, load_model, save_model
@@ -77,11 +77,28 @@ def _write_evaluation(results: list[DimensionResult], out_dir: Path, suffix: str
 
 
 def evaluate(config: ExperimentConfig, root: str | Path = ".", *, by: str = "article",
-             out_dir: str | Path | None = None) -> tuple[list[DimensionResult], pd.DataFrame]:
-    """Grouped cross-validation; writes ``metrics[_by_outlet].json`` and the out-of-fold predictions."""
+             out_dir: str | Path | None = None, train_on: list[str] | None = None,
+             test_on: list[str] | None = None) -> tuple[list[DimensionResult], pd.DataFrame]:
+    """Grouped cross-validation (or, with ``train_on``/``test_on`` collections, a predefined
+    train/test split); writes ``metrics[_suffix].json`` and the out-of-fold predictions."""
+    from framing.evaluate import holdout_dimension
+
     data = load_project(config, root)
-    results = cross_validate(data.table, data.codebook, config, by=by)
     out = Path(out_dir) if out_dir else Path(root) / "experiments" / config.name
+    if train_on or test_on:
+        if not (train_on and test_on):
+            raise ConfigError("give both --train-on and --test-on", fix="e.g. --train-on train --test-on test")
+        known = set(data.table["collection"])
+        for name in [*train_on, *test_on]:
+            if name not in known:
+                raise ConfigError(f"no collection {name!r}", fix=f"collections: {', '.join(sorted(known))}")
+        train = data.table["collection"].isin(train_on)
+        test = data.table["collection"].isin(test_on)
+        label = f"train {'+'.join(train_on)}, test {'+'.join(test_on)}"
+        results = [holdout_dimension(data.table, dim, config, train, test, label) for dim in data.codebook.dimensions]
+        _write_evaluation(results, out, "_holdout")
+        return results, metrics_table(results)
+    results = cross_validate(data.table, data.codebook, config, by=by)
     _write_evaluation(results, out, "" if by == "article" else f"_by_{by}")
     return results, metrics_table(results)
 

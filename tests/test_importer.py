@@ -66,3 +66,20 @@ def test_bad_columns_and_values(tmp_path):
         import_table(path, tmp_path / "p", text="sentence", labels={"bias": "nope"})
     with pytest.raises(LabelsError, match="fewer than two label values"):
         import_table(path, tmp_path / "p", text="sentence", labels={"bias": "site"}, skip_values=["A"])
+
+
+def test_predefined_split_holdout_evaluation(tmp_path):
+    frame = pd.read_csv(table(tmp_path))
+    frame["part"] = ["train" if i % 4 else "test" for i in range(len(frame))]
+    path = tmp_path / "split.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "proj"
+    import_table(path, out, text="sentence", labels={"bias": "bias"}, group="link", split="part")
+    assert sorted(p.name for p in (out / "corpus").iterdir()) == ["test.jsonl", "train.jsonl"]
+    runner = CliRunner()
+    result = runner.invoke(app, ["evaluate", "--root", str(out), "--train-on", "train", "--test-on", "test"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "experiments/default/metrics_holdout.json").read_text())
+    assert metrics["bias"]["by"] == "train train, test test" and metrics["bias"]["n"] == 6
+    result = runner.invoke(app, ["evaluate", "--root", str(out), "--train-on", "train", "--test-on", "nope"])
+    assert result.exit_code == 1 and "no collection 'nope'" in result.output

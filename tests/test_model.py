@@ -80,3 +80,25 @@ def test_missing_model_or_meta(tmp_path, data):
     (tmp_path / "meta.json").unlink()
     with pytest.raises(ModelError, match="meta.json is missing"):
         load_model(tmp_path)
+
+
+def test_prefix_analyzer_pools_inflections_and_pickles():
+    import pickle
+
+    from framing.model import PrefixAnalyzer
+
+    analyzer = PrefixAnalyzer(5, (1, 2))
+    assert analyzer("Negotiations stalled; negotiators left.") == ["negot", "stall", "negot", "left", "negot stall",
+                                                                   "stall negot", "negot left"]
+    assert pickle.loads(pickle.dumps(analyzer))("Talks") == ["talks"]
+
+
+def test_prefix_features_train_and_predict(data):
+    from framing import load_config
+
+    config = load_config(None, ["features.analyzer=prefix", "features.prefix_len=4"])
+    model = FramingModel(data.codebook, config)
+    dim = data.codebook.dimension("mood")
+    model.fit_dimension(dim, data.table["text"].tolist(), data.table["mood"].tolist())
+    assert model.predict(["A glorious victory."])["mood"].iloc[0] == "upbeat"
+    assert "glor" in set(model.dimensions["mood"].feature_names())

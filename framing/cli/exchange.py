@@ -11,7 +11,7 @@ import typer
 from framing.cli._common import ConfigPath, Experiment, Root, _config, app, friendly, out
 
 export_app = typer.Typer(help="Export tasks for other tools.", no_args_is_help=True)
-import_app = typer.Typer(help="Import labels from other tools.", no_args_is_help=True)
+import_app = typer.Typer(help="Import labelled tables and Label Studio exports.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
 

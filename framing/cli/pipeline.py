@@ -109,6 +109,8 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
                  overrides: Overrides = None,
                  by: Annotated[str, typer.Option(help="Group folds by 'article' or leave one 'outlet' out.")] = "article",
     curve: Annotated[bool, typer.Option("--learning-curve", help="Also cross-validate on 25/50/75/100% of the labelled articles.")] = False,
+    train_on: Annotated[list[str] | None, typer.Option(help="Instead of CV: train on this corpus collection (repeatable).")] = None,
+    test_on: Annotated[list[str] | None, typer.Option(help="... and report on this collection (repeatable).")] = None,
 ) -> None:
     """Grouped cross-validation: per-label precision, recall, F1 against a majority baseline."""
     from framing.errors import ConfigError
@@ -117,12 +119,13 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     if by not in ("article", "outlet"):
         raise ConfigError(f"--by {by!r} is not supported", fix="use --by article or --by outlet")
     cfg = _config(root, experiment, config, overrides)
-    results, table = evaluate(cfg, root, by=by)
+    results, table = evaluate(cfg, root, by=by, train_on=train_on, test_on=test_on)
     metrics = {r.dimension: {"n": r.n, "folds": r.folds, "by": r.by, **r.metrics, "warnings": r.warnings}
                for r in results}
     _print_metrics(metrics)
     out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    out.print(f"written to experiments/{cfg.name}/metrics{'' if by == 'article' else '_by_' + by}.json")
+    suffix = "_holdout" if train_on or test_on else ("" if by == "article" else "_by_" + by)
+    out.print(f"written to experiments/{cfg.name}/metrics{suffix}.json")
     if curve:
         from framing._io import atomic_write
         from framing.evaluate import learning_curve
