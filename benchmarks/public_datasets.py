@@ -98,6 +98,47 @@ def table_md(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def babe_outlet_check() -> None:
+    """BABE outlet profile: hand-labelled bias share vs the cross-validated predicted share per
+    outlet (the report's "hand labels vs model" section), and whether each prediction falls in
+    the hand labels' 95% interval."""
+    project = WORK / "babe"
+    run("train", "--root", str(project))  # the default variant's model and out-of-fold predictions
+    run("predict", str(project / "corpus" / "final_labels_sg2.jsonl"), "--paragraphs", "--model",
+        str(project / "experiments/default"), "--out", str(project / "predictions.parquet"), "--terms", "0")
+    run("report", "--predictions", str(project / "predictions.parquet"), "--model", str(project / "experiments/default"),
+        "--root", str(project), "--out", str(WORK / "babe_report"), "--title", "BABE: bias by outlet")
+    write_outlet_table()
+
+
+def rank_correlation(table: pd.DataFrame) -> float:
+    return float(table["hand"].rank().corr(table["predicted"].rank()))
+
+
+def write_outlet_table() -> None:
+    """experiments/babe/OUTLETS.md from the BABE report's bias_validation.csv."""
+    table = pd.read_csv(WORK / "babe_report" / "bias_validation.csv")
+    table = table[table["label"] == "biased"].sort_values("n_articles", ascending=False)
+    has_ci = table["hand_low"].notna() & (table["n_articles"] >= 2)
+    table["within"] = ((table["predicted"] >= table["hand_low"]) & (table["predicted"] <= table["hand_high"])).where(has_ci)
+    lines = ["| outlet | articles | hand-labelled biased share (95% CI) | cross-validated predicted share | within CI |",
+             "|---|---|---|---|---|"]
+    for r in table.itertuples():
+        ci = "—" if pd.isna(r.hand_low) else f"{r.hand_low:.2f}–{r.hand_high:.2f}"
+        within = "—" if pd.isna(r.within) else ("yes" if r.within else "no")
+        lines.append(f"| {r.outlet} | {r.n_articles} | {r.hand:.2f} ({ci}) | {r.predicted:.2f} | {within} |")
+    path = ROOT / "experiments" / "babe" / "OUTLETS.md"
+    path.write_text("# BABE: does the model reproduce each outlet's bias share?\n\n"
+                    "Share of sentences labelled Biased per outlet in the expert labels, beside the share in the "
+                    "5-fold grouped-CV predictions of the same sentences (word 1–2-gram model). From "
+                    "`framing report` (its hand labels vs model section, `bias_validation.csv`).\n\n"
+                    + "\n".join(lines) + f"\n\n{int(table['within'].fillna(False).sum())} of {int(has_ci.sum())} outlets "
+                    f"with an interval (two or more articles) are within it. Rank correlation (Spearman) of hand-labelled "
+                    f"and predicted shares over those outlets: {rank_correlation(table[has_ci]):.2f}.\n",
+                    encoding="utf-8")
+    print(path.read_text())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -144,6 +185,8 @@ def main() -> None:
         (results_dir / "RESULTS.md").write_text(
             f"# {name}: measured by benchmarks/public_datasets.py\n\nCommands (from benchmarks/work/):\n\n```\n"
             + "\n".join(commands) + "\n```\n\n" + "\n".join(sections), encoding="utf-8")
+    if not args.only or "babe" in args.only.split(","):
+        babe_outlet_check()
     table = pd.DataFrame(summary)
     print(table.to_markdown(index=False))
     if not args.only:
