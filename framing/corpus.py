@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from framing.errors import CorpusError
@@ -295,8 +296,12 @@ def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] |
 
             parquet = pq.ParquetFile(path)
             present = [c for c in (wanted or parquet.schema_arrow.names) if c in parquet.schema_arrow.names]
-            for batch in parquet.iter_batches(batch_size=chunk_size, columns=present):
-                yield batch.to_pandas()
+            # Whole row groups, sliced: iter_batches grows memory with every batch (pyarrow 26).
+            for group in range(parquet.num_row_groups):
+                table = parquet.read_row_group(group, columns=present)
+                for start in range(0, table.num_rows, chunk_size):
+                    yield table.slice(start, chunk_size).to_pandas()
+                del table
         elif suffix == ".csv":
             with pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False,
                              usecols=(lambda c: c in wanted) if wanted else None) as reader:
@@ -387,6 +392,33 @@ def corpus_files(path: str | Path) -> list[Path]:
     return files
 
 
+class _SeenIds:
+    """The article ids read so far, in 8 bytes each (64-bit hashes in a sorted array), so that
+    checking for duplicates does not grow memory by a Python string per article."""
+
+    def __init__(self) -> None:
+        self.hashes = np.zeros(0, dtype=np.int64)
+        self.where = np.zeros(0, dtype=np.int32)
+        self.files: list[Path] = []
+
+    def add(self, idents: list[str], file: Path) -> list[Path | None]:
+        """Record ``idents`` (read from ``file``); per ident, the file that used it before, or None."""
+        self.files.append(file)
+        keys = np.fromiter((hash(i) for i in idents), dtype=np.int64, count=len(idents))
+        pos = np.minimum(np.searchsorted(self.hashes, keys), max(len(self.hashes) - 1, 0))
+        hit = (self.hashes[pos] == keys) if len(self.hashes) else np.zeros(len(keys), dtype=bool)
+        earlier: list[Path | None] = [self.files[self.where[p]] if h else None for p, h in zip(pos.tolist(), hit.tolist())]
+        first: dict[str, int] = {}
+        for i, ident in enumerate(idents):  # repeats within this batch
+            if first.setdefault(ident, i) != i and earlier[i] is None:
+                earlier[i] = file
+        keys = np.sort(keys)  # merge into the sorted array: linear, not a full sort per batch
+        at = np.searchsorted(self.hashes, keys)
+        self.hashes = np.insert(self.hashes, at, keys)
+        self.where = np.insert(self.where, at, len(self.files) - 1)
+        return earlier
+
+
 def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chunk_size: int = 10_000,
                           paragraphs: bool = False, keep_dropped: bool = False,
                           on_dropped: Callable[[pd.DataFrame], None] | None = None) -> Iterator[pd.DataFrame]:
@@ -396,7 +428,7 @@ def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chu
     ``on_dropped`` receives each chunk's dropped boilerplate (with a ``reason`` column).
     """
     root = Path(path)
-    seen_ids: dict[str, Path] = {}
+    seen_ids = _SeenIds()
     for file in corpus_files(root):
         if file.suffix.lower() in TABLE_SUFFIXES:
             rel = file.relative_to(root) if root.is_dir() else Path(file.name)
@@ -407,14 +439,14 @@ def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chu
         for articles in batches:
             kept: list[dict] = []
             dropped: list[dict] = []
-            for article in articles:
-                ident = str(article["id"])
-                if ident in seen_ids:
+            earlier = seen_ids.add([str(article["id"]) for article in articles], file)
+            for article, used_by in zip(articles, earlier):
+                if used_by is not None:
+                    ident = str(article["id"])
                     where = f"row {article['_row']}" if "_row" in article else "header"
-                    raise CorpusError(f"article id {ident!r} ({where}) is already used by {seen_ids[ident]}",
+                    raise CorpusError(f"article id {ident!r} ({where}) is already used by {used_by}",
                                       path=file, line=article.get("_row"),
                                       fix="give every article a unique id")
-                seen_ids[ident] = file
                 if paragraphs:
                     k, d = article_paragraphs(article, split=False)
                     for row in k:
