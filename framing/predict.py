@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from framing.corpus import Columns, iter_paragraph_chunks
+from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, article_keys, check_ids,
+                            iter_corpus_units, unit_paragraphs)
 from framing.errors import CorpusError, ModelError
 from framing.explain import top_terms
 from framing.fastpath import FastScorer, top_terms_fast
@@ -129,12 +130,16 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     output.parent.mkdir(parents=True, exist_ok=True)
     writer = _Writer(output)
     writer.tmp.unlink(missing_ok=True)
-    chunks = iter_paragraph_chunks(source, columns=columns, chunk_size=chunk_size, paragraphs=paragraphs)
+    seen = SeenIds()
+    units = iter_corpus_units(source, chunk_size=chunk_size)
     try:
-        for chunk, frame in _scored(model, chunks, terms=terms, engine=engine, workers=workers):
-            writer.write(frame)
-            if progress is not None:
-                progress(len(chunk))
+        for unit, keys, frame in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
+                                         engine=engine, workers=workers):
+            check_ids(seen, unit.file, keys)
+            if frame is not None:
+                writer.write(frame)
+                if progress is not None:
+                    progress(len(frame))
     except BaseException:
         writer.abort()
         raise
@@ -142,26 +147,43 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     return writer.rows
 
 
-def _scored(model: FramingModel, chunks: Iterator[pd.DataFrame], *, terms: int, engine: str,
-            workers: int) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """``(chunk, predictions)`` in input order, computed here or by ``workers`` processes."""
+_Task = tuple  # (columns, paragraphs, terms, engine)
+
+
+def _predict_unit(model: FramingModel, unit: CorpusUnit, task: _Task,
+                  scorer: FastScorer | None) -> tuple[list, pd.DataFrame | None]:
+    """Read one corpus unit, split it into paragraphs and predict them: ``(article keys, predictions)``."""
+    columns, paragraphs, terms, engine = task
+    articles = unit.articles(columns)
+    kept, _ = unit_paragraphs(articles, paragraphs=paragraphs)
+    if not kept:
+        return article_keys(articles), None
+    frame = pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
+    return article_keys(articles), predict_frame(model, frame, terms=terms, engine=engine, scorer=scorer)
+
+
+def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Columns, paragraphs: bool, terms: int,
+            engine: str, workers: int) -> Iterator[tuple[CorpusUnit, list, pd.DataFrame | None]]:
+    """``(unit, article keys, predictions)`` in corpus order, computed here or by ``workers`` processes
+    (which read Parquet row groups themselves, so no text goes through a pipe for Parquet input)."""
+    task = (columns, paragraphs, terms, engine)
     if workers == 1:
         scorer = FastScorer(model) if engine == "fast" else None
-        for chunk in chunks:
-            yield chunk, predict_frame(model, chunk, terms=terms, engine=engine, scorer=scorer)
+        for unit in units:
+            yield (unit, *_predict_unit(model, unit, task, scorer))
         return
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_worker_init, initargs=(model, terms, engine)) as pool:
+    with context.Pool(workers, initializer=_worker_init, initargs=(model, task)) as pool:
         pending: deque = deque()
         try:
-            for chunk in chunks:
-                pending.append((chunk, pool.apply_async(_worker_predict, (chunk,))))
+            for unit in units:
+                pending.append((unit, pool.apply_async(_worker_predict, (unit,))))
                 while len(pending) > 2 * workers:  # bounded: memory stays flat
                     done, result = pending.popleft()
-                    yield done, result.get()
+                    yield (done, *result.get())
             while pending:
                 done, result = pending.popleft()
-                yield done, result.get()
+                yield (done, *result.get())
         finally:
             pool.terminate()
 
@@ -169,14 +191,12 @@ def _scored(model: FramingModel, chunks: Iterator[pd.DataFrame], *, terms: int, 
 _WORKER: dict = {}
 
 
-def _worker_init(model: FramingModel, terms: int, engine: str) -> None:
-    _WORKER.update(model=model, terms=terms, engine=engine,
-                   scorer=FastScorer(model) if engine == "fast" else None)
+def _worker_init(model: FramingModel, task: _Task) -> None:
+    _WORKER.update(model=model, task=task, scorer=FastScorer(model) if task[3] == "fast" else None)
 
 
-def _worker_predict(chunk: pd.DataFrame) -> pd.DataFrame:
-    return predict_frame(_WORKER["model"], chunk, terms=_WORKER["terms"], engine=_WORKER["engine"],
-                         scorer=_WORKER["scorer"])
+def _worker_predict(unit: CorpusUnit) -> tuple[list, pd.DataFrame | None]:
+    return _predict_unit(_WORKER["model"], unit, _WORKER["task"], _WORKER["scorer"])
 
 
 def read_predictions(path: str | Path) -> pd.DataFrame:
