@@ -133,6 +133,13 @@ def main() -> None:
                 handle.write(json.dumps({**r, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}) + "\n")
             print(f"{r['method']:<28} {r['size']:>5} w={r['workers']} wall {r['wall_s']:7.2f} s  cpu {r['cpu_s']:7.2f} s  "
                   f"{r['paragraphs_per_s']:>8}/s  peak RSS {r['peak_rss_mib']:7.1f} MiB  load {r['load_1min']}", flush=True)
+    by = {(r["size"], r["workers"]): r["peak_rss_mib"] for r in results if r["method"].startswith("framing")}
+    for workers in args.workers:
+        if ("100k", workers) in by and ("1m", workers) in by:
+            change = by[("1m", workers)] / by[("100k", workers)] - 1
+            verdict = "ok" if abs(change) <= 0.10 else "NOT within 10 %"
+            print(f"peak RSS 100k -> 1M, {workers} worker(s): {by[('100k', workers)]} -> {by[('1m', workers)]} MiB "
+                  f"({change:+.1%}, {verdict})")
 
 
 if __name__ == "__main__":

@@ -453,7 +453,8 @@ def corpus_files(path: str | Path) -> list[Path]:
 
 class SeenIds:
     """The article ids read so far, in 8 bytes each (64-bit hashes in a sorted array), so that
-    checking for duplicates does not grow memory by a Python string per article."""
+    checking for duplicates does not grow memory by a Python string per article (a false alarm
+    would need two ids with the same 64-bit hash)."""
 
     def __init__(self) -> None:
         self.hashes = np.zeros(0, dtype=np.int64)
