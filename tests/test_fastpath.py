@@ -1,7 +1,6 @@
 """The fast path must give exactly what scikit-learn gives, or hand over to it."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
