@@ -16,6 +16,7 @@ re-reading and changes only if the paragraph's own text changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from framing.errors import CorpusError
@@ -143,6 +145,12 @@ def _iso_date(value: object) -> str | None:
     text = str(value).strip()
     if not text or text.lower() in ("nan", "none", "null", "unknown"):
         return None
+    return _parse_date(text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parse_date(text: str) -> str | None:
+    """``YYYY-MM-DD`` of a date text (cached: a corpus repeats its dates, and parsing is slow)."""
     stamp = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
     return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")
 
@@ -295,8 +303,12 @@ def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] |
 
             parquet = pq.ParquetFile(path)
             present = [c for c in (wanted or parquet.schema_arrow.names) if c in parquet.schema_arrow.names]
-            for batch in parquet.iter_batches(batch_size=chunk_size, columns=present):
-                yield batch.to_pandas()
+            # Whole row groups, sliced: iter_batches grows memory with every batch (pyarrow 26).
+            for group in range(parquet.num_row_groups):
+                table = parquet.read_row_group(group, columns=present)
+                for start in range(0, table.num_rows, chunk_size):
+                    yield table.slice(start, chunk_size).to_pandas()
+                del table
         elif suffix == ".csv":
             with pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False,
                              usecols=(lambda c: c in wanted) if wanted else None) as reader:
@@ -340,29 +352,81 @@ def _iter_jsonl(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         yield pd.DataFrame(rows)
 
 
-def _table_articles(path: Path, cols: Columns, chunk_size: int, collection: str) -> Iterator[list[dict]]:
+def _chunk_articles(chunk: pd.DataFrame, path: Path, cols: Columns, offset: int, collection: str) -> list[dict]:
+    """Article dicts of one chunk of a table (``offset`` rows of the table come before it)."""
+    if cols.text not in chunk.columns:
+        raise CorpusError(f"no text column {cols.text!r} (columns: {', '.join(map(str, chunk.columns))})",
+                          path=path, fix="name the text column with --text-col")
+    out = []
+    for i, row in enumerate(chunk.to_dict("records")):
+        number = offset + i + 1
+        ident = _clean(row.get(cols.id)) if cols.id in row else None
+        out.append({
+            "id": ident or f"{path.stem}-{number}",
+            "text": row.get(cols.text),
+            "outlet": row.get(cols.outlet),
+            "date": row.get(cols.date),
+            "title": row.get(cols.title),
+            "url": row.get(cols.url),
+            "article": _clean(row.get(cols.article)) if cols.article in row else None,
+            "collection": collection,
+            "_row": number,
+        })
+    return out
+
+
+@dataclass
+class CorpusUnit:
+    """A piece of the corpus that becomes articles on its own, in this process or another: one
+    document, a chunk of a CSV/JSONL table (``frame``), or a slice of a Parquet row group (read
+    when needed, so that a worker process can read it itself)."""
+    file: Path
+    collection: str | None = None        # None: a document
+    root: Path | None = None
+    frame: pd.DataFrame | None = None
+    group: int = -1
+    start: int = 0
+    length: int = 0
+    offset: int = 0
+
+    def articles(self, cols: Columns) -> list[dict]:
+        if self.collection is None:
+            return [parse_document(self.file, root=self.root)]
+        chunk = self.frame if self.frame is not None else self._read_parquet()
+        return _chunk_articles(chunk, self.file, cols, self.offset, self.collection)
+
+    def _read_parquet(self) -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.ParquetFile(self.file).read_row_group(self.group)
+        except Exception as exc:  # pyarrow raises its own error types
+            raise CorpusError(f"cannot read Parquet ({exc})", path=self.file,
+                              fix="check the file is a complete Parquet file") from None
+        return table.slice(self.start, self.length).to_pandas()
+
+
+def _table_units(path: Path, chunk_size: int, collection: str) -> Iterator[CorpusUnit]:
+    if path.suffix.lower() != ".parquet":
+        offset = 0
+        for chunk in iter_table(path, chunk_size=chunk_size):
+            yield CorpusUnit(path, collection, frame=chunk, offset=offset)
+            offset += len(chunk)
+        return
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as exc:
+        raise CorpusError(f"cannot read Parquet ({exc})", path=path,
+                          fix="check the file is a complete Parquet file") from None
     offset = 0
-    for chunk in iter_table(path, chunk_size=chunk_size):
-        if cols.text not in chunk.columns:
-            raise CorpusError(f"no text column {cols.text!r} (columns: {', '.join(map(str, chunk.columns))})",
-                              path=path, fix="name the text column with --text-col")
-        out = []
-        for i, row in enumerate(chunk.to_dict("records")):
-            number = offset + i + 1
-            ident = _clean(row.get(cols.id)) if cols.id in row else None
-            out.append({
-                "id": ident or f"{path.stem}-{number}",
-                "text": row.get(cols.text),
-                "outlet": row.get(cols.outlet),
-                "date": row.get(cols.date),
-                "title": row.get(cols.title),
-                "url": row.get(cols.url),
-                "article": _clean(row.get(cols.article)) if cols.article in row else None,
-                "collection": collection,
-                "_row": number,
-            })
-        offset += len(chunk)
-        yield out
+    for group in range(meta.num_row_groups):
+        rows = meta.row_group(group).num_rows
+        for start in range(0, rows, chunk_size):
+            yield CorpusUnit(path, collection, group=group, start=start, length=min(chunk_size, rows - start),
+                             offset=offset + start)
+        offset += rows
 
 
 # ----------------------------------------------------------------------------- the corpus
@@ -387,6 +451,77 @@ def corpus_files(path: str | Path) -> list[Path]:
     return files
 
 
+class SeenIds:
+    """The article ids read so far, in 8 bytes each (64-bit hashes in a sorted array), so that
+    checking for duplicates does not grow memory by a Python string per article (a false alarm
+    would need two ids with the same 64-bit hash)."""
+
+    def __init__(self) -> None:
+        self.hashes = np.zeros(0, dtype=np.int64)
+        self.where = np.zeros(0, dtype=np.int32)
+        self.files: list[Path] = []
+
+    def add(self, idents: list[str], file: Path) -> list[Path | None]:
+        """Record ``idents`` (read from ``file``); per ident, the file that used it before, or None."""
+        self.files.append(file)
+        keys = np.fromiter((hash(i) for i in idents), dtype=np.int64, count=len(idents))
+        pos = np.minimum(np.searchsorted(self.hashes, keys), max(len(self.hashes) - 1, 0))
+        hit = (self.hashes[pos] == keys) if len(self.hashes) else np.zeros(len(keys), dtype=bool)
+        earlier: list[Path | None] = [self.files[self.where[p]] if h else None for p, h in zip(pos.tolist(), hit.tolist())]
+        first: dict[str, int] = {}
+        for i, ident in enumerate(idents):  # repeats within this batch
+            if first.setdefault(ident, i) != i and earlier[i] is None:
+                earlier[i] = file
+        keys = np.sort(keys)  # merge into the sorted array: linear, not a full sort per batch
+        at = np.searchsorted(self.hashes, keys)
+        self.hashes = np.insert(self.hashes, at, keys)
+        self.where = np.insert(self.where, at, len(self.files) - 1)
+        return earlier
+
+
+def iter_corpus_units(path: str | Path, *, chunk_size: int = 10_000) -> Iterator[CorpusUnit]:
+    """The corpus as :class:`CorpusUnit` pieces of at most ``chunk_size`` articles, in corpus order."""
+    root = Path(path)
+    for file in corpus_files(root):
+        if file.suffix.lower() in TABLE_SUFFIXES:
+            rel = file.relative_to(root) if root.is_dir() else Path(file.name)
+            yield from _table_units(file, chunk_size, rel.parts[0] if len(rel.parts) > 1 else file.stem)
+        else:
+            yield CorpusUnit(file, root=root if root.is_dir() else None)
+
+
+def unit_paragraphs(articles: list[dict], *, paragraphs: bool = False) -> tuple[list[dict], list[dict]]:
+    """Kept paragraphs and dropped boilerplate of some articles (rows are paragraphs when ``paragraphs``)."""
+    kept: list[dict] = []
+    dropped: list[dict] = []
+    for article in articles:
+        if paragraphs:
+            k, d = article_paragraphs(article, split=False)
+            for row in k:
+                row["paragraph_id"] = row["article_id"]
+                row["article_id"] = article.get("article") or row["article_id"]
+        else:
+            k, d = article_paragraphs(article)
+        kept.extend(k)
+        dropped.extend(d)
+    return kept, dropped
+
+
+def check_ids(seen: SeenIds, file: Path, articles: list[tuple[str, int | None]]) -> None:
+    """Refuse an article id (``(id, table row or None)`` pairs) that an earlier article used."""
+    earlier = seen.add([ident for ident, _ in articles], file)
+    for (ident, row), used_by in zip(articles, earlier):
+        if used_by is not None:
+            where = f"row {row}" if row is not None else "header"
+            raise CorpusError(f"article id {ident!r} ({where}) is already used by {used_by}",
+                              path=file, line=row, fix="give every article a unique id")
+
+
+def article_keys(articles: list[dict]) -> list[tuple[str, int | None]]:
+    """``(id, table row)`` of each article, for :func:`check_ids`."""
+    return [(str(a["id"]), a.get("_row")) for a in articles]
+
+
 def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chunk_size: int = 10_000,
                           paragraphs: bool = False, keep_dropped: bool = False,
                           on_dropped: Callable[[pd.DataFrame], None] | None = None) -> Iterator[pd.DataFrame]:
@@ -395,39 +530,15 @@ def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chu
     Memory is bounded by ``chunk_size`` articles (tables) whatever the corpus size.
     ``on_dropped`` receives each chunk's dropped boilerplate (with a ``reason`` column).
     """
-    root = Path(path)
-    seen_ids: dict[str, Path] = {}
-    for file in corpus_files(root):
-        if file.suffix.lower() in TABLE_SUFFIXES:
-            rel = file.relative_to(root) if root.is_dir() else Path(file.name)
-            collection = rel.parts[0] if len(rel.parts) > 1 else file.stem
-            batches: Iterable[list[dict]] = _table_articles(file, columns, chunk_size, collection)
-        else:
-            batches = [[parse_document(file, root=root if root.is_dir() else None)]]
-        for articles in batches:
-            kept: list[dict] = []
-            dropped: list[dict] = []
-            for article in articles:
-                ident = str(article["id"])
-                if ident in seen_ids:
-                    where = f"row {article['_row']}" if "_row" in article else "header"
-                    raise CorpusError(f"article id {ident!r} ({where}) is already used by {seen_ids[ident]}",
-                                      path=file, line=article.get("_row"),
-                                      fix="give every article a unique id")
-                seen_ids[ident] = file
-                if paragraphs:
-                    k, d = article_paragraphs(article, split=False)
-                    for row in k:
-                        row["paragraph_id"] = row["article_id"]
-                        row["article_id"] = article.get("article") or row["article_id"]
-                else:
-                    k, d = article_paragraphs(article)
-                kept.extend(k)
-                dropped.extend(d)
-            if on_dropped is not None and dropped:
-                on_dropped(pd.DataFrame(dropped))
-            if kept:
-                yield pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
+    seen_ids = SeenIds()
+    for unit in iter_corpus_units(path, chunk_size=chunk_size):
+        articles = unit.articles(columns)
+        check_ids(seen_ids, unit.file, article_keys(articles))
+        kept, dropped = unit_paragraphs(articles, paragraphs=paragraphs)
+        if on_dropped is not None and dropped:
+            on_dropped(pd.DataFrame(dropped))
+        if kept:
+            yield pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
 
 
 def read_paragraphs(path: str | Path, **options) -> pd.DataFrame:

@@ -13,6 +13,7 @@ def top_terms(model: DimensionModel, X: sparse.csr_matrix, label_index: np.ndarr
 
     ``label_index[i]`` is the label column to explain for row ``i`` (or -1 for none).
     Returns one ``"term1; term2; term3"`` string per row (empty where nothing contributes).
+    Ties (common: terms that always co-occur get equal weights) go to the earlier feature.
     """
     X = sparse.csr_matrix(X)
     names = model.feature_names()
@@ -26,7 +27,7 @@ def top_terms(model: DimensionModel, X: sparse.csr_matrix, label_index: np.ndarr
         contrib = X.data[start:end] * model.coef_[cols, j]
         keep = contrib > 0
         cols, contrib = cols[keep], contrib[keep]
-        order = np.argsort(-contrib)[:k]
+        order = np.argsort(-contrib, kind="stable")[:k]
         out.append("; ".join(str(names[c]) for c in cols[order]))
     return out
 

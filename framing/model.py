@@ -221,7 +221,11 @@ class FramingModel:
             return [labels[i] for i in proba.argmax(axis=1)]
         cut = np.array([self.thresholds[name][label] for label in labels])
         hits = proba >= cut
-        return ["|".join(labels[j] for j in np.flatnonzero(row)) for row in hits]
+        # one string per distinct combination of labels, not per row
+        codes = hits.astype(object) @ np.array([1 << j for j in range(len(labels))], dtype=object) \
+            if len(labels) > 62 else hits.astype(np.int64) @ (np.int64(1) << np.arange(len(labels), dtype=np.int64))
+        names = {code: "|".join(labels[j] for j in range(len(labels)) if code >> j & 1) for code in set(codes.tolist())}
+        return [names[code] for code in codes.tolist()]
 
 
 def _versions() -> dict[str, str]:

@@ -3,38 +3,57 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from framing.corpus import Columns, iter_paragraph_chunks
-from framing.errors import CorpusError
+from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, article_keys, check_ids,
+                            iter_corpus_units, unit_paragraphs)
+from framing.errors import CorpusError, ModelError
 from framing.explain import top_terms
+from framing.fastpath import FastScorer, top_terms_fast
 from framing.model import FramingModel
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
 ID_COLUMNS = ["article_id", "outlet", "date", "collection", "p_index", "paragraph_id", "text_sha1"]
 
 
-def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int = 3) -> pd.DataFrame:
+ENGINES = ("fast", "sklearn")
+
+
+def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int = 3, engine: str = "fast",
+                  scorer: FastScorer | None = None) -> pd.DataFrame:
     """Predictions for a DataFrame of paragraphs (as :func:`framing.corpus.iter_paragraph_chunks` yields).
 
     Columns: ids and metadata, ``dim:label`` probabilities, ``dim`` predicted values and,
     when ``terms`` > 0, ``dim__terms`` with the top contributing terms of the predicted labels.
+    ``engine="fast"`` (default) gives the same output as ``"sklearn"``, faster (:mod:`framing.fastpath`);
+    pass a ``scorer`` built once to avoid rebuilding it per call.
     """
+    if engine not in ENGINES:
+        raise ModelError(f"unknown engine {engine!r}", fix="use " + " or ".join(ENGINES))
     texts = paragraphs["text"].tolist()
     out = paragraphs[["article_id", "outlet", "date", "collection", "p_index", "paragraph_id"]].reset_index(drop=True).copy()
     out["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:8] for t in texts]
-    for name, dim_model in model.dimensions.items():
-        X = dim_model.transform(texts)
-        proba = dim_model.proba_from_features(X)
+    if engine == "fast":
+        scorer = scorer or FastScorer(model)
+        scored = scorer.score(texts)
+    else:
+        scored = []
+        for name, dim_model in model.dimensions.items():
+            X = dim_model.transform(texts)
+            scored.append((name, X, dim_model.proba_from_features(X)))
+    columns: dict[str, object] = {}
+    for name, X, proba in scored:
+        dim_model = model.dimensions[name]
         for j, label in enumerate(dim_model.labels_):
-            out[f"{name}:{label}"] = proba[:, j]
-        decided = model.decide(name, proba)
-        out[name] = decided
+            columns[f"{name}:{label}"] = proba[:, j]
+        columns[name] = model.decide(name, proba)
         if terms > 0:
             if dim_model.multi:
                 cut = np.array([model.thresholds[name][lab] for lab in dim_model.labels_])
@@ -42,8 +61,11 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
                 index = np.where(masked.max(axis=1) >= 0, masked.argmax(axis=1), -1)
             else:
                 index = proba.argmax(axis=1)
-            out[f"{name}__terms"] = top_terms(dim_model, X, index, k=terms)
-    return out
+            if engine == "fast":
+                columns[f"{name}__terms"] = top_terms_fast(X, dim_model.coef_, scorer.feature_names(name), index, k=terms)
+            else:
+                columns[f"{name}__terms"] = top_terms(dim_model, X, index, k=terms)
+    return pd.concat([out, pd.DataFrame(columns)], axis=1)
 
 
 class _Writer:
@@ -88,29 +110,93 @@ class _Writer:
 
 def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
                  columns: Columns = Columns(), paragraphs: bool = False, chunk_size: int = 5_000,
-                 terms: int = 3, progress: Callable[[int], None] | None = None) -> int:
+                 terms: int = 3, progress: Callable[[int], None] | None = None, engine: str = "fast",
+                 workers: int = 1) -> int:
     """Tag every paragraph of ``source`` (a folder or a table) and write ``output``.
 
     The input is read and the output written chunk by chunk, so memory stays flat; the output
-    appears (atomically) only when the run completes. Returns the number of paragraphs written.
+    appears (atomically) only when the run completes. With ``workers`` > 1, chunks are scored by
+    that many spawned processes (each receives the model once) and written in input order, so the
+    output does not depend on ``workers`` or ``chunk_size``. Returns the number of paragraphs written.
     """
     output = Path(output)
     if output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise CorpusError(f"unsupported output type {output.suffix!r}", path=output,
                           fix="name the output .csv, .jsonl or .parquet")
+    if engine not in ENGINES:
+        raise ModelError(f"unknown engine {engine!r}", fix="use " + " or ".join(ENGINES))
+    if workers < 1:
+        raise ModelError(f"workers must be at least 1 (got {workers})", fix="pass --workers 1 or more")
     output.parent.mkdir(parents=True, exist_ok=True)
     writer = _Writer(output)
     writer.tmp.unlink(missing_ok=True)
+    seen = SeenIds()
+    units = iter_corpus_units(source, chunk_size=chunk_size)
     try:
-        for chunk in iter_paragraph_chunks(source, columns=columns, chunk_size=chunk_size, paragraphs=paragraphs):
-            writer.write(predict_frame(model, chunk, terms=terms))
-            if progress is not None:
-                progress(len(chunk))
+        for unit, keys, frame in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
+                                         engine=engine, workers=workers):
+            check_ids(seen, unit.file, keys)
+            if frame is not None:
+                writer.write(frame)
+                if progress is not None:
+                    progress(len(frame))
     except BaseException:
         writer.abort()
         raise
     writer.close()
     return writer.rows
+
+
+_Task = tuple  # (columns, paragraphs, terms, engine)
+
+
+def _predict_unit(model: FramingModel, unit: CorpusUnit, task: _Task,
+                  scorer: FastScorer | None) -> tuple[list, pd.DataFrame | None]:
+    """Read one corpus unit, split it into paragraphs and predict them: ``(article keys, predictions)``."""
+    columns, paragraphs, terms, engine = task
+    articles = unit.articles(columns)
+    kept, _ = unit_paragraphs(articles, paragraphs=paragraphs)
+    if not kept:
+        return article_keys(articles), None
+    frame = pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
+    return article_keys(articles), predict_frame(model, frame, terms=terms, engine=engine, scorer=scorer)
+
+
+def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Columns, paragraphs: bool, terms: int,
+            engine: str, workers: int) -> Iterator[tuple[CorpusUnit, list, pd.DataFrame | None]]:
+    """``(unit, article keys, predictions)`` in corpus order, computed here or by ``workers`` processes
+    (which read Parquet row groups themselves, so no text goes through a pipe for Parquet input)."""
+    task = (columns, paragraphs, terms, engine)
+    if workers == 1:
+        scorer = FastScorer(model) if engine == "fast" else None
+        for unit in units:
+            yield (unit, *_predict_unit(model, unit, task, scorer))
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, initializer=_worker_init, initargs=(model, task)) as pool:
+        pending: deque = deque()
+        try:
+            for unit in units:
+                pending.append((unit, pool.apply_async(_worker_predict, (unit,))))
+                while len(pending) > 2 * workers:  # bounded: memory stays flat
+                    done, result = pending.popleft()
+                    yield (done, *result.get())
+            while pending:
+                done, result = pending.popleft()
+                yield (done, *result.get())
+        finally:
+            pool.terminate()
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(model: FramingModel, task: _Task) -> None:
+    _WORKER.update(model=model, task=task, scorer=FastScorer(model) if task[3] == "fast" else None)
+
+
+def _worker_predict(unit: CorpusUnit) -> tuple[list, pd.DataFrame | None]:
+    return _predict_unit(_WORKER["model"], unit, _WORKER["task"], _WORKER["scorer"])
 
 
 def read_predictions(path: str | Path) -> pd.DataFrame:

@@ -124,3 +124,23 @@ def test_installed_command_resolves():
     exe = shutil.which("framing") or str(Path(sys.executable).with_name("framing"))
     result = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout
+
+
+def test_predict_engines_agree(project):
+    run("train", "--root", project)
+    model = project / "experiments/default"
+    frames = {}
+    for engine, workers in (("fast", 2), ("sklearn", 1)):
+        out = project / f"{engine}.csv"
+        run("predict", project / "corpus", "--out", out, "--model", model, "--engine", engine, "--workers", workers)
+        frames[engine] = pd.read_csv(out, keep_default_na=False)
+    pd.testing.assert_frame_equal(frames["fast"], frames["sklearn"], check_exact=False, rtol=1e-9)
+    _bad(run("predict", project / "corpus", "--out", project / "p.csv", "--model", model, "--engine", "gpu", ok=False),
+         "--engine 'gpu'")
+    pytest.importorskip("distributed")
+    shards = project / "shards"
+    shards.mkdir()
+    frames["fast"][["paragraph_id", "outlet"]].assign(text="The team won.").to_parquet(shards / "a.parquet")
+    result = run("predict", shards, "--paragraphs", "--id-col", "paragraph_id", "--out", project / "dask_out",
+                 "--model", model, "--engine", "dask", "--workers", 1)
+    assert "1 new shard(s)" in result.output and (project / "dask_out" / "a.parquet").exists()

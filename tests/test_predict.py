@@ -66,3 +66,69 @@ def test_interrupted_run_leaves_no_output(project, model):
 def test_bad_output_type(project, model):
     with pytest.raises(CorpusError, match="unsupported output type"):
         predict_file(model, project / "corpus", project / "p.xlsx")
+
+
+def _frames_equal(a, b):
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("overrides", [{}, {"analyzer": "char_wb"}, {"analyzer": "word+char"}, {"ngram_max": 2}])
+def test_fast_engine_equals_sklearn(project, overrides):
+    from dataclasses import replace
+
+    from framing.fastpath import FastScorer
+    from framing.predict import predict_frame
+    from framing.corpus import read_paragraphs
+
+    cfg = load_config(project / "experiments/default/config.toml")
+    cfg = replace(cfg, features=replace(cfg.features, **overrides))
+    train(cfg, project)
+    model = load_model(project / "experiments/default")[0]
+    scorer = FastScorer(model)
+    assert len(scorer.groups) == 1  # every dimension shares one vectoriser: vectorised once
+    assert scorer.groups[0].fast == (overrides.get("analyzer", "word") == "word")
+    paragraphs = read_paragraphs(project / "corpus")
+    extra = pd.DataFrame({"text": ["", "   ", "İstanbul ẞ straße naïve café", "the_team 42 x y victory!!"]})
+    for col in ["article_id", "outlet", "date", "collection", "paragraph_id"]:
+        extra[col] = "x"
+    extra["p_index"] = 0
+    paragraphs = pd.concat([paragraphs, extra], ignore_index=True)
+    _frames_equal(predict_frame(model, paragraphs, engine="sklearn"), predict_frame(model, paragraphs, scorer=scorer))
+
+
+def test_workers_and_chunks_do_not_change_the_output(project, model):
+    outputs = []
+    for workers, chunk in [(1, 1000), (2, 1), (2, 3), (1, 2)]:
+        out = project / f"w{workers}c{chunk}.parquet"
+        predict_file(model, project / "corpus", out, chunk_size=chunk, workers=workers)
+        outputs.append(read_predictions(out))
+    reference = project / "sk.parquet"
+    predict_file(model, project / "corpus", reference, engine="sklearn")
+    for frame in outputs:
+        _frames_equal(read_predictions(reference), frame)
+
+
+def test_bad_engine_and_workers(project, model):
+    from framing import ModelError
+
+    with pytest.raises(ModelError, match="unknown engine"):
+        predict_file(model, project / "corpus", project / "p.csv", engine="gpu")
+    with pytest.raises(ModelError, match="workers"):
+        predict_file(model, project / "corpus", project / "p.csv", workers=0)
+
+
+def test_parquet_row_groups_are_streamed(project, model, tmp_path):
+    texts = ["The team won.", "Storms again.", "glorious victory", "rain and gloom"] * 5
+    pd.DataFrame({"id": [f"q{i}" for i in range(20)], "text": texts}).to_parquet(tmp_path / "in.parquet", row_group_size=6)
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    predict_file(model, tmp_path / "in.parquet", a, paragraphs=True, chunk_size=4)
+    predict_file(model, tmp_path / "in.parquet", b, paragraphs=True, chunk_size=100, workers=2)
+    assert read_predictions(a)["paragraph_id"].tolist() == [f"q{i}" for i in range(20)]
+    _frames_equal(read_predictions(a), read_predictions(b))
+
+
+def test_duplicate_ids_across_chunks_are_refused(project, model, tmp_path):
+    pd.DataFrame({"id": ["a", "b", "c", "a"], "text": ["x y", "y z", "z w", "w v"]}).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(CorpusError, match="'a' .*already used"):
+        predict_file(model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True, chunk_size=2)
+    assert not (tmp_path / "out.csv").exists()

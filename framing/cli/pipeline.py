@@ -179,20 +179,41 @@ def predict_cmd(
     title_col: Annotated[str, typer.Option(help="Title column of a table.")] = "title",
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows read per chunk.")] = 5000,
     terms: Annotated[int, typer.Option(min=0, help="Top contributing terms per predicted label (0 = none).")] = 3,
+    engine: Annotated[str, typer.Option(help="fast (exact fast path), sklearn (the reference path) or dask "
+                                             "(a folder of shards on a Dask cluster; needs framing[dask]).")] = "fast",
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all local cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask; default: a local cluster).")] = None,
 ) -> None:
     """Tag every paragraph of new articles; streams the input in chunks."""
+    import os
+
     from framing.corpus import Columns
+    from framing.errors import ConfigError
     from framing.model import load_model
     from framing.predict import predict_file
+
+    if engine not in ("fast", "sklearn", "dask"):
+        raise ConfigError(f"--engine {engine!r} is not supported", fix="use fast, sklearn or dask")
+    n_workers = workers or os.cpu_count() or 1
 
     loaded, _, notes = load_model(model)
     for note in notes:
         err.print(f"[yellow]warning:[/] {note}")
     cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col)
+    if engine == "dask":
+        from framing.distributed import predict_dask
+
+        with _progress() as bar:
+            bar.add_task("predicting shards on Dask", total=None)
+            done = predict_dask(loaded, source, output, columns=cols, paragraphs=paragraphs, terms=terms,
+                                scheduler=scheduler, workers=n_workers, chunk_size=chunk_size)
+        out.print(f"wrote {done.rows} paragraph predictions in {done.written} new shard(s) to {output} "
+                  f"({done.skipped} shard(s) already done)")
+        return
     with _progress() as bar:
         task = bar.add_task("predicting paragraphs", total=None)
         rows = predict_file(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size,
-                            terms=terms, progress=lambda n: bar.advance(task, n))
+                            terms=terms, progress=lambda n: bar.advance(task, n), engine=engine, workers=n_workers)
     out.print(f"wrote {rows} paragraph predictions to {output}")
 
 

@@ -1,0 +1,47 @@
+import pandas as pd
+import pytest
+
+pytest.importorskip("dask.dataframe")
+pytest.importorskip("distributed")
+
+from framing import CorpusError, load_model, predict_file, train  # noqa: E402
+from framing.config import load_config  # noqa: E402
+from framing.distributed import predict_dask  # noqa: E402
+from framing.predict import read_predictions  # noqa: E402
+
+
+@pytest.fixture()
+def shards(project, tmp_path):
+    texts = ["The team won.", "Storms again.", "glorious victory", "rain and gloom", "a great match"]
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for k in range(3):
+        frame = pd.DataFrame({"id": [f"s{k}-{i}" for i in range(5)], "text": texts, "outlet": f"O{k}"})
+        if k == 1:
+            frame.to_json(folder / f"part-{k}.jsonl", orient="records", lines=True)
+        else:
+            frame.to_parquet(folder / f"part-{k}.parquet")
+    return folder
+
+
+def test_dask_equals_single_process_and_resumes(project, shards, tmp_path):
+    train(load_config(project / "experiments/default/config.toml"), project)
+    model = load_model(project / "experiments/default")[0]
+    predict_file(model, shards, tmp_path / "single.parquet", paragraphs=True)
+    out = tmp_path / "dask_out"
+    run = predict_dask(model, shards, out, paragraphs=True, workers=2, processes=False)
+    assert (run.rows, run.written, run.skipped) == (15, 3, 0)
+    together = pd.concat([read_predictions(p) for p in sorted(out.glob("*.parquet"))], ignore_index=True)
+    pd.testing.assert_frame_equal(read_predictions(tmp_path / "single.parquet"), together,
+                                  check_exact=False, rtol=1e-9, check_dtype=False)
+    (out / "part-1.parquet").unlink()  # as if interrupted before this shard was written
+    again = predict_dask(model, shards, out, paragraphs=True, workers=2, processes=False)
+    assert (again.written, again.skipped) == (1, 2)
+    assert not list(out.glob(".*partial"))
+
+
+def test_dask_needs_a_folder(project, tmp_path):
+    train(load_config(project / "experiments/default/config.toml"), project)
+    model = load_model(project / "experiments/default")[0]
+    with pytest.raises(CorpusError, match="folder of shards"):
+        predict_dask(model, project / "corpus" / "nothing.parquet", tmp_path / "out", processes=False)
