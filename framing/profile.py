@@ -22,7 +22,7 @@ def indicators(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     for dim in codebook.dimensions:
         if dim.name not in frame.columns:
             raise ReportError(f"no column {dim.name!r} in the predictions",
-                              fix="use predictions made with a model of this codebook, or pass --codebook")
+                              fix="use predictions made by the model given with --model (its codebook names the columns)")
         values = frame[dim.name]
         present = values.notna()
         as_sets = values.map(_as_set)
