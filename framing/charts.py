@@ -123,7 +123,8 @@ def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataF
         ax.grid(alpha=0.3)
     for ax in axes[len(labels):]:
         ax.set_visible(False)
-    axes[0].legend(fontsize=7)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=8, loc="outside lower center", ncols=min(5, max(1, len(names))))
     fig.autofmt_xdate()
     fig.suptitle(f"{dimension}: share of paragraphs over time (95% CI over articles)")
     return fig
