@@ -234,11 +234,10 @@ def label_stats(labels: pd.DataFrame, paragraphs: pd.DataFrame, codebook: Codebo
     ann_rows = []
     for who, group in labels.groupby("annotator"):
         stamps = pd.to_datetime(group["time"], utc=True, format="ISO8601").sort_values()
-        gaps = stamps.diff().dt.total_seconds().fillna(0)
-        active = gaps[gaps <= 1800].sum()  # pauses over 30 minutes are not labelling time
-        seconds = pd.to_numeric(group.get("seconds"), errors="coerce")
-        if seconds.notna().any():
-            active = seconds.sum()
+        # Pace only from the seconds `framing label` records per answer; labels recorded in
+        # batches (labels add, imports) carry one time per batch, which says nothing about pace.
+        seconds = pd.to_numeric(group["seconds"], errors="coerce") if "seconds" in group else pd.Series(dtype=float)
+        active = seconds.sum() if seconds.notna().any() else 0.0
         n_par = group["paragraph_id"].nunique()
         ann_rows.append({"annotator": who, "paragraphs": n_par, "labels": len(group),
                          "first": stamps.iloc[0].strftime("%Y-%m-%d %H:%M"), "last": stamps.iloc[-1].strftime("%Y-%m-%d %H:%M"),

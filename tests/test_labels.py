@@ -106,3 +106,15 @@ def test_written_files_get_ordinary_permissions(tmp_path, codebook):
     path.chmod(0o640)
     upsert_labels(path, [rec(pid="p2")], codebook)
     assert path.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
+
+
+def test_pace_comes_only_from_recorded_seconds(project, codebook):
+    from framing import label_stats
+
+    paragraphs = read_paragraphs(project / "corpus")
+    ids = paragraphs["paragraph_id"].tolist()
+    timed = [rec(pid, "mood", who="fast", seconds=30.0) for pid in ids[:4]]           # 4 paragraphs in 2 minutes
+    batch = [rec(pid, "mood", who="batch") for pid in ids[:4]]                       # recorded in one go
+    stats = label_stats(pd.DataFrame(timed + batch), paragraphs, codebook)["per_annotator"].set_index("annotator")
+    assert stats.loc["fast", "paragraphs_per_hour"] == pytest.approx(120.0)
+    assert pd.isna(stats.loc["batch", "paragraphs_per_hour"])
