@@ -224,8 +224,8 @@ def label_stats(labels: pd.DataFrame, paragraphs: pd.DataFrame, codebook: Codebo
     for dim in codebook.dimensions:
         values = table[["outlet", dim.name]].dropna()
         for label in dim.label_names:
-            hit = values[dim.name].map(lambda v, label=label: label in v if isinstance(v, list) else v == label)
-            counts = values[hit].groupby("outlet").size()
+            hit = values[dim.name].map(lambda v, label=label: label in v if isinstance(v, list) else v == label).astype(bool)
+            counts = values.loc[hit, "outlet"].value_counts()
             rows.append({"dimension": dim.name, "label": label, "total": int(hit.sum()), **counts.to_dict()})
     per_label = pd.DataFrame(rows).fillna(0)
     for column in per_label.columns[2:]:
