@@ -167,3 +167,21 @@ def test_worker_output_equals_single_process_and_sklearn(project, tmp_path, anal
     for key, frame in frames.items():
         _frames_equal(frames["sklearn", 1], frame)
     pd.testing.assert_frame_equal(frames["fast", 1], frames["fast", 2])  # bit-identical
+
+
+def test_parquet_strings_read_without_pandas_give_the_same_articles(tmp_path):
+    from framing.corpus import Columns, _chunk_articles, article_keys, iter_corpus_units, unit_paragraphs
+
+    frame = pd.DataFrame({"id": ["a", None, "c", " "], "text": ["x y", None, "", "Storms. Again"],
+                          "outlet": [None, "B", "nan", "C"], "date": ["2024-01-02", None, "bad", "3 May 2023"],
+                          "article": [None, "art", "", "x"]})
+    frame.to_parquet(tmp_path / "in.parquet", row_group_size=3)
+    frame.assign(date=pd.to_datetime(frame["date"], errors="coerce")).to_parquet(tmp_path / "dates.parquet")
+    for name in ["in.parquet", "dates.parquet"]:
+        for unit in iter_corpus_units(tmp_path / name, chunk_size=2):
+            via_pandas = _chunk_articles(unit._read_parquet().to_pandas(), unit.file, Columns(), unit.offset,
+                                         unit.collection)
+            via_arrow = unit.articles(Columns())
+            assert article_keys(via_arrow) == article_keys(via_pandas)
+            for paragraphs in (True, False):  # missing values: None here, NaN there; the same paragraphs
+                assert unit_paragraphs(via_arrow, paragraphs=paragraphs) == unit_paragraphs(via_pandas, paragraphs=paragraphs)
