@@ -24,11 +24,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from framing.errors import CorpusError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
 DOC_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -354,11 +358,17 @@ def _iter_jsonl(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
 
 def _chunk_articles(chunk: pd.DataFrame, path: Path, cols: Columns, offset: int, collection: str) -> list[dict]:
     """Article dicts of one chunk of a table (``offset`` rows of the table come before it)."""
-    if cols.text not in chunk.columns:
-        raise CorpusError(f"no text column {cols.text!r} (columns: {', '.join(map(str, chunk.columns))})",
+    return _row_articles(chunk.to_dict("records"), list(chunk.columns), path, cols, offset, collection)
+
+
+def _row_articles(rows: list[dict], names: list, path: Path, cols: Columns, offset: int,
+                  collection: str) -> list[dict]:
+    """Article dicts of table rows (dicts keyed by the column ``names``)."""
+    if cols.text not in names:
+        raise CorpusError(f"no text column {cols.text!r} (columns: {', '.join(map(str, names))})",
                           path=path, fix="name the text column with --text-col")
     out = []
-    for i, row in enumerate(chunk.to_dict("records")):
+    for i, row in enumerate(rows):
         number = offset + i + 1
         ident = _clean(row.get(cols.id)) if cols.id in row else None
         out.append({
@@ -392,10 +402,17 @@ class CorpusUnit:
     def articles(self, cols: Columns) -> list[dict]:
         if self.collection is None:
             return [parse_document(self.file, root=self.root)]
-        chunk = self.frame if self.frame is not None else self._read_parquet()
-        return _chunk_articles(chunk, self.file, cols, self.offset, self.collection)
+        if self.frame is not None:
+            return _chunk_articles(self.frame, self.file, cols, self.offset, self.collection)
+        import pyarrow as pa
 
-    def _read_parquet(self) -> pd.DataFrame:
+        table = self._read_parquet()
+        if all(pa.types.is_string(t) or pa.types.is_large_string(t) for t in table.schema.types):
+            # strings only: the same values as through pandas (str or missing), ~10x faster
+            return _row_articles(table.to_pylist(), table.column_names, self.file, cols, self.offset, self.collection)
+        return _chunk_articles(table.to_pandas(), self.file, cols, self.offset, self.collection)
+
+    def _read_parquet(self) -> pa.Table:
         import pyarrow.parquet as pq
 
         try:
@@ -403,7 +420,7 @@ class CorpusUnit:
         except Exception as exc:  # pyarrow raises its own error types
             raise CorpusError(f"cannot read Parquet ({exc})", path=self.file,
                               fix="check the file is a complete Parquet file") from None
-        return table.slice(self.start, self.length).to_pandas()
+        return table.slice(self.start, self.length)
 
 
 def _table_units(path: Path, chunk_size: int, collection: str) -> Iterator[CorpusUnit]:

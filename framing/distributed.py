@@ -55,11 +55,11 @@ def _read_shard(file: Path, columns: Columns, paragraphs: bool, chunk_size: int)
 
 
 def _predict_partition(frame: pd.DataFrame, model: FramingModel, terms: int) -> pd.DataFrame:
-    from framing.fastpath import FastScorer
+    from framing.lean import LeanModel
 
     scorer = _SCORERS.get(id(model))
     if scorer is None:  # built once per worker process for the model it holds
-        scorer = _SCORERS[id(model)] = FastScorer(model)
+        scorer = _SCORERS[id(model)] = LeanModel.from_model(model)
     return predict_frame(model, frame, terms=terms, scorer=scorer)
 
 

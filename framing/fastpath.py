@@ -126,6 +126,14 @@ class _PolyHash:
         self.pw = np.ones(0, dtype=np.uint64)
         self.ipw = np.ones(0, dtype=np.uint64)
 
+    def __getstate__(self) -> dict:
+        return {"base": self.base, "inv": self.inv}  # power tables are rebuilt on demand
+
+    def __setstate__(self, state: dict) -> None:
+        self.base, self.inv = state["base"], state["inv"]
+        self.pw = np.ones(0, dtype=np.uint64)
+        self.ipw = np.ones(0, dtype=np.uint64)
+
     def _grow(self, n: int) -> None:
         if n > len(self.pw):
             n = 1 << max(16, (n - 1).bit_length())
@@ -213,6 +221,13 @@ class FastTfidf:
     def fast(self) -> bool:
         """True when the fast path is used."""
         return self.reason is None
+
+    def __getstate__(self) -> dict:
+        """Arrays only when fast-pathed: unpickling needs neither scikit-learn nor the vectoriser."""
+        state = dict(self.__dict__)
+        if self.fast:
+            state["vec"] = None
+        return state
 
     # ------------------------------------------------------------------ build
     def _build(self, seed: int) -> None:
@@ -354,6 +369,8 @@ class FastTfidf:
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
         """Same matrix as ``vectorizer.transform(docs)`` (CSR, sorted indices)."""
         if self.reason is not None or not all(isinstance(d, str) for d in docs):
+            if self.vec is None:
+                raise TypeError("a compiled (unpickled) FastTfidf only transforms strings")
             return sp.csr_matrix(self.vec.transform(docs))
         if len(docs) == 0:
             return sp.csr_matrix((0, self.n_features), dtype=self.dtype)

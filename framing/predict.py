@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -16,7 +17,8 @@ from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, art
                             iter_corpus_units, unit_paragraphs)
 from framing.errors import CorpusError, ModelError
 from framing.explain import top_terms
-from framing.fastpath import FastScorer, top_terms_fast
+from framing.fastpath import FastScorer
+from framing.lean import META_COLUMNS, LeanModel, UnitTask, predict_columns, worker_init, worker_run
 from framing.model import FramingModel
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -27,30 +29,28 @@ ENGINES = ("fast", "sklearn")
 
 
 def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int = 3, engine: str = "fast",
-                  scorer: FastScorer | None = None) -> pd.DataFrame:
+                  scorer: LeanModel | FastScorer | None = None) -> pd.DataFrame:
     """Predictions for a DataFrame of paragraphs (as :func:`framing.corpus.iter_paragraph_chunks` yields).
 
     Columns: ids and metadata, ``dim:label`` probabilities, ``dim`` predicted values and,
     when ``terms`` > 0, ``dim__terms`` with the top contributing terms of the predicted labels.
-    ``engine="fast"`` (default) gives the same output as ``"sklearn"``, faster (:mod:`framing.fastpath`);
-    pass a ``scorer`` built once to avoid rebuilding it per call.
+    ``engine="fast"`` (default) gives the same output as ``"sklearn"``, faster (:mod:`framing.fastpath`,
+    :mod:`framing.lean`); pass a ``scorer`` (a :class:`~framing.lean.LeanModel`) built once to avoid
+    rebuilding it per call.
     """
     if engine not in ENGINES:
         raise ModelError(f"unknown engine {engine!r}", fix="use " + " or ".join(ENGINES))
     texts = paragraphs["text"].tolist()
-    out = paragraphs[["article_id", "outlet", "date", "collection", "p_index", "paragraph_id"]].reset_index(drop=True).copy()
-    out["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:8] for t in texts]
+    meta = {c: paragraphs[c].tolist() for c in META_COLUMNS}
     if engine == "fast":
-        scorer = scorer or FastScorer(model)
-        scored = scorer.score(texts)
-    else:
-        scored = []
-        for name, dim_model in model.dimensions.items():
-            X = dim_model.transform(texts)
-            scored.append((name, X, dim_model.proba_from_features(X)))
+        lean = scorer if isinstance(scorer, LeanModel) else LeanModel.from_model(model, scorer)
+        return pd.DataFrame(predict_columns(lean, meta, texts, terms))
+    out = paragraphs[META_COLUMNS].reset_index(drop=True).copy()
+    out["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:8] for t in texts]
     columns: dict[str, object] = {}
-    for name, X, proba in scored:
-        dim_model = model.dimensions[name]
+    for name, dim_model in model.dimensions.items():
+        X = dim_model.transform(texts)
+        proba = dim_model.proba_from_features(X)
         for j, label in enumerate(dim_model.labels_):
             columns[f"{name}:{label}"] = proba[:, j]
         columns[name] = model.decide(name, proba)
@@ -61,10 +61,7 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
                 index = np.where(masked.max(axis=1) >= 0, masked.argmax(axis=1), -1)
             else:
                 index = proba.argmax(axis=1)
-            if engine == "fast":
-                columns[f"{name}__terms"] = top_terms_fast(X, dim_model.coef_, scorer.feature_names(name), index, k=terms)
-            else:
-                columns[f"{name}__terms"] = top_terms(dim_model, X, index, k=terms)
+            columns[f"{name}__terms"] = top_terms(dim_model, X, index, k=terms)
     return pd.concat([out, pd.DataFrame(columns)], axis=1)
 
 
@@ -147,56 +144,51 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     return writer.rows
 
 
-_Task = tuple  # (columns, paragraphs, terms, engine)
-
-
-def _predict_unit(model: FramingModel, unit: CorpusUnit, task: _Task,
-                  scorer: FastScorer | None) -> tuple[list, pd.DataFrame | None]:
-    """Read one corpus unit, split it into paragraphs and predict them: ``(article keys, predictions)``."""
-    columns, paragraphs, terms, engine = task
+def _sklearn_unit(model: FramingModel, unit: CorpusUnit, columns: Columns, paragraphs: bool,
+                  terms: int) -> tuple[list, pd.DataFrame | None]:
+    """Read one corpus unit, split it into paragraphs and predict them with scikit-learn."""
     articles = unit.articles(columns)
     kept, _ = unit_paragraphs(articles, paragraphs=paragraphs)
     if not kept:
         return article_keys(articles), None
     frame = pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
-    return article_keys(articles), predict_frame(model, frame, terms=terms, engine=engine, scorer=scorer)
+    return article_keys(articles), predict_frame(model, frame, terms=terms, engine="sklearn")
 
 
 def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Columns, paragraphs: bool, terms: int,
             engine: str, workers: int) -> Iterator[tuple[CorpusUnit, list, pd.DataFrame | None]]:
-    """``(unit, article keys, predictions)`` in corpus order, computed here or by ``workers`` processes
-    (which read Parquet row groups themselves, so no text goes through a pipe for Parquet input)."""
-    task = (columns, paragraphs, terms, engine)
+    """``(unit, article keys, predictions)`` in corpus order, computed here or by ``workers`` processes.
+
+    Workers read Parquet row groups themselves (no text goes through a pipe) and, with the fast
+    engine, receive the compiled :class:`~framing.lean.LeanModel` (numpy arrays: no scikit-learn,
+    no pickled pipelines) and return plain columns, which this process turns into DataFrames."""
+    run: Callable = (UnitTask(LeanModel.from_model(model), columns, paragraphs, terms) if engine == "fast" else
+                     functools.partial(_sklearn_unit, model, columns=columns, paragraphs=paragraphs, terms=terms))
     if workers == 1:
-        scorer = FastScorer(model) if engine == "fast" else None
         for unit in units:
-            yield (unit, *_predict_unit(model, unit, task, scorer))
+            keys, found = run(unit)
+            yield unit, keys, _frame(found)
         return
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_worker_init, initargs=(model, task)) as pool:
+    with context.Pool(workers, initializer=worker_init, initargs=(run,)) as pool:
         pending: deque = deque()
         try:
             for unit in units:
-                pending.append((unit, pool.apply_async(_worker_predict, (unit,))))
+                pending.append((unit, pool.apply_async(worker_run, (unit,))))
                 while len(pending) > 2 * workers:  # bounded: memory stays flat
                     done, result = pending.popleft()
-                    yield (done, *result.get())
+                    keys, found = result.get()
+                    yield done, keys, _frame(found)
             while pending:
                 done, result = pending.popleft()
-                yield (done, *result.get())
+                keys, found = result.get()
+                yield done, keys, _frame(found)
         finally:
             pool.terminate()
 
 
-_WORKER: dict = {}
-
-
-def _worker_init(model: FramingModel, task: _Task) -> None:
-    _WORKER.update(model=model, task=task, scorer=FastScorer(model) if task[3] == "fast" else None)
-
-
-def _worker_predict(unit: CorpusUnit) -> tuple[list, pd.DataFrame | None]:
-    return _predict_unit(_WORKER["model"], unit, _WORKER["task"], _WORKER["scorer"])
+def _frame(found: dict | pd.DataFrame | None) -> pd.DataFrame | None:
+    return pd.DataFrame(found) if isinstance(found, dict) else found
 
 
 def read_predictions(path: str | Path) -> pd.DataFrame:

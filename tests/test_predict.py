@@ -132,3 +132,56 @@ def test_duplicate_ids_across_chunks_are_refused(project, model, tmp_path):
     with pytest.raises(CorpusError, match="'a' .*already used"):
         predict_file(model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True, chunk_size=2)
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_compiled_model_unpickles_without_sklearn_or_pandas(project, model):
+    import pickle
+    import subprocess
+    import sys
+
+    from framing.lean import LeanModel
+
+    lean = LeanModel.from_model(model)
+    assert lean.fast
+    code = ("import pickle, sys; pickle.loads(sys.stdin.buffer.read()); "
+            "print(sorted(m for m in ('sklearn', 'pandas', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(lean), capture_output=True, check=True)
+    assert done.stdout.decode().strip() == "[]"
+
+
+@pytest.mark.parametrize("analyzer", ["word", "char_wb"])
+def test_worker_output_equals_single_process_and_sklearn(project, tmp_path, analyzer):
+    from dataclasses import replace
+
+    cfg = load_config(project / "experiments/default/config.toml")
+    train(replace(cfg, features=replace(cfg.features, analyzer=analyzer)), project)
+    model = load_model(project / "experiments/default")[0]
+    texts = ["The team won.", "Storms again.", "glorious victory", "rain and gloom", "", "İstanbul ẞ straße"] * 4
+    pd.DataFrame({"id": [f"q{i}" for i in range(24)], "text": texts}).to_parquet(tmp_path / "in.parquet", row_group_size=7)
+    frames = {}
+    for engine, workers, chunk in [("sklearn", 1, 100), ("fast", 1, 5), ("fast", 2, 3), ("sklearn", 2, 4)]:
+        out = tmp_path / f"{engine}{workers}{chunk}.parquet"
+        predict_file(model, tmp_path / "in.parquet", out, paragraphs=True, chunk_size=chunk, workers=workers, engine=engine)
+        frames[engine, workers] = read_predictions(out)
+    assert len(frames["fast", 2]) == 20  # empty paragraphs are dropped
+    for key, frame in frames.items():
+        _frames_equal(frames["sklearn", 1], frame)
+    pd.testing.assert_frame_equal(frames["fast", 1], frames["fast", 2])  # bit-identical
+
+
+def test_parquet_strings_read_without_pandas_give_the_same_articles(tmp_path):
+    from framing.corpus import Columns, _chunk_articles, article_keys, iter_corpus_units, unit_paragraphs
+
+    frame = pd.DataFrame({"id": ["a", None, "c", " "], "text": ["x y", None, "", "Storms. Again"],
+                          "outlet": [None, "B", "nan", "C"], "date": ["2024-01-02", None, "bad", "3 May 2023"],
+                          "article": [None, "art", "", "x"]})
+    frame.to_parquet(tmp_path / "in.parquet", row_group_size=3)
+    frame.assign(date=pd.to_datetime(frame["date"], errors="coerce")).to_parquet(tmp_path / "dates.parquet")
+    for name in ["in.parquet", "dates.parquet"]:
+        for unit in iter_corpus_units(tmp_path / name, chunk_size=2):
+            via_pandas = _chunk_articles(unit._read_parquet().to_pandas(), unit.file, Columns(), unit.offset,
+                                         unit.collection)
+            via_arrow = unit.articles(Columns())
+            assert article_keys(via_arrow) == article_keys(via_pandas)
+            for paragraphs in (True, False):  # missing values: None here, NaN there; the same paragraphs
+                assert unit_paragraphs(via_arrow, paragraphs=paragraphs) == unit_paragraphs(via_pandas, paragraphs=paragraphs)
