@@ -20,7 +20,7 @@ import pandas as pd
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
 from framing.errors import FramingError, LabelsError
-from framing.labels import now_iso, read_labels, write_labels
+from framing.labels import clean_record, now_iso, read_labels, write_labels
 from framing.sampling import order_paragraphs, uncertainty_scores
 
 STATE_DIR = ".framing"
@@ -86,7 +86,7 @@ class LabelSession:
             raise LabelsError(f"labels by {annotator!r} also live in {other}", path=output,
                               fix="keep one labels file per annotator (or choose another --out)")
         self.mine: dict[tuple[str, str], dict] = {
-            (r["paragraph_id"], r["dimension"]): {k: v for k, v in r.items() if k not in ("file", "line") and _present(v)}
+            (r["paragraph_id"], r["dimension"]): clean_record(r)
             for r in mine.to_dict("records")}
         self.paragraphs = paragraphs.reset_index(drop=True)
         self.by_article = {a: g.sort_values("p_index") for a, g in self.paragraphs.groupby("article_id")}
@@ -252,14 +252,6 @@ class LabelSession:
         frame = self.paragraphs[self.paragraphs["paragraph_id"].isin(done)]
         return {"done": len(done), "target": self.options.target or (len(done) + len(self.queue) - self.position),
                 "per_outlet": frame["outlet"].value_counts().to_dict(), "this_session": self.labelled_now}
-
-
-def _present(value: object) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and np.isnan(value):
-        return False
-    return True
 
 
 def open_session(root: Path, config: ExperimentConfig, *, annotator: str, options: SessionOptions,

@@ -148,8 +148,7 @@ def write_labels(path: str | Path, records: Iterable[dict]) -> None:
     """Write records to one labels file, atomically (the old file survives any interruption)."""
     with atomic_write(path) as handle:
         for record in records:
-            clean = {k: record[k] for k in (*REQUIRED, *OPTIONAL) if k in record and not _missing(record[k])}
-            handle.write(json.dumps(clean, ensure_ascii=False) + "\n")
+            handle.write(json.dumps(clean_record(record), ensure_ascii=False) + "\n")
 
 
 def upsert_labels(path: str | Path, new: Iterable[dict], codebook: Codebook) -> int:
@@ -172,12 +171,11 @@ def _key(record: dict) -> tuple:
     return (record["paragraph_id"], record["dimension"], record["annotator"], record.get("adjudicated") is True)
 
 
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and pd.isna(value):
-        return True
-    return False
+def clean_record(record: dict) -> dict:
+    """The record's label keys only (no ``file``/``line``), leaving out missing values
+    (None or NaN, as rows read back through a DataFrame carry them)."""
+    return {k: record[k] for k in (*REQUIRED, *OPTIONAL)
+            if k in record and record[k] is not None and not (isinstance(record[k], float) and pd.isna(record[k]))}
 
 
 def resolve(labels: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
