@@ -76,13 +76,18 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
         model.fit([rows.at[i, "text"] for i in train], train_y)
         proba[test] = model.predict_proba([rows.at[i, "text"] for i in test])
     result.metrics = _metrics(dim, y, proba, base, rows, groups, config, result, fold_of)
+    result.oof = _oof_frame(rows, dim, y, proba, fold_of)
+    return result
+
+
+def _oof_frame(rows: pd.DataFrame, dim: Dimension, y: list, proba: np.ndarray, fold_of: np.ndarray) -> pd.DataFrame:
+    """Out-of-sample predictions of one dimension: ids, fold, true value and a probability per label."""
     oof = rows[["paragraph_id", "article_id", "outlet"]].copy()
     oof[f"{dim.name}__fold"] = fold_of
     oof[f"{dim.name}__true"] = ["|".join(v) if dim.multi else v for v in y]
-    for j, label in enumerate(labels):
+    for j, label in enumerate(dim.label_names):
         oof[f"{dim.name}:{label}"] = proba[:, j]
-    result.oof = oof
-    return result
+    return oof
 
 
 def _majority(dim: Dimension, train_y: list) -> np.ndarray:
@@ -189,13 +194,9 @@ def holdout_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
     proba = model.predict_proba(rows_test["text"].tolist())
     base = np.tile(_majority(dim, y_train), (len(rows_test), 1))
     groups = rows_test["article_id"].astype(str).to_numpy()
-    result.metrics = _metrics(dim, y_test, proba, base, rows_test, groups, config, result, np.zeros(len(rows_test), int))
-    oof = rows_test[["paragraph_id", "article_id", "outlet"]].copy()
-    oof[f"{dim.name}__fold"] = 0
-    oof[f"{dim.name}__true"] = ["|".join(v) if dim.multi else v for v in y_test]
-    for j, label in enumerate(dim.label_names):
-        oof[f"{dim.name}:{label}"] = proba[:, j]
-    result.oof = oof
+    folds = np.zeros(len(rows_test), int)
+    result.metrics = _metrics(dim, y_test, proba, base, rows_test, groups, config, result, folds)
+    result.oof = _oof_frame(rows_test, dim, y_test, proba, folds)
     return result
 
 

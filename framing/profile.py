@@ -54,11 +54,8 @@ def bootstrap_share(k: np.ndarray, n: np.ndarray, *, n_boot: int, rng: np.random
     share = float(k.sum() / total)
     if len(n) < 2:
         return share, float("nan"), float("nan")
-    weights = rng.multinomial(len(n), np.full(len(n), 1.0 / len(n)), size=n_boot)
-    num, den = weights @ k, weights @ n
-    boot = num[den > 0] / den[den > 0]
     alpha = (1 - level) / 2
-    low, high = np.quantile(boot, [alpha, 1 - alpha])
+    low, high = np.nanquantile(_boot(np.asarray(k, float)[:, None], n, rng, n_boot)[:, 0], [alpha, 1 - alpha])
     return share, float(low), float(high)
 
 
