@@ -60,15 +60,17 @@ def bootstrap_share(k: np.ndarray, n: np.ndarray, *, n_boot: int, rng: np.random
 
 
 def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "outlet", n_boot: int = 2000,
-                   seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+                   seed: int = 0, level: float = 0.95, ind: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of paragraphs per ``group`` (outlet by default) and label, with article-bootstrap CIs.
+
+    ``ind``: :func:`indicators` of ``frame``, when the caller has them already.
 
     ``frame`` needs ``article_id``, the ``group`` column and one column per codebook dimension.
     """
     for column in ("article_id", group):
         if column not in frame.columns:
             raise ReportError(f"no column {column!r} in the input", fix="use predictions from `framing predict`")
-    ind = indicators(frame, codebook)
+    ind = indicators(frame, codebook) if ind is None else ind
     rng = np.random.default_rng(seed)
     alpha = (1 - level) / 2
     rows = []
@@ -159,7 +161,7 @@ def _confusion(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
 
 def corrected_profile(frame: pd.DataFrame, codebook: Codebook, oof: pd.DataFrame, thresholds: dict, *,
                       group: str = "outlet", n_boot: int = 2000, seed: int = 0, level: float = 0.95,
-                      min_outlet_calibration: int = 100) -> pd.DataFrame:
+                      min_outlet_calibration: int = 100, ind: pd.DataFrame | None = None) -> pd.DataFrame:
     """Shares per outlet corrected for the classifier's measured error (adjusted classify-and-count).
 
     Misclassification rates come from out-of-fold predictions on the hand-labelled paragraphs
@@ -174,7 +176,7 @@ def corrected_profile(frame: pd.DataFrame, codebook: Codebook, oof: pd.DataFrame
     ("outlet" or "pooled") and calibration_n (labelled paragraphs the rates come from).
     """
     rng = np.random.default_rng(seed)
-    pred_all = indicators(frame, codebook)
+    pred_all = indicators(frame, codebook) if ind is None else ind
     cal_pred = predicted_indicators(oof, codebook, thresholds)
     cal_true = true_indicators(oof, codebook)
     cal_articles = oof["article_id"].astype(str).to_numpy()
@@ -245,7 +247,7 @@ def _boot(k: np.ndarray, n: np.ndarray, rng: np.random.Generator, n_boot: int) -
 
 
 def compare_outlets(frame: pd.DataFrame, codebook: Codebook, a: str, b: str, *, n_boot: int = 2000, seed: int = 0,
-                    level: float = 0.95) -> pd.DataFrame:
+                    level: float = 0.95, ind: pd.DataFrame | None = None) -> pd.DataFrame:
     """Where outlets ``a`` and ``b`` differ: share of each, the difference (a − b) with a bootstrap
     CI (articles resampled within each outlet), Cohen's h, and whether the CI excludes zero.
     Sorted by the size of the difference."""
@@ -253,7 +255,7 @@ def compare_outlets(frame: pd.DataFrame, codebook: Codebook, a: str, b: str, *, 
     for name in (a, b):
         if name not in outlets:
             raise ReportError(f"no outlet {name!r} in the predictions", fix=f"outlets: {', '.join(sorted(outlets))}")
-    ind = indicators(frame, codebook)
+    ind = indicators(frame, codebook) if ind is None else ind
     articles = frame["article_id"].astype(str)
     rng = np.random.default_rng(seed)
     alpha = (1 - level) / 2
@@ -307,7 +309,8 @@ def time_profile(frame: pd.DataFrame, codebook: Codebook, *, period: str = "auto
 
 
 def largest_differences(profile: pd.DataFrame, frame: pd.DataFrame, codebook: Codebook, *, top: int = 5,
-                        min_articles: int = 5, n_boot: int = 1000, seed: int = 0) -> list[dict]:
+                        min_articles: int = 5, n_boot: int = 1000, seed: int = 0,
+                        ind: pd.DataFrame | None = None) -> list[dict]:
     """The ``top`` labels whose share differs most between two outlets (highest vs lowest among
     outlets with at least ``min_articles`` articles), each with the difference's bootstrap CI."""
     eligible = profile[profile["n_articles"] >= min_articles]
@@ -320,7 +323,7 @@ def largest_differences(profile: pd.DataFrame, frame: pd.DataFrame, codebook: Co
     found.sort(reverse=True)
     out = []
     for gap, dim, label, hi, lo in found[:top]:
-        row = compare_outlets(frame, codebook, hi, lo, n_boot=n_boot, seed=seed).set_index(["dimension", "label"]).loc[(dim, label)]
+        row = compare_outlets(frame, codebook, hi, lo, n_boot=n_boot, seed=seed, ind=ind).set_index(["dimension", "label"]).loc[(dim, label)]
         out.append({"dimension": dim, "label": label, "high": hi, "low": lo, "share_high": row[hi], "share_low": row[lo],
                     "difference": row["difference"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
                     "significant": row["significant"]})

@@ -227,7 +227,7 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
            period: str = "auto") -> Path:
     """Build the outlet report from predictions (``source="predictions"``) or hand labels
     (``source="labels"``). Returns the path of ``index.html``."""
-    from framing.profile import compare_outlets, corrected_profile, largest_differences, time_profile
+    from framing.profile import compare_outlets, corrected_profile, indicators, largest_differences, time_profile
     from framing.report import ReportContent, write_report
 
     root = Path(root)
@@ -269,11 +269,12 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         frame = frame[frame["outlet"].isin(outlets)]
     if frame.empty:
         raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
-    profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed)
+    ind = indicators(frame, codebook)  # the 0/1 table every profile below starts from, built once
+    profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed, ind=ind)
     content_kwargs: dict = {}
     if oof is not None:
         thresholds = model.thresholds
-        corrected = corrected_profile(frame, codebook, oof, thresholds, n_boot=n_boot, seed=seed)
+        corrected = corrected_profile(frame, codebook, oof, thresholds, n_boot=n_boot, seed=seed, ind=ind)
         profile = profile.merge(corrected, on=["outlet", "dimension", "label"], how="left")
         own = sorted(corrected.loc[corrected["calibration"] == "outlet", "outlet"].unique())
         notes["Error correction"] = ("adjusted classify-and-count: each label's true- and false-positive rates "
@@ -294,12 +295,13 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         if events is not None:
             content_kwargs["events"] = read_events(events)
     if compare:
-        content_kwargs["compare"] = compare_outlets(frame, codebook, *compare, n_boot=n_boot, seed=seed)
+        content_kwargs["compare"] = compare_outlets(frame, codebook, *compare, n_boot=n_boot, seed=seed, ind=ind)
         content_kwargs["compare_pair"] = compare
     notes["Confidence intervals"] = f"95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
     title = title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile")
     content = ReportContent(title=title, codebook=codebook, profile=profile, notes=notes,
-                            summary=largest_differences(profile, frame, codebook, n_boot=min(n_boot, 1000), seed=seed),
+                            summary=largest_differences(profile, frame, codebook, n_boot=min(n_boot, 1000), seed=seed,
+                                                        ind=ind),
                             **content_kwargs)
     return write_report(content, out_dir)
 
