@@ -39,25 +39,40 @@ def word_char_table() -> np.ndarray:
     return _WORD_TABLE
 
 
+def _prefix_analyzer(vec: Any) -> Any | None:
+    """The vectoriser's :class:`framing.model.PrefixAnalyzer`, if that is its analyzer."""
+    analyzer = getattr(vec, "analyzer", None)
+    kind = type(analyzer)
+    return analyzer if kind.__name__ == "PrefixAnalyzer" and kind.__module__ == "framing.model" else None
+
+
 def unsupported_reason(vec: Any) -> str | None:
     """Return why ``vec`` cannot use the fast path, or None if it can."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-    if type(vec) is not TfidfVectorizer:
-        return f"{type(vec).__name__} is not a plain TfidfVectorizer"
+    if type(vec) not in (TfidfVectorizer, CountVectorizer):
+        return f"{type(vec).__name__} is not a plain TfidfVectorizer or CountVectorizer"
+    prefix = _prefix_analyzer(vec)
+    if prefix is not None:  # a callable analyzer: scikit-learn ignores the preprocessing options
+        text_checks = [(prefix._TOKEN.pattern == DEFAULT_TOKEN_PATTERN, "non-default token pattern"),
+                       (tuple(prefix.ngram_range) in {(1, 1), (1, 2), (2, 2)}, "ngram_range")]
+    else:
+        text_checks = [
+            (getattr(vec, "analyzer", None) == "word", "analyzer must be 'word' or framing's prefix analyzer"),
+            (vec.preprocessor is None, "custom preprocessor"),
+            (vec.tokenizer is None, "custom tokenizer"),
+            (vec.stop_words is None, "stop_words"),
+            (vec.strip_accents is None, "strip_accents"),
+            (vec.token_pattern == DEFAULT_TOKEN_PATTERN, "non-default token_pattern"),
+            (tuple(vec.ngram_range) in {(1, 1), (1, 2), (2, 2)}, "ngram_range"),
+        ]
     checks = [
-        (getattr(vec, "analyzer", None) == "word", "analyzer must be 'word'"),
+        *text_checks,
         (getattr(vec, "input", None) == "content", "input must be 'content'"),
-        (vec.preprocessor is None, "custom preprocessor"),
-        (vec.tokenizer is None, "custom tokenizer"),
-        (vec.stop_words is None, "stop_words"),
-        (vec.strip_accents is None, "strip_accents"),
-        (vec.token_pattern == DEFAULT_TOKEN_PATTERN, "non-default token_pattern"),
-        (tuple(vec.ngram_range) in {(1, 1), (1, 2), (2, 2)}, "ngram_range"),
-        (vec.norm in ("l2", "l1", None), "norm"),
+        (getattr(vec, "norm", None) in ("l2", "l1", None), "norm"),
         (np.dtype(vec.dtype) in (np.dtype(np.float32), np.dtype(np.float64)), "dtype"),
         (hasattr(vec, "vocabulary_"), "not fitted"),
-        (not vec.use_idf or hasattr(vec, "idf_"), "idf_ missing"),
+        (not getattr(vec, "use_idf", False) or hasattr(vec, "idf_"), "idf_ missing"),
     ]
     for ok, why in checks:
         if not ok:
@@ -207,14 +222,20 @@ class _Tokens:
 class FastTfidf:
     """Exact, fast drop-in for ``vectorizer.transform`` of a fitted TfidfVectorizer."""
 
-    _FLAGS = ("lowercase", "binary", "sublinear_tf", "norm")
+    _FLAGS = ("lowercase", "binary", "sublinear_tf", "norm")  # a CountVectorizer: no sublinear_tf, no norm
 
     def __init__(self, vectorizer: Any, seed: int = 12345):
         self.vec = vectorizer
         self.reason = unsupported_reason(vectorizer)
         if self.reason is None:
             for f in self._FLAGS:
-                setattr(self, f, getattr(vectorizer, f))
+                setattr(self, f, getattr(vectorizer, f, None))
+            prefix = _prefix_analyzer(vectorizer)
+            # the prefix analyzer lower-cases, keeps each token's first `length` characters and
+            # makes its own n-grams
+            self.prefix_len = prefix.length if prefix is not None else 0
+            self.ngram_range = tuple(prefix.ngram_range if prefix is not None else vectorizer.ngram_range)
+            self.lowercase = bool(self.lowercase or prefix is not None)
             self._build(seed)
 
     @property
@@ -234,7 +255,7 @@ class FastTfidf:
         vec = self.vec
         self.dtype = np.dtype(vec.dtype)
         self.n_features = len(vec.vocabulary_)
-        min_n, max_n = vec.ngram_range
+        min_n, max_n = self.ngram_range
         words: dict[str, int] = {}
         uni: list[tuple[int, int]] = []
         bi: list[tuple[int, int, int]] = []
@@ -259,7 +280,7 @@ class FastTfidf:
             u = np.array(uni, dtype=np.int64)
             uni_col[u[:, 0]] = u[:, 1]
         rng = np.random.default_rng(seed)
-        self.idf = vec.idf_ if vec.use_idf else None
+        self.idf = vec.idf_ if getattr(vec, "use_idf", False) else None
         self._setup(word_cp, word_len, uni_col, np.array(bi, dtype=np.int64).reshape(-1, 3),
                     [int(rng.integers(1, 2**63)) * 2 + 1 for _ in range(8)])
 
@@ -307,6 +328,8 @@ class FastTfidf:
         length = end - start
         keep = length >= 2
         start, length = start[keep], length[keep]
+        if self.prefix_len:
+            length = np.minimum(length, self.prefix_len)
         doc_start = np.zeros(len(docs), dtype=np.int64)
         np.cumsum(lens[:-1] + 1, out=doc_start[1:])
         doc = np.searchsorted(doc_start, start, side="right") - 1
@@ -420,6 +443,24 @@ def same_vectorizer(a: Any, b: Any) -> bool:
         ia is not None and ib is not None and ia.dtype == ib.dtype and np.array_equal(ia, ib))
 
 
+class UnionTransform:
+    """``FeatureUnion.transform`` with each part fast-pathed where it can be (e.g. the text
+    features of a model that also has lexicon features); same matrix, parts in order."""
+
+    def __init__(self, union: Any) -> None:
+        self.parts = [FastTfidf(part) if unsupported_reason(part) is None else part for _, part in union.transformer_list]
+
+    @property
+    def fast(self) -> bool:
+        return all(isinstance(part, FastTfidf) for part in self.parts)
+
+    def describe(self) -> str:
+        return " + ".join("fast" if isinstance(part, FastTfidf) else type(part).__name__ for part in self.parts)
+
+    def __call__(self, docs: Sequence[str]) -> sp.csr_matrix:
+        return sp.hstack([sp.csr_matrix(part.transform(docs)) for part in self.parts], format="csr")
+
+
 @dataclass
 class _Group:
     """Dimensions sharing one vectoriser: its fast (or fallback) transform and stacked weights."""
@@ -450,6 +491,10 @@ class FastScorer:
                     group.names.append(name)
                     break
             else:
+                if hasattr(vec, "transformer_list"):
+                    union = UnionTransform(vec)
+                    self.groups.append(_Group([name], union, union.fast))
+                    continue
                 fast = FastTfidf(vec)
                 self.groups.append(_Group([name], fast.transform if fast.fast else dim.transform, fast.fast))
         for group in self.groups:
@@ -464,7 +509,8 @@ class FastScorer:
         lines = []
         for group in self.groups:
             vec = self.model.dimensions[group.names[0]].pipeline_.named_steps["tfidf"]
-            how = "fast" if group.fast else f"scikit-learn ({unsupported_reason(vec)})"
+            how = group.transform.describe() if isinstance(group.transform, UnionTransform) else \
+                "fast" if group.fast else f"scikit-learn ({unsupported_reason(vec)})"
             lines.append(f"{', '.join(group.names)}: {how}")
         return lines
 

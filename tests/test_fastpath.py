@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from framing.fastpath import FastTfidf, top_terms_fast, unsupported_reason
+from framing.model import PrefixAnalyzer
 
 TRAIN = ["The team won the match again", "Storms again and rain in the north", "glorious victory for the team",
          "rain, gloom and storms", "Kyiv and Moscow talk; the talks stall", "Київ і Москва", "ÉLAN naïve café",
@@ -19,9 +20,19 @@ CONFIGS = [dict(), dict(ngram_range=(1, 2)), dict(ngram_range=(2, 2)), dict(ngra
            dict(ngram_range=(1, 2), max_df=0.3)]
 
 
-@pytest.mark.parametrize("params", CONFIGS)
+PREFIX_CONFIGS = [
+    (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 2)), sublinear_tf=True, dtype=np.float32)),
+    (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(3, (1, 1)), lowercase=False)),
+    (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(1, (2, 2)), norm="l1")),
+    (CountVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 1)), binary=True, dtype=np.float64)),
+    (CountVectorizer, dict(ngram_range=(1, 2), dtype=np.float32)),
+]
+
+
+@pytest.mark.parametrize("params", CONFIGS + PREFIX_CONFIGS)
 def test_bit_identical_to_sklearn(params):
-    vec = TfidfVectorizer(**params).fit(TRAIN)
+    kind, params = params if isinstance(params, tuple) else (TfidfVectorizer, params)
+    vec = kind(**params).fit(TRAIN)
     fast = FastTfidf(vec)
     assert fast.fast, fast.reason
     docs = EDGE + TRAIN + EDGE
@@ -37,6 +48,7 @@ def test_bit_identical_to_sklearn(params):
 @pytest.mark.parametrize("params", [dict(analyzer="char_wb", ngram_range=(2, 4)), dict(stop_words="english"),
                                     dict(ngram_range=(1, 3)), dict(token_pattern=r"\w+"), dict(strip_accents="unicode")])
 def test_unsupported_options_fall_back(params):
+    assert unsupported_reason(TfidfVectorizer(analyzer=PrefixAnalyzer(5, (1, 3))).fit(TRAIN)) == "ngram_range"
     vec = TfidfVectorizer(**params).fit(TRAIN)
     fast = FastTfidf(vec)
     assert not fast.fast and unsupported_reason(vec)
