@@ -40,6 +40,17 @@ def remember_annotator(root: Path, name: str) -> None:
     (root / STATE_DIR / "annotator.json").write_text(json.dumps({"annotator": name}), encoding="utf-8")
 
 
+def check_rationale(phrases: list[str], text: str) -> list[str]:
+    """The phrases, stripped and each once, after checking that every one occurs in ``text``
+    (ignoring case); a LabelsError names the first that does not."""
+    cleaned = list(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+    missing = [p for p in cleaned if p.lower() not in text.lower()]
+    if missing:
+        raise LabelsError(f"{missing[0]!r} does not occur in the paragraph",
+                          fix="type words exactly as they appear in the paragraph, separated by ';'")
+    return cleaned
+
+
 @dataclass
 class Question:
     """One paragraph × dimension to answer."""
@@ -133,7 +144,7 @@ class LabelSession:
     def _refresh(self) -> None:
         """Retrain on all labels so far and re-rank what is left (active learning)."""
         from framing.labels import labelled_paragraphs
-        from framing.model import FramingModel
+        from framing.model import FramingModel, fit_inputs
 
         labels = self._labels_now()
         table = labelled_paragraphs(self.paragraphs, labels, self.codebook)
@@ -141,7 +152,7 @@ class LabelSession:
         try:
             for dim in self.codebook.dimensions:
                 rows = table[table[dim.name].notna()]
-                model.fit_dimension(dim, rows["text"].tolist(), rows[dim.name].tolist())
+                model.fit_dimension(dim, *fit_inputs(rows, dim.name))
         except FramingError:
             return  # too few labels to retrain yet; keep the current model
         self.model = model
@@ -184,16 +195,22 @@ class LabelSession:
             else [self.model.decide(dim.name, proba)[0]]
 
     # ------------------------------------------------------------------ answers
-    def answer(self, question: Question, values: list[str]) -> None:
-        """Record an answer now (atomically); validate it against the codebook first."""
+    def answer(self, question: Question, values: list[str], rationale: list[str] | None = None) -> None:
+        """Record an answer now (atomically); validate it against the codebook first.
+
+        ``rationale``: the words or phrases of the paragraph that decided the answer (optional;
+        each must occur in the paragraph)."""
         dim = question.dimension
         unknown = [v for v in values if v not in dim.label_names]
         if unknown or (not dim.multi and len(values) != 1) or len(set(values)) != len(values):
             raise LabelsError(f"invalid answer {values} for {dim.name}", fix=f"choose from {', '.join(dim.label_names)}")
+        rationale = check_rationale(rationale or [], question.row["text"])
         key = (question.row["paragraph_id"], dim.name)
         record = {"paragraph_id": key[0], "dimension": dim.name, "value": [v for v in dim.label_names if v in values],
                   "annotator": self.annotator, "time": now_iso(), "codebook_version": self.codebook.version,
                   "seconds": round(time.monotonic() - question.started, 1)}
+        if rationale:
+            record["rationale"] = rationale
         if question.suggestion is not None:
             record["suggestion"] = question.suggestion
             record["accepted"] = sorted(question.suggestion) == sorted(record["value"])

@@ -58,6 +58,10 @@ class FeaturesConfig:
     sublinear_tf: bool = True
     lowercase: bool = True
     stop_words: str | None = None     # None or "english"
+    # "rationale": add features from a lexicon learnt, inside each training set, from the words
+    # annotators marked as their reason (label records' "rationale"); "rationale-by-label": one
+    # lexicon from all marks plus one per label. Prediction reads the text only. "none": off.
+    lexicon: str = "none"
 
 
 @dataclass
@@ -176,6 +180,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
     problems = []
     if f.analyzer not in ("word", "char_wb", "word+char", "prefix"):
         problems.append(("features.analyzer", 'use "word", "char_wb", "word+char" or "prefix"'))
+    if f.lexicon not in ("none", "rationale", "rationale-by-label"):
+        problems.append(("features.lexicon", 'use "none", "rationale" or "rationale-by-label"'))
     if f.prefix_len < 1:
         problems.append(("features.prefix_len", "must be at least 1"))
     if not 1 <= f.ngram_min <= f.ngram_max:

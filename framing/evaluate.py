@@ -13,7 +13,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGrou
 
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
-from framing.model import DimensionModel
+from framing.model import DimensionModel, fit_inputs
 
 GROUPINGS = {"article": "article_id", "outlet": "outlet"}
 
@@ -73,8 +73,8 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
             proba[test] = base[test]
             continue
         model = DimensionModel(tuple(labels), dim.multi, config.features, config.classifier)
-        model.fit([rows.at[i, "text"] for i in train], train_y)
-        proba[test] = model.predict_proba([rows.at[i, "text"] for i in test])
+        model.fit(*fit_inputs(rows.iloc[train], dim.name))
+        proba[test] = model.predict_proba(rows["text"].iloc[test].tolist())
     result.metrics = _metrics(dim, y, proba, base, rows, groups, config, result, fold_of)
     result.oof = _oof_frame(rows, dim, y, proba, fold_of)
     return result
@@ -190,7 +190,7 @@ def holdout_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
         return result
     y_train, y_test = list(rows_train[dim.name]), list(rows_test[dim.name])
     model = DimensionModel(tuple(dim.label_names), dim.multi, config.features, config.classifier)
-    model.fit(rows_train["text"].tolist(), y_train)
+    model.fit(*fit_inputs(rows_train, dim.name))
     proba = model.predict_proba(rows_test["text"].tolist())
     base = np.tile(_majority(dim, y_train), (len(rows_test), 1))
     groups = rows_test["article_id"].astype(str).to_numpy()

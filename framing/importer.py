@@ -4,6 +4,7 @@ the same commands as a user's own."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -24,6 +25,33 @@ def slug(value: str) -> str:
     return name if name and name[0].isalpha() else f"l_{name}"
 
 
+_LIST_OF_STRINGS = re.compile(r"""^\[\s*['"]""")
+
+
+def _marks(cell: object, sep: str, path: Path, row: int, column: str) -> list[str] | None:
+    """A rationale cell as a list of words: a JSON or Python list literal, or text split on ``sep``."""
+    if cell is None or isinstance(cell, float) and pd.isna(cell):
+        return None
+    if isinstance(cell, list | tuple):
+        words = cell
+    else:
+        text = str(cell).strip()
+        try:
+            words = ast.literal_eval(text) if text.startswith("[") and text.endswith("]") else None
+        except (ValueError, SyntaxError):
+            words = None  # e.g. a cue "[AP.]": bracketed text, not a list
+        if words is None and _LIST_OF_STRINGS.match(text):
+            raise LabelsError(f"row {row + 1}: {column} value {text[:60]!r} looks like a list but cannot be read",
+                              path=path, fix="write it as a list, e.g. ['cult', 'fringe'], or as words separated "
+                                             f"by {sep!r}")
+        if words is None:
+            words = text.split(sep)
+        elif not isinstance(words, list):
+            words = [words]
+    words = [str(w).strip() for w in words if str(w).strip()]
+    return list(dict.fromkeys(words)) or None
+
+
 def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
@@ -31,23 +59,28 @@ def _toml_string(text: str) -> str:
 def import_table(path: str | Path, out_dir: str | Path, *, text: str, labels: dict[str, str], multi: set[str] | None = None,
                  sep: str = "|", id_col: str | None = None, outlet: str | None = None, date: str | None = None,
                  group: str | None = None, split: str | None = None, skip_values: list[str] | None = None,
-                 annotator: str = "imported", name: str | None = None) -> dict:
+                 annotator: str = "imported", name: str | None = None, rationales: dict[str, str] | None = None) -> dict:
     """Write ``out_dir/corpus/<name>.jsonl``, ``out_dir/labels/{codebook.toml,<annotator>.jsonl}`` and
-    ``out_dir/experiments/default/config.toml``. Returns a summary of what was kept and skipped."""
+    ``out_dir/experiments/default/config.toml``. Returns a summary of what was kept and skipped.
+
+    ``rationales`` maps a dimension to a column of marked words (a list such as ``['cult',
+    'fringe']``, or values split on ``sep``); they become the label records' ``rationale``."""
     path, out = Path(path), Path(out_dir)
     multi = multi or set()
+    rationales = rationales or {}
     skip = {str(v).strip() for v in (["No agreement"] if skip_values is None else skip_values)}
     frame = pd.concat(list(iter_table(path, chunk_size=100_000)), ignore_index=True)
     wanted = {"text": text, **{f"label {d}": c for d, c in labels.items()},
+              **{f"rationale {d}": c for d, c in rationales.items()},
               **{k: v for k, v in {"id": id_col, "outlet": outlet, "date": date, "group": group, "split": split}.items() if v}}
     for role, column in wanted.items():
         if column not in frame.columns:
             raise CorpusError(f"no column {column!r} for {role} (columns: {', '.join(map(str, frame.columns))})", path=path,
                               fix="name an existing column")
-    unknown_multi = multi - set(labels)
-    if unknown_multi:
-        raise LabelsError(f"--multi names {sorted(unknown_multi)}, which is not a --label dimension", path=path,
-                          fix="use a dimension given with --label")
+    for option, given in (("--multi", multi), ("--rationale", set(rationales))):
+        if given - set(labels):
+            raise LabelsError(f"{option} names {sorted(given - set(labels))}, which is not a --label dimension", path=path,
+                              fix="use a dimension given with --label")
     stem = slug(name or path.stem)
     ids = frame[id_col].astype(str) if id_col else pd.Series([f"{stem}-{i}" for i in range(len(frame))])
     if ids.duplicated().any():
@@ -82,13 +115,18 @@ def import_table(path: str | Path, out_dir: str | Path, *, text: str, labels: di
         for original in originals:
             codebook_parts += ["[[dimensions.labels]]", f"name = {_toml_string(names[original])}",
                                f"definition = {_toml_string(f'Rows whose {column} is {original!r}.')}", ""]
-        for pid, value in zip(ids[keep], values):
-            records.append({"paragraph_id": pid, "dimension": slug(dim), "value": sorted(names[v] for v in value),
-                            "annotator": annotator, "time": stamp, "codebook_version": "1.0",
-                            "note": f"imported from {path.name}"})
+        marks = [None] * int(keep.sum()) if dim not in rationales else \
+            [_marks(cell, sep, path, row, rationales[dim]) for row, cell in frame.loc[keep, rationales[dim]].items()]
+        for pid, value, marked in zip(ids[keep], values, marks):
+            record = {"paragraph_id": pid, "dimension": slug(dim), "value": sorted(names[v] for v in value),
+                      "annotator": annotator, "time": stamp, "codebook_version": "1.0", "note": f"imported from {path.name}"}
+            if marked:
+                record["rationale"] = marked
+            records.append(record)
         counts = pd.Series([names[x] for v in values for x in v]).value_counts().to_dict()
         summary["dimensions"][slug(dim)] = {"labelled": int(keep.sum()), "skipped": int((~keep).sum()),
-                                            "skip_reason": f"value in {sorted(skip)} or empty", "labels": counts}
+                                            "skip_reason": f"value in {sorted(skip)} or empty", "labels": counts,
+                                            "with_rationale": int(sum(bool(m) for m in marks))}
 
     (out / "corpus").mkdir(parents=True, exist_ok=True)
     # One file per predefined split (its name becomes the collection: --train-on / --test-on).

@@ -9,7 +9,9 @@ A labels file is JSONL, one record per paragraph, dimension and annotator::
 ``value`` is always a list: exactly one label for a single-choice dimension, any number
 (possibly none) for a multi-label one. Optional keys: ``seconds`` (time spent),
 ``suggestion`` (what a model proposed) and ``accepted`` (whether the annotator kept it),
-``adjudicated`` (true on a final label recorded after a disagreement), ``note``.
+``adjudicated`` (true on a final label recorded after a disagreement), ``note``, and
+``rationale``: the words or phrases of the paragraph that decided the label (``["bizarre",
+"fringe"]``), which ``features.lexicon`` learns from.
 
 All ``*.jsonl`` files under the labels folder are read together. Training uses, per paragraph
 and dimension: the adjudicated label if there is one; else the only annotator's label; else the
@@ -32,7 +34,7 @@ from framing.codebook import Codebook
 from framing.errors import LabelsError
 
 REQUIRED = ("paragraph_id", "dimension", "value", "annotator", "time")
-OPTIONAL = ("codebook_version", "seconds", "suggestion", "accepted", "adjudicated", "note")
+OPTIONAL = ("codebook_version", "seconds", "suggestion", "accepted", "adjudicated", "note", "rationale")
 ADJUDICATOR = "adjudicated"
 
 
@@ -142,6 +144,11 @@ def check_record(record: dict, codebook: Codebook, file: Path, number: int) -> N
     if not dim.multi and len(value) != 1:
         raise fail(f"dimension {dim.name!r} is single-choice but has {len(value)} values {value}",
                    f"choose exactly one of: {', '.join(dim.label_names)}")
+    rationale = record.get("rationale")
+    if rationale is not None and (not isinstance(rationale, list)
+                                  or not all(isinstance(r, str) and r.strip() for r in rationale)):
+        raise fail("rationale must be a list of words or phrases from the paragraph",
+                   'write e.g. "rationale": ["bizarre", "fringe group"], or leave the key out')
 
 
 def write_labels(path: str | Path, records: Iterable[dict]) -> None:
@@ -206,9 +213,24 @@ def resolve(labels: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return frame
 
 
+def rationales(labels: pd.DataFrame) -> pd.DataFrame:
+    """Per paragraph (index) and dimension (``<dimension>__rationale`` columns), every annotator's
+    marked words, each once; only dimensions that have any. Marks say which words carry the
+    dimension's signal, whoever marked them, so they are pooled rather than resolved."""
+    if "rationale" not in labels or not labels["rationale"].map(lambda r: isinstance(r, list) and len(r) > 0).any():
+        return pd.DataFrame(index=pd.Index([], name="paragraph_id"))
+    marked = labels[labels["rationale"].map(lambda r: isinstance(r, list) and len(r) > 0)]
+    pooled = (marked.groupby(["paragraph_id", "dimension"], sort=False)["rationale"]
+              .agg(lambda lists: list(dict.fromkeys(word for words in lists for word in words))))
+    frame = pooled.unstack("dimension")
+    frame.columns = [f"{name}__rationale" for name in frame.columns]
+    return frame
+
+
 def labelled_paragraphs(paragraphs: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Paragraphs joined with their resolved labels (one column per dimension), labelled ones only."""
-    resolved = resolve(labels, codebook)
+    """Paragraphs joined with their resolved labels (one column per dimension) and, where label
+    records carry them, their rationales (``<dimension>__rationale``); labelled ones only."""
+    resolved = resolve(labels, codebook).join(rationales(labels))
     table = paragraphs.merge(resolved, left_on="paragraph_id", right_index=True, how="inner")
     return table.reset_index(drop=True)
 

@@ -31,6 +31,7 @@ from framing._io import atomic_write, sha256_file, write_json
 from framing.codebook import Codebook, Dimension
 from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
 from framing.errors import ModelError
+from framing.lexicon import RationaleLexicon
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
@@ -83,6 +84,19 @@ def build_pipeline(multi: bool, features: FeaturesConfig, classifier: Classifier
     return Pipeline([("tfidf", build_vectorizer(features)), ("clf", head)])
 
 
+def rationale_column(dimension: str) -> str:
+    """The training table's column of a dimension's rationales (marked words per paragraph)."""
+    return f"{dimension}__rationale"
+
+
+def fit_inputs(rows: pd.DataFrame, dimension: str) -> tuple[list[str], list, list | None, list]:
+    """``(texts, labels, rationales or None, article ids)`` of a labelled table's rows, as
+    :meth:`DimensionModel.fit` takes them."""
+    column = rationale_column(dimension)
+    rationales = rows[column].tolist() if column in rows else None
+    return rows["text"].tolist(), rows[dimension].tolist(), rationales, rows["article_id"].astype(str).tolist()
+
+
 class DimensionModel(BaseEstimator):
     """One dimension's classifier, with probabilities always in codebook label order.
 
@@ -100,8 +114,13 @@ class DimensionModel(BaseEstimator):
         self.features = features
         self.classifier = classifier
 
-    def fit(self, texts: list[str], y: list) -> DimensionModel:
-        """Fit on texts and their labels (a label each, or a list of labels each when multi)."""
+    def fit(self, texts: list[str], y: list, rationales: list | None = None, groups: list | None = None) -> DimensionModel:
+        """Fit on texts and their labels (a label each, or a list of labels each when multi).
+
+        ``rationales`` (per text, the words annotators marked, or None) feed the rationale lexicon
+        when ``features.lexicon`` asks for one; ``groups`` (article per text) keep its cross-fitting
+        from scoring a paragraph with its own article's marks.
+        """
         labels = list(self.labels)
         features = self.features or FeaturesConfig()
         classifier = self.classifier or ClassifierConfig()
@@ -120,7 +139,11 @@ class DimensionModel(BaseEstimator):
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
             try:
-                pipeline.fit(list(texts), target)
+                lexicon = self._lexicon(features, rationales)
+                if lexicon is None:
+                    pipeline.fit(list(texts), target)
+                else:
+                    pipeline = self._fit_with_lexicon(pipeline, lexicon, list(texts), target, y, rationales, groups)
             except ValueError as exc:
                 if "empty vocabulary" in str(exc) or "min_df" in str(exc) or "max_df" in str(exc):
                     raise ModelError(f"no usable features in {len(texts)} paragraphs ({exc})",
@@ -130,6 +153,27 @@ class DimensionModel(BaseEstimator):
         self.labels_ = labels
         self.coef_, self.intercept_ = self._weights()
         return self
+
+    @staticmethod
+    def _lexicon(features: FeaturesConfig, rationales: list | None) -> RationaleLexicon | None:
+        """The rationale lexicon the config asks for, if the training rows carry any rationale."""
+        if features.lexicon == "none" or rationales is None or not any(
+                isinstance(r, list | tuple | np.ndarray) and len(r) for r in rationales):
+            return None
+        return RationaleLexicon(PrefixAnalyzer(features.prefix_len, (1, 1)), by_label=features.lexicon == "rationale-by-label")
+
+    @staticmethod
+    def _fit_with_lexicon(pipeline: Pipeline, lexicon: RationaleLexicon, texts: list[str], target: np.ndarray,
+                          y: list, rationales: list, groups: list | None) -> Pipeline:
+        """Fit text features and lexicon separately (the lexicon needs the rationales, and gives the
+        training rows cross-fitted scores), then the classifier on both; the fitted parts are joined
+        so that ``transform`` is text → [text features | lexicon features]."""
+        text_features = pipeline.named_steps["tfidf"]
+        X = sparse.hstack([text_features.fit_transform(texts),
+                           sparse.csr_matrix(lexicon.fit_transform(texts, rationales, y, groups))], format="csr")
+        pipeline.named_steps["clf"].fit(X, target)
+        union = FeatureUnion([("text", text_features), ("lexicon", lexicon)], verbose_feature_names_out=False)
+        return Pipeline([("tfidf", union), ("clf", pipeline.named_steps["clf"])])
 
     def _weights(self) -> tuple[np.ndarray, np.ndarray]:
         """Weights ``W`` (features × labels) and intercepts so that scores = X @ W + b.
@@ -191,9 +235,10 @@ class FramingModel:
         self.dimensions: dict[str, DimensionModel] = {}
         self.thresholds: dict[str, dict[str, float]] = {}
 
-    def fit_dimension(self, dim: Dimension, texts: list[str], y: list) -> DimensionModel:
+    def fit_dimension(self, dim: Dimension, texts: list[str], y: list, rationales: list | None = None,
+                      groups: list | None = None) -> DimensionModel:
         model = DimensionModel(tuple(dim.label_names), dim.multi, self.config.features, self.config.classifier)
-        self.dimensions[dim.name] = model.fit(texts, y)
+        self.dimensions[dim.name] = model.fit(texts, y, rationales, groups)
         default = self.config.classifier.threshold
         if dim.multi:
             fixed = float(default) if not isinstance(default, str) else 0.5

@@ -17,7 +17,7 @@ from framing.corpus import read_paragraphs
 from framing.errors import ConfigError, LabelsError, ModelError, ReportError
 from framing.evaluate import DimensionResult, choose_thresholds, cross_validate, merge_oof, metrics_table, read_oof
 from framing.labels import label_files, labelled_paragraphs, read_labels
-from framing.model import FramingModel, load_model, save_model
+from framing.model import FramingModel, fit_inputs, load_model, save_model
 from framing.predict import read_predictions
 from framing.profile import outlet_profile
 from framing.report import write_report
@@ -123,7 +123,7 @@ def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Pa
         rows = data.table[data.table[dim.name].notna()]
         if rows.empty:
             raise ModelError(f"dimension {dim.name!r} has no labelled paragraphs", fix="label some paragraphs first")
-        model.fit_dimension(dim, rows["text"].tolist(), rows[dim.name].tolist())
+        model.fit_dimension(dim, *fit_inputs(rows, dim.name))
         if dim.multi and config.classifier.threshold == "oof" and result.oof is not None:
             model.thresholds[dim.name] = choose_thresholds(result, dim)
     metrics = _write_evaluation(results, out)
@@ -330,8 +330,11 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
     Two layouts: wide (``paragraph_id`` + one column per dimension) or long (``paragraph_id``,
     ``dimension``, ``value``). Several labels are separated by ``,`` or ``|``; an empty cell is
     "none" (multi-label). With ``adjudicated`` the records are final labels that settle a
-    disagreement; the annotators' own labels are kept. Returns the number of records written.
+    disagreement; the annotators' own labels are kept. An optional ``rationale`` column (long) or
+    ``<dimension>__rationale`` columns (wide) give the words that decided a label, separated by
+    ``;`` and each found in the paragraph. Returns the number of records written.
     """
+    from framing.annotate import check_rationale
     from framing.labels import now_iso, upsert_labels
 
     root = Path(root)
@@ -349,11 +352,12 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
             raise LabelsError(f"missing column(s) {missing}", path=decisions,
                               fix=f"the header must be: paragraph_id, {', '.join(codebook.names)} "
                                   "(or paragraph_id, dimension, value)")
-    known = set(project_paragraphs(config, root)["paragraph_id"])
+    paragraphs = project_paragraphs(config, root)
+    texts = dict(zip(paragraphs["paragraph_id"], paragraphs["text"]))
     stamp = now_iso()
     records = []
     for number, row in enumerate(frame.to_dict("records"), start=2):
-        if row["paragraph_id"] not in known:
+        if row["paragraph_id"] not in texts:
             raise LabelsError(f"paragraph {row['paragraph_id']!r} is not in the corpus", path=decisions, line=number,
                               fix="copy paragraph ids from the batch or `framing agree` output")
         cells = [(row["dimension"], row["value"])] if long else [(d, row[d]) for d in codebook.names]
@@ -366,6 +370,12 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
                       "annotator": annotator, "time": stamp, "codebook_version": codebook.version}
             if adjudicated:
                 record["adjudicated"] = True
+            marks = row.get("rationale" if long else f"{name}__rationale", "")
+            if marks:
+                try:
+                    record["rationale"] = check_rationale(marks.split(";"), texts[row["paragraph_id"]])
+                except LabelsError as exc:
+                    raise LabelsError(f"rationale of {name}: {exc.what}", path=decisions, line=number, fix=exc.fix) from None
             records.append((number, record))
     from framing.labels import check_record
 

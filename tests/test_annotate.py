@@ -87,3 +87,14 @@ def test_kill_midway_loses_at_most_the_open_question_and_resumes(project):
     label(project, ["2", "q"], "--order", "stratified")
     after = records(project)
     assert len(after) == 6 and after[-1]["paragraph_id"] == saved[-1]["paragraph_id"] and after[-1]["dimension"] == "topics"
+
+
+def test_rationale_is_asked_checked_and_recorded(project):
+    # daily-1 p0: "The team won the match in a glorious victory, ..." — a word not in the paragraph
+    # is refused and asked again; Enter records no rationale.
+    result = label(project, ["1", "Glorious victory; won", "1", "despair", ""], "--annotator", "ann", "--rationale",
+                   "--limit", "1")
+    mood, topics = records(project)
+    assert mood["rationale"] == ["Glorious victory", "won"]
+    assert topics["value"] == ["sport"] and "rationale" not in topics
+    assert "'despair' does not occur in the paragraph" in result.output

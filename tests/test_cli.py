@@ -83,6 +83,21 @@ def test_labels_add_and_validate(project):
     assert "2 annotator(s)" in run("labels", "validate", "--root", project).output
 
 
+def test_labels_add_takes_rationales(project):
+    from framing import read_paragraphs
+
+    row = read_paragraphs(project / "corpus").iloc[0]  # "The team won the match in a glorious victory, ..."
+    decisions = project / "d.csv"
+    decisions.write_text(f"paragraph_id,dimension,value,rationale\n{row.paragraph_id},mood,upbeat,glorious victory; won\n"
+                         f"{row.paragraph_id},topics,sport,\n", encoding="utf-8")
+    run("labels", "add", decisions, "--annotator", "second", "--root", project)
+    mood, topics = [json.loads(x) for x in (project / "labels" / "second.jsonl").read_text().splitlines()]
+    assert mood["rationale"] == ["glorious victory", "won"] and "rationale" not in topics
+    decisions.write_text(f"paragraph_id,mood,topics,mood__rationale\n{row.paragraph_id},gloomy,,despair\n", encoding="utf-8")
+    _bad(run("labels", "add", decisions, "--annotator", "third", "--root", project, ok=False),
+         "d.csv:2", "rationale of mood: 'despair' does not occur in the paragraph")
+
+
 def _bad(result, *fragments):
     assert result.exit_code == 1
     text = result.output

@@ -100,22 +100,28 @@ def import_table_cmd(
     skip_value: Annotated[list[str] | None, typer.Option(help="Label value meaning no agreement (default \"No agreement\"): the row is skipped for that dimension.")] = None,
     annotator: Annotated[str, typer.Option(help="Who made the labels (recorded on every label).")] = "imported",
     name: Annotated[str | None, typer.Option(help="Codebook name (default: the table's name).")] = None,
+    rationale: Annotated[list[str] | None, typer.Option(help="DIMENSION=COLUMN: the words annotators marked as the reason for that dimension's label (a list, or values split on --sep); used by features.lexicon.")] = None,
 ) -> None:
     """Turn a labelled table into a framing project: corpus, hand labels and a generated codebook."""
     from framing.errors import ConfigError
     from framing.importer import import_table
 
-    dims = {}
-    for item in label:
-        dim, eq, column = item.partition("=")
-        if not eq:
-            raise ConfigError(f"--label {item!r} is not DIMENSION=COLUMN", fix="e.g. --label bias=label_bias")
-        dims[dim.strip()] = column.strip()
-    summary = import_table(table, output, text=text, labels=dims, multi=set(multi or []), sep=sep, id_col=id_col,
-                           outlet=outlet, date=date, group=group, split=split,
-                           skip_values=skip_value, annotator=annotator, name=name)
+    def pairs(option: str, items: list[str], example: str) -> dict[str, str]:
+        found = {}
+        for item in items:
+            dim, eq, column = item.partition("=")
+            if not eq:
+                raise ConfigError(f"{option} {item!r} is not DIMENSION=COLUMN", fix=f"e.g. {option} {example}")
+            found[dim.strip()] = column.strip()
+        return found
+
+    summary = import_table(table, output, text=text, labels=pairs("--label", label, "bias=label_bias"), multi=set(multi or []),
+                           sep=sep, id_col=id_col, outlet=outlet, date=date, group=group, split=split,
+                           skip_values=skip_value, annotator=annotator, name=name,
+                           rationales=pairs("--rationale", rationale or [], "bias=biased_words"))
     out.print(f"{summary['rows']} rows → {output}/corpus, labels and codebook")
     for dim, info in summary["dimensions"].items():
         counts = ", ".join(f"{k} {v}" for k, v in info["labels"].items())
-        out.print(f"  {dim}: {info['labelled']} labelled ({counts}); skipped {info['skipped']} ({info['skip_reason']})")
+        marked = f"; {info['with_rationale']} with a rationale" if info["with_rationale"] else ""
+        out.print(f"  {dim}: {info['labelled']} labelled ({counts}); skipped {info['skipped']} ({info['skip_reason']}){marked}")
     out.print(f"next: framing evaluate --root {output}")

@@ -114,6 +114,24 @@ def _answer(session, question, keys: dict[str, str], tty: bool) -> tuple[str, li
     return "answer", [keys[k] for k in picked]
 
 
+def _rationale(question) -> list[str] | None:
+    """Ask which words decided the answer until every one is found in the paragraph; None at end of input."""
+    from rich.markup import escape
+
+    from framing.annotate import check_rationale
+    from framing.errors import LabelsError
+
+    while True:
+        screen.print("words that decided it (separate with ';', Enter: none): ", end="", highlight=False)
+        line = sys.stdin.readline()
+        if line == "":
+            return None
+        try:
+            return check_rationale(line.split(";"), question.row["text"])
+        except LabelsError as exc:
+            screen.print(f"[red]{escape(exc.what)}[/] — {exc.fix}", highlight=False)
+
+
 @app.command("label")
 @friendly
 def label_cmd(
@@ -129,6 +147,8 @@ def label_cmd(
     limit: Annotated[int | None, typer.Option(min=1, help="Stop after this many paragraphs.")] = None,
     target: Annotated[int | None, typer.Option(min=1, help="Target shown in the progress line.")] = None,
     output: Annotated[Path | None, typer.Option("--out", help="Labels file (default labels/ANNOTATOR.jsonl).")] = None,
+    rationale: Annotated[bool, typer.Option(help="After each answer, ask which words decided it (kept as the label's "
+                                                 "rationale; features.lexicon learns from them).")] = False,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Label paragraphs one at a time in the terminal; every answer is saved at once."""
@@ -153,7 +173,10 @@ def label_cmd(
         notice = ""
         action, values = _answer(session, question, keys, tty)
         if action == "answer":
-            session.answer(question, values)
+            marked = _rationale(question) if rationale else None
+            if marked is None and rationale:
+                break  # end of input while asking for the words
+            session.answer(question, values, marked)
         elif action == "skip":
             session.skip()
         elif action == "undo":
