@@ -36,7 +36,8 @@ def run(*args: str) -> float:
 def prepare_babe(data: Path) -> tuple[Path, list[str]]:
     src = data / "babe" / "final_labels_SG2.csv"
     return src, ["--text", "text", "--label", "bias=label_bias", "--label", "opinion=label_opinion",
-                 "--outlet", "outlet", "--group", "news_link", "--annotator", "babe-experts"]
+                 "--outlet", "outlet", "--group", "news_link", "--annotator", "babe-experts",
+                 "--rationale", "bias=biased_words"]
 
 
 def prepare_polnear(data: Path) -> tuple[Path, list[str]]:
@@ -63,7 +64,8 @@ def prepare_polnear(data: Path) -> tuple[Path, list[str]]:
     frame.to_csv(path, index=False)
     return path, ["--text", "text", "--id", "pid", "--label", "attribution=attribution", "--label",
                   "source_kind=source_kind", "--multi", "source_kind", "--outlet", "publisher",
-                  "--date", "publication_date", "--group", "article_id", "--split", "split", "--annotator", "polnear-annotators"]
+                  "--date", "publication_date", "--group", "article_id", "--split", "split", "--annotator", "polnear-annotators",
+                  "--rationale", "attribution=cues", "--rationale", "source_kind=sources"]
 
 
 def prepare_faerber(data: Path) -> tuple[Path, list[str]]:
@@ -81,10 +83,50 @@ def prepare_faerber(data: Path) -> tuple[Path, list[str]]:
 
 
 DATASETS = {
-    "babe": (prepare_babe, [("default", []), ("prefix", ["--set", "features.analyzer=prefix"])], None),
-    "polnear": (prepare_polnear, [("default", [])], ("train", "test")),
+    "babe": (prepare_babe, [("default", []), ("prefix", ["--set", "features.analyzer=prefix"]),
+                            ("prefix-lexicon", ["--set", "features.analyzer=prefix", "--set", "features.lexicon=rationale"]),
+                            ("word-lexicon", ["--set", "features.lexicon=rationale"])], None),
+    "polnear": (prepare_polnear, [("default", []), ("prefix", ["--set", "features.analyzer=prefix"]),
+                                  ("word-lexicon", ["--set", "features.lexicon=rationale"])], ("train", "test")),
     "faerber": (prepare_faerber, [("default", [])], None),
 }
+
+
+SPEED_ROWS = 200_000  # predict speed is measured on the dataset's rows repeated to about this many
+
+
+def speed_input(project: Path) -> Path:
+    """The imported corpus repeated to about ``SPEED_ROWS`` rows (unique ids): enough that start-up
+    does not dominate the measured predict speed."""
+    corpus = pd.concat([pd.read_json(p, lines=True) for p in sorted((project / "corpus").glob("*.jsonl"))])
+    copies = pd.concat([corpus.assign(id=corpus["id"].astype(str) + f"~{k}")
+                        for k in range(max(1, SPEED_ROWS // len(corpus)))])
+    path = WORK / f"{project.name}_speed.parquet"
+    copies.to_parquet(path, index=False)
+    return path
+
+
+def scoring_speed(project: Path, texts: list[str]) -> dict[str, float]:
+    """Per dimension, sentences scored per second in-process by the trained model (vectorise +
+    score, no I/O or start-up; best of 3), one dimension at a time."""
+    import copy
+
+    from framing.fastpath import FastScorer
+    from framing.model import load_model
+
+    model = load_model(project / "experiments" / "default")[0]
+    speeds = {}
+    for name, dim in model.dimensions.items():
+        alone = copy.copy(model)
+        alone.dimensions = {name: dim}
+        scorer = FastScorer(alone)
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            scorer.score(texts)
+            best = min(best, time.perf_counter() - started)
+        speeds[name] = len(texts) / best
+    return speeds
 
 
 def table_md(metrics: dict) -> str:
@@ -98,26 +140,39 @@ def table_md(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+OUTLET_VARIANTS = ("default", "prefix-lexicon")
+
+
 def babe_outlet_check() -> None:
     """BABE outlet profile: hand-labelled bias share vs the cross-validated predicted share per
     outlet (the report's "hand labels vs model" section), and whether each prediction falls in
-    the hand labels' 95% interval."""
+    the hand labels' 95% interval; for the default model and the best variant."""
     project = WORK / "babe"
-    run("train", "--root", str(project))  # the default variant's model and out-of-fold predictions
-    run("predict", str(project / "corpus" / "final_labels_sg2.jsonl"), "--paragraphs", "--model",
-        str(project / "experiments/default"), "--out", str(project / "predictions.parquet"), "--terms", "0")
-    run("report", "--predictions", str(project / "predictions.parquet"), "--model", str(project / "experiments/default"),
-        "--root", str(project), "--out", str(WORK / "babe_report"), "--title", "BABE: bias by outlet")
-    write_outlet_table()
+    sections = []
+    for variant in OUTLET_VARIANTS:
+        # the variant's model and out-of-fold predictions
+        run("train", "--root", str(project), *dict(DATASETS["babe"][1])[variant])
+        run("predict", str(project / "corpus" / "final_labels_sg2.jsonl"), "--paragraphs", "--model",
+            str(project / "experiments/default"), "--out", str(project / "predictions.parquet"), "--terms", "0")
+        run("report", "--predictions", str(project / "predictions.parquet"), "--model", str(project / "experiments/default"),
+            "--root", str(project), "--out", str(WORK / f"babe_report_{variant}"), "--title", f"BABE: bias by outlet ({variant})")
+        sections.append(outlet_table(variant))
+    path = ROOT / "experiments" / "babe" / "OUTLETS.md"
+    path.write_text("# BABE: does the model reproduce each outlet's bias share?\n\n"
+                    "Share of sentences labelled Biased per outlet in the expert labels, beside the share in the "
+                    "5-fold grouped-CV predictions of the same sentences. From `framing report` (its hand labels vs "
+                    "model section, `bias_validation.csv`), for two variants of RESULTS.md.\n\n" + "\n".join(sections),
+                    encoding="utf-8")
+    print(path.read_text())
 
 
 def rank_correlation(table: pd.DataFrame) -> float:
     return float(table["hand"].rank().corr(table["predicted"].rank()))
 
 
-def write_outlet_table() -> None:
-    """experiments/babe/OUTLETS.md from the BABE report's bias_validation.csv."""
-    table = pd.read_csv(WORK / "babe_report" / "bias_validation.csv")
+def outlet_table(variant: str) -> str:
+    """One variant's section of OUTLETS.md, from its report's bias_validation.csv."""
+    table = pd.read_csv(WORK / f"babe_report_{variant}" / "bias_validation.csv")
     table = table[table["label"] == "biased"].sort_values("n_articles", ascending=False)
     has_ci = table["hand_low"].notna() & (table["n_articles"] >= 2)
     table["within"] = ((table["predicted"] >= table["hand_low"]) & (table["predicted"] <= table["hand_high"])).where(has_ci)
@@ -127,16 +182,9 @@ def write_outlet_table() -> None:
         ci = "—" if pd.isna(r.hand_low) else f"{r.hand_low:.2f}–{r.hand_high:.2f}"
         within = "—" if pd.isna(r.within) else ("yes" if r.within else "no")
         lines.append(f"| {r.outlet} | {r.n_articles} | {r.hand:.2f} ({ci}) | {r.predicted:.2f} | {within} |")
-    path = ROOT / "experiments" / "babe" / "OUTLETS.md"
-    path.write_text("# BABE: does the model reproduce each outlet's bias share?\n\n"
-                    "Share of sentences labelled Biased per outlet in the expert labels, beside the share in the "
-                    "5-fold grouped-CV predictions of the same sentences (word 1–2-gram model). From "
-                    "`framing report` (its hand labels vs model section, `bias_validation.csv`).\n\n"
-                    + "\n".join(lines) + f"\n\n{int(table['within'].fillna(False).sum())} of {int(has_ci.sum())} outlets "
-                    f"with an interval (two or more articles) are within it. Rank correlation (Spearman) of hand-labelled "
-                    f"and predicted shares over those outlets: {rank_correlation(table[has_ci]):.2f}.\n",
-                    encoding="utf-8")
-    print(path.read_text())
+    return (f"## {variant}\n\n" + "\n".join(lines) + f"\n\n{int(table['within'].fillna(False).sum())} of "
+            f"{int(has_ci.sum())} outlets with an interval (two or more articles) are within it. Rank correlation "
+            f"(Spearman) of hand-labelled and predicted shares over those outlets: {rank_correlation(table[has_ci]):.2f}.\n")
 
 
 def main() -> None:
@@ -167,21 +215,25 @@ def main() -> None:
             shutil.copy(metrics_file, results_dir / f"metrics_{variant}.json")
             train_args = ["train", "--root", str(project), *extra]
             train_seconds = run(*train_args)
-            corpus = sorted((project / "corpus").glob("*.jsonl"))[-1]
-            predict_seconds = run("predict", str(corpus), "--paragraphs", "--model", str(project / "experiments/default"),
+            predict_seconds = run("predict", str(speed_input(project)), "--paragraphs", "--model",
+                                  str(project / "experiments/default"), "--workers", "1",
                                   "--out", str(project / f"predictions_{variant}.parquet"), "--terms", "0")
             n_pred = len(pd.read_parquet(project / f"predictions_{variant}.parquet"))
+            speeds = scoring_speed(project, pd.read_parquet(WORK / f"{name}_speed.parquet")["text"].tolist())
             commands.append("framing " + " ".join(a if not a.startswith("/") else Path(a).name for a in eval_args))
             sections.append(f"### {variant}\n\n{'Train on the train split, report on the test split' if split else 'Grouped 5-fold CV by article'}"
                             f" ({seconds:.0f} s for the evaluation; `framing train` on all rows {train_seconds:.0f} s; "
-                            f"`framing predict` of {n_pred:,} rows {predict_seconds:.1f} s, "
-                            f"{n_pred / predict_seconds:,.0f} rows/s including start-up).\n\n{table_md(metrics)}\n")
+                            f"`framing predict --workers 1` of {n_pred:,} rows (the data repeated) "
+                            f"{predict_seconds:.1f} s, {n_pred / predict_seconds:,.0f} rows/s on one core including start-up; "
+                            f"in-process scoring one dimension at a time: "
+                            f"{', '.join(f'{d} {v:,.0f}/s' for d, v in speeds.items())}).\n\n{table_md(metrics)}\n")
             for dim, m in metrics.items():
                 if "macro_f1" in m:
                     summary.append({"dataset": name, "variant": variant, "dimension": dim, "macro_f1": round(m["macro_f1"], 3),
                                     "baseline": round(m["baseline_macro_f1"], 3), "n": m["n"],
                                     "evaluation": "holdout" if split else "grouped 5-fold CV",
-                                    "predict rows/s": round(n_pred / predict_seconds)})
+                                    "predict rows/s": round(n_pred / predict_seconds),
+                                    "scoring rows/s (this dimension)": round(speeds.get(dim, float("nan")))})
         (results_dir / "RESULTS.md").write_text(
             f"# {name}: measured by benchmarks/public_datasets.py\n\nCommands (from benchmarks/work/):\n\n```\n"
             + "\n".join(commands) + "\n```\n\n" + "\n".join(sections), encoding="utf-8")
