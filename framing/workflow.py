@@ -247,8 +247,9 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         frame = read_predictions(predictions)
         notes["Data"] = f"model predictions for {len(frame)} paragraphs, {predictions} (sha256 {sha256_file(predictions)[:12]})"
         f = meta["config"]["features"]
+        lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""
         notes["Model"] = (f"{model_path}: TF-IDF ({f['analyzer']}, {f['ngram_min']}–{f['ngram_max']}-grams, "
-                          f"sublinear_tf={f['sublinear_tf']}) + logistic regression (C={meta['config']['classifier']['C']}, "
+                          f"sublinear_tf={f['sublinear_tf']}){lexicon} + logistic regression (C={meta['config']['classifier']['C']}, "
                           f"class_weight={meta['config']['classifier']['class_weight']}), trained {meta['created']}")
         notes["Codebook"] = f"{meta['codebook']['name']} v{meta['codebook']['version']} (sha256 {meta['codebook']['sha256'][:12]})"
         notes["Labels"] = "; ".join(f"{k}: sha256 {v[:12]}" for k, v in meta.get("data", {}).get("labels_sha256", {}).items())
@@ -271,8 +272,16 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
     ind = indicators(frame, codebook)  # the 0/1 table every profile below starts from, built once
     profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed, ind=ind)
-    content_kwargs: dict = {}
+    content_kwargs: dict = {"cautions": []}
     if oof is not None:
+        trained_on = frame["paragraph_id"].isin(set(oof["paragraph_id"])) if "paragraph_id" in frame else pd.Series(False)
+        if trained_on.any():
+            content_kwargs["cautions"].append(
+                f"{int(trained_on.sum()):,} of the {len(frame):,} predicted paragraphs ({trained_on.mean():.0%}) are "
+                "hand-labelled paragraphs the model was trained on. Their predictions are in-sample, so the shares "
+                "below sit closer to the hand labels than they would on new text, and the error-corrected shares, "
+                "which assume out-of-sample errors, over-correct. Report on paragraphs outside the training labels; "
+                "the hand labels vs model section uses out-of-fold predictions and is not affected.")
         thresholds = model.thresholds
         corrected = corrected_profile(frame, codebook, oof, thresholds, n_boot=n_boot, seed=seed, ind=ind)
         profile = profile.merge(corrected, on=["outlet", "dimension", "label"], how="left")

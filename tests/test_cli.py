@@ -59,6 +59,12 @@ def test_end_to_end(project):
         assert (project / "rep" / name).exists(), name
     html = (project / "rep" / "index.html").read_text()
     assert "Hand labels vs model" in html and "Daily vs Herald" in html and "Error correction" in html
+    assert "18 of the 18 predicted paragraphs (100%) are hand-labelled paragraphs the model was trained on" in html
+    unseen = project / "out" / "unseen.csv"
+    frame.assign(paragraph_id="new-" + frame["paragraph_id"]).to_csv(unseen, index=False)
+    run("report", "--predictions", unseen, "--model", project / "experiments/default", "--out", project / "rep2",
+        "--n-boot", 200, "--root", project)
+    assert "Caution" not in (project / "rep2" / "index.html").read_text()
 
     run("report", "--labels", *root, "--out", project / "hand", "--n-boot", 200)
     assert (project / "hand" / "topics_bars.csv").exists()
