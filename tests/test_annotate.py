@@ -98,3 +98,4 @@ def test_rationale_is_asked_checked_and_recorded(project):
     assert mood["rationale"] == ["Glorious victory", "won"]
     assert topics["value"] == ["sport"] and "rationale" not in topics
     assert "'despair' does not occur in the paragraph" in result.output
+    assert "the --limit of 1 paragraph(s) is done" in result.output

@@ -195,7 +195,9 @@ def label_cmd(
             break
     p = session.progress()
     out.print(f"saved: {p['this_session']} answer(s) this session, {p['done']} paragraph(s) fully labelled by "
-              f"{name} in {session.output}" + ("" if question else " — nothing left to label with these filters"))
+              f"{name} in {session.output}" + ("" if question else
+                                                 f" — the --limit of {limit} paragraph(s) is done" if limit and len(session.queue) >= limit
+                                                 else " — nothing left to label with these filters"))
 
 
 @labels_app.command("stats")
