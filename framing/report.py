@@ -37,7 +37,6 @@ class ReportContent:
     compare: pd.DataFrame | None = None
     compare_pair: tuple[str, str] | None = None
     notes: dict[str, str] = field(default_factory=dict)
-    cautions: list[str] = field(default_factory=list)  # shown above everything else
 
 
 def _save(fig: Figure, stem: Path, data: pd.DataFrame) -> str:
@@ -198,7 +197,6 @@ img{max-width:100%;height:auto}figure{margin:1em 0}figcaption,.hint{font-size:.8
 table{border-collapse:collapse;font-size:.88em;margin:.5em 0}td,th{padding:.25em .5em;border-bottom:1px solid #eee;text-align:right;vertical-align:top}
 th:first-child,td:first-child{text-align:left}.q{color:#555;font-style:italic}.ci,.corr{color:#777;font-size:.85em}
 .scroll{overflow-x:auto;max-width:100%}.summary li{margin:.3em 0}details{margin:.2em 0}details ul{font-size:.9em}
-.caution{background:#fff4e0;border-left:4px solid #e69f00;padding:.5em .8em}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;font-size:.9em}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}"""
 
 
@@ -212,8 +210,7 @@ def _page(content: ReportContent, sections: list[str], nav: list[str]) -> str:
             f"<title>{html.escape(content.title)}</title><style>{_CSS}</style></head><body>"
             f"<h1>{html.escape(content.title)}</h1><p class=\"hint\">Generated {stamp}. Shares are of paragraphs; "
             f"intervals are 95% bootstrap intervals resampling whole articles (an outlet with one article has none).</p>"
-            + "".join(f'<p class="caution"><b>Caution:</b> {html.escape(text)}</p>' for text in content.cautions)
-            + f'<section id="summary"><h2>Summary: the largest differences between outlets</h2><ul class="summary">{summary}</ul></section>'
+            f'<section id="summary"><h2>Summary: the largest differences between outlets</h2><ul class="summary">{summary}</ul></section>'
             f'<nav><a href="#summary">summary</a>{"".join(nav)}<a href="#method">method</a></nav>'
             + "".join(sections)
             + f'<section id="method"><h2>Method</h2><dl>{method}</dl></section></body></html>')

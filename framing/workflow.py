@@ -179,6 +179,25 @@ def _labelled_profile_frame(oof: pd.DataFrame, codebook: Codebook, thresholds: d
     return frame
 
 
+def _out_of_fold(frame: pd.DataFrame, oof: pd.DataFrame, codebook: Codebook, thresholds: dict) -> tuple[pd.DataFrame, int]:
+    """Predictions with each training paragraph's in-sample values replaced, dimension by dimension,
+    by its out-of-fold prediction; and how many paragraphs were replaced."""
+    if "paragraph_id" not in frame:
+        return frame, 0
+    held_out = _labelled_profile_frame(oof, codebook, thresholds, "predicted").set_index(oof["paragraph_id"].astype(str))
+    held_out = held_out[~held_out.index.duplicated()]
+    ids = frame["paragraph_id"].astype(str)
+    inside = ids.isin(held_out.index)
+    if not inside.any():
+        return frame, 0
+    frame = frame.copy()
+    for dim in codebook.dimensions:
+        if dim.name in frame and dim.name in held_out:
+            values = ids[inside].map(held_out[dim.name])
+            frame.loc[values.index[values.notna()], dim.name] = values[values.notna()]
+    return frame, int(inside.sum())
+
+
 def validation_table(oof: pd.DataFrame, codebook: Codebook, thresholds: dict, *, outlets: list[str] | None = None,
                      n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """Per outlet and label: share in the hand labels and in the cross-validated predictions of
@@ -270,18 +289,18 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         frame = frame[frame["outlet"].isin(outlets)]
     if frame.empty:
         raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
+    if oof is not None:
+        frame, swapped = _out_of_fold(frame, oof, codebook, model.thresholds)
+        if swapped:
+            notes["Training paragraphs"] = (
+                f"{swapped:,} of the {len(frame):,} predicted paragraphs are hand-labelled paragraphs the model was "
+                "trained on; their in-sample predictions are replaced by their out-of-fold predictions from "
+                "cross-validation (cv_predictions.csv), so they count as the model would label unseen text and "
+                "the error correction below stays valid.")
     ind = indicators(frame, codebook)  # the 0/1 table every profile below starts from, built once
     profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed, ind=ind)
-    content_kwargs: dict = {"cautions": []}
+    content_kwargs: dict = {}
     if oof is not None:
-        trained_on = frame["paragraph_id"].isin(set(oof["paragraph_id"])) if "paragraph_id" in frame else pd.Series(False)
-        if trained_on.any():
-            content_kwargs["cautions"].append(
-                f"{int(trained_on.sum()):,} of the {len(frame):,} predicted paragraphs ({trained_on.mean():.0%}) are "
-                "hand-labelled paragraphs the model was trained on. Their predictions are in-sample, so the shares "
-                "below sit closer to the hand labels than they would on new text, and the error-corrected shares, "
-                "which assume out-of-sample errors, over-correct. Report on paragraphs outside the training labels; "
-                "the hand labels vs model section uses out-of-fold predictions and is not affected.")
         thresholds = model.thresholds
         corrected = corrected_profile(frame, codebook, oof, thresholds, n_boot=n_boot, seed=seed, ind=ind)
         profile = profile.merge(corrected, on=["outlet", "dimension", "label"], how="left")

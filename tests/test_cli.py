@@ -59,12 +59,19 @@ def test_end_to_end(project):
         assert (project / "rep" / name).exists(), name
     html = (project / "rep" / "index.html").read_text()
     assert "Hand labels vs model" in html and "Daily vs Herald" in html and "Error correction" in html
-    assert "18 of the 18 predicted paragraphs (100%) are hand-labelled paragraphs the model was trained on" in html
+    # All 18 predicted paragraphs were training paragraphs: the report counts their out-of-fold
+    # predictions, so its shares are exactly the cross-validated shares of the validation section.
+    assert "18 of the 18 predicted paragraphs are hand-labelled paragraphs the model was trained on" in html
+    shares = profile[profile["dimension"] == "mood"].merge(pd.read_csv(project / "rep" / "mood_validation.csv"),
+                                                           on=["outlet", "label"])
+    assert len(shares) == 4 and (shares["share"] - shares["predicted"]).abs().max() < 1e-9
     unseen = project / "out" / "unseen.csv"
     frame.assign(paragraph_id="new-" + frame["paragraph_id"]).to_csv(unseen, index=False)
     run("report", "--predictions", unseen, "--model", project / "experiments/default", "--out", project / "rep2",
         "--n-boot", 200, "--root", project)
-    assert "Caution" not in (project / "rep2" / "index.html").read_text()
+    assert "trained on" not in (project / "rep2" / "index.html").read_text()
+    in_sample = pd.read_csv(project / "rep2" / "profile.csv")
+    assert not in_sample[["outlet", "dimension", "label", "share"]].equals(profile[["outlet", "dimension", "label", "share"]])
 
     run("report", "--labels", *root, "--out", project / "hand", "--n-boot", 200)
     assert (project / "hand" / "topics_bars.csv").exists()
