@@ -13,7 +13,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGrou
 
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
-from framing.model import DimensionModel, fit_inputs
+from framing.model import DimensionModel, fit_inputs, rationale_column
 
 GROUPINGS = {"article": "article_id", "outlet": "outlet"}
 
@@ -55,6 +55,7 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
     groups = rows[GROUPINGS[by]].astype(str).to_numpy()
     n_groups = len(np.unique(groups))
     result = DimensionResult(dim.name, dim.kind, len(rows), n_groups, 0, by)
+    result.warnings += _lexicon_warnings(rows, dim, config)
     if n_groups < 2:
         result.warnings.append(f"only {n_groups} {by}(s) with labels: cannot cross-validate grouped by {by}")
         return result
@@ -78,6 +79,18 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
     result.metrics = _metrics(dim, y, proba, base, rows, groups, config, result, fold_of)
     result.oof = _oof_frame(rows, dim, y, proba, fold_of)
     return result
+
+
+def _lexicon_warnings(rows: pd.DataFrame, dim: Dimension, config: ExperimentConfig) -> list[str]:
+    """Say so when the config asks for a rationale lexicon that this dimension's labels cannot feed."""
+    if config.features.lexicon == "none":
+        return []
+    column = rationale_column(dim.name)
+    marked = int(rows[column].map(lambda r: isinstance(r, list) and len(r) > 0).sum()) if column in rows else 0
+    if marked == 0:
+        return [f"features.lexicon is {config.features.lexicon!r} but no {dim.name} label carries a rationale: "
+                "trained on text alone (record rationales with `framing label --rationale`)"]
+    return []
 
 
 def _oof_frame(rows: pd.DataFrame, dim: Dimension, y: list, proba: np.ndarray, fold_of: np.ndarray) -> pd.DataFrame:

@@ -259,7 +259,8 @@ def label_stats(labels: pd.DataFrame, paragraphs: pd.DataFrame, codebook: Codebo
         seconds = pd.to_numeric(group["seconds"], errors="coerce") if "seconds" in group else pd.Series(dtype=float)
         active = seconds.sum() if seconds.notna().any() else 0.0
         n_par = group["paragraph_id"].nunique()
-        ann_rows.append({"annotator": who, "paragraphs": n_par, "labels": len(group),
+        marked = int(group["rationale"].map(lambda r: isinstance(r, list) and len(r) > 0).sum()) if "rationale" in group else 0
+        ann_rows.append({"annotator": who, "paragraphs": n_par, "labels": len(group), "with_rationale": marked,
                          "first": stamps.iloc[0].strftime("%Y-%m-%d %H:%M"), "last": stamps.iloc[-1].strftime("%Y-%m-%d %H:%M"),
                          "paragraphs_per_hour": round(n_par / (active / 3600), 1) if active > 0 else float("nan")})
     per_annotator = pd.DataFrame(ann_rows)

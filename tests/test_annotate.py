@@ -99,3 +99,9 @@ def test_rationale_is_asked_checked_and_recorded(project):
     assert topics["value"] == ["sport"] and "rationale" not in topics
     assert "'despair' does not occur in the paragraph" in result.output
     assert "the --limit of 1 paragraph(s) is done" in result.output
+    from framing import load_codebook, read_labels, read_paragraphs
+    from framing.labels import label_stats
+
+    codebook = load_codebook(project / "labels" / "codebook.toml")
+    stats = label_stats(read_labels(project / "labels", codebook), read_paragraphs(project / "corpus"), codebook)
+    assert stats["per_annotator"].set_index("annotator")["with_rationale"].to_dict() == {"ann": 1, "tester": 0}

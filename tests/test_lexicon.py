@@ -201,3 +201,9 @@ def test_lexicon_through_the_cli(tmp_path):
                                  "--out", str(tmp_path / "pred.csv")])
     assert result.exit_code == 0, result.output
     assert pd.read_csv(tmp_path / "pred.csv")["bias"].tolist() == ["biased"]
+
+
+def test_evaluate_warns_when_the_lexicon_has_no_rationales(project):
+    result = CliRunner().invoke(app, ["evaluate", "--root", str(project), "--set", "features.lexicon=rationale"])
+    assert result.exit_code == 0, result.output
+    assert "no mood label carries a rationale: trained on text alone" in result.output

@@ -158,6 +158,9 @@ def _print_metrics(metrics: dict) -> None:
             continue
         out.print(f"{name}: macro-F1 {m['macro_f1']:.2f} vs majority baseline {m['baseline_macro_f1']:.2f} "
                   f"({m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})")
+        for warning in m.get("warnings", []):
+            if warning.startswith("features.lexicon"):
+                out.print(f"  [yellow]caution:[/] {warning}")
         weak = [w for w in m.get("warnings", []) if "too few" in w]
         if weak:
             out.print(f"  [yellow]caution:[/] {len(weak)} label(s) have too few examples to evaluate reliably: "
