@@ -1,5 +1,9 @@
 """Label Studio round trip: tasks (with the model's predictions) and a labelling config out;
-a Label Studio JSON export back in as hand labels."""
+a Label Studio JSON export back in as hand labels.
+
+With rationales, each dimension also gets a ``<Labels name="<dimension>__rationale">`` span
+control: the annotator highlights the words that decided the answer, and the highlighted text
+comes back as the label record's ``rationale``."""
 
 from __future__ import annotations
 
@@ -14,10 +18,12 @@ from framing.codebook import Codebook
 from framing.errors import LabelsError
 
 TEXT_NAME = "text"
+RATIONALE = "__rationale"
 
 
-def labelling_config(codebook: Codebook) -> str:
-    """A Label Studio ``<View>`` with one ``<Choices>`` block per codebook dimension."""
+def labelling_config(codebook: Codebook, *, rationale: bool = False) -> str:
+    """A Label Studio ``<View>`` with one ``<Choices>`` block per codebook dimension (and, with
+    ``rationale``, one span-labelling block for the words that decided it)."""
     parts = ["<View>", '  <Header value="$title"/>', '  <Text name="text" value="$text"/>']
     for dim in codebook.dimensions:
         parts.append(f"  <Header value={quoteattr(dim.name + (' — ' + dim.question if dim.question else ''))}/>")
@@ -27,6 +33,10 @@ def labelling_config(codebook: Codebook) -> str:
         for label in dim.labels:
             parts.append(f"    <Choice value={quoteattr(label.name)} hint={quoteattr(label.definition)}/>")
         parts.append("  </Choices>")
+        if rationale:
+            parts.append(f'  <Labels name={quoteattr(dim.name + RATIONALE)} toName="{TEXT_NAME}">')
+            parts.append(f"    <Label value={quoteattr(dim.name + ': decided it')}/>")
+            parts.append("  </Labels>")
     parts.append("</View>")
     return "\n".join(parts) + "\n"
 
@@ -36,6 +46,20 @@ def _result(dim_name: str, value: list[str], score: float | None = None) -> dict
     if score is not None:
         item["score"] = score
     return item
+
+
+def _spans(dim_name: str, text: str, phrases: object) -> list[dict]:
+    """Label Studio span results for a record's rationale (each phrase's first occurrence)."""
+    if not isinstance(phrases, list):
+        return []
+    spans = []
+    for phrase in phrases:
+        start = text.lower().find(phrase.lower())
+        if start >= 0:
+            spans.append({"from_name": dim_name + RATIONALE, "to_name": TEXT_NAME, "type": "labels",
+                          "value": {"start": start, "end": start + len(phrase), "text": text[start:start + len(phrase)],
+                                    "labels": [f"{dim_name}: decided it"]}})
+    return spans
 
 
 def export_tasks(paragraphs: pd.DataFrame, codebook: Codebook, *, predictions: pd.DataFrame | None = None,
@@ -67,7 +91,9 @@ def export_tasks(paragraphs: pd.DataFrame, codebook: Codebook, *, predictions: p
             task["annotations"] = [
                 {"completed_by": {"email": who}, "was_cancelled": False,
                  "created_at": max(g["time"]), "lead_time": float(pd.to_numeric(g.get("seconds"), errors="coerce").sum()),
-                 "result": [_result(r.dimension, list(r.value)) for r in g.itertuples() if list(r.value)]}
+                 "result": [item for r in g.itertuples() for item in
+                            ([_result(r.dimension, list(r.value))] if list(r.value) else [])
+                            + _spans(r.dimension, row.text, getattr(r, "rationale", None))]}
                 for who, g in group.groupby("annotator")]
         tasks.append(task)
     return tasks
@@ -116,8 +142,15 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
             who = _annotator(annotation.get("completed_by"), users)
             stamp = annotation.get("updated_at") or annotation.get("created_at") or datetime.now(timezone.utc).isoformat()
             values: dict[str, list[str]] = {}
+            marked: dict[str, list[str]] = {}
             for item in annotation.get("result", []):
                 name = item.get("from_name")
+                if isinstance(name, str) and name.endswith(RATIONALE) and name[: -len(RATIONALE)] in dims:
+                    span = item.get("value") or {}
+                    text = span.get("text") or str((task.get("data") or {}).get("text", ""))[span.get("start", 0):span.get("end", 0)]
+                    if text.strip():
+                        marked.setdefault(name[: -len(RATIONALE)], []).append(text.strip())
+                    continue
                 if name not in dims:
                     raise LabelsError(f"task {n}: control {name!r} is not a codebook dimension", path=path,
                                       fix=f"this export comes from another labelling config; the codebook has {', '.join(dims)}")
@@ -136,7 +169,8 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
                                       fix='mark the Choices choice="single" in the labelling config')
                 records.append({"paragraph_id": pid, "dimension": name, "value": value, "annotator": who,
                                 "time": _iso(stamp), "codebook_version": codebook.version,
-                                **({"seconds": round(float(annotation["lead_time"]), 1)} if annotation.get("lead_time") else {})})
+                                **({"seconds": round(float(annotation["lead_time"]), 1)} if annotation.get("lead_time") else {}),
+                                **({"rationale": list(dict.fromkeys(marked[name]))} if marked.get(name) else {})})
                 counts["labels"] += 1
     return records, counts
 

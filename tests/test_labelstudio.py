@@ -72,3 +72,29 @@ def test_not_json(tmp_path, codebook):
     path.write_text("id,text\n1,x\n")
     with pytest.raises(LabelsError, match="not a Label Studio JSON export"):
         import_export(path, codebook)
+
+
+def test_rationale_spans_round_trip(project, codebook):
+    from framing import read_paragraphs
+
+    row = read_paragraphs(project / "corpus").iloc[0]  # "The team won the match in a glorious victory, ..."
+    labels = project / "labels" / "tester.jsonl"
+    records = [json.loads(line) for line in labels.read_text().splitlines()]
+    for record in records:
+        if record["paragraph_id"] == row.paragraph_id and record["dimension"] == "mood":
+            record["rationale"] = ["Glorious victory", "won"]
+    labels.write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = project / "ls"
+    result = runner.invoke(app, ["export", "labelstudio", "--out", str(out), "--annotations", "--rationale",
+                                 "--root", str(project)])
+    assert result.exit_code == 0, result.output
+    spans = {b.get("name") for b in ET.fromstring((out / "config.xml").read_text()).iter("Labels")}
+    assert spans == {"mood__rationale", "topics__rationale"}
+    tasks = json.loads((out / "tasks.json").read_text())
+    marked = [item["value"] for t in tasks for a in t["annotations"] for item in a["result"] if item["type"] == "labels"]
+    assert [(m["text"], row.text[m["start"]:m["end"]]) for m in marked] == [("glorious victory", "glorious victory"),
+                                                                             ("won", "won")]
+    back, _ = import_export(out / "tasks.json", codebook)
+    mood = [r for r in back if r["paragraph_id"] == row.paragraph_id and r["dimension"] == "mood"]
+    assert mood[0]["rationale"] == ["glorious victory", "won"]
+    assert all("rationale" not in r for r in back if r not in mood)

@@ -25,6 +25,8 @@ def export_labelstudio_cmd(
     unlabelled: Annotated[bool, typer.Option(help="Only paragraphs nobody has labelled yet.")] = False,
     annotations: Annotated[bool, typer.Option(help="Include existing hand labels as annotations.")] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many tasks.")] = None,
+    rationale: Annotated[bool, typer.Option(help="Also let annotators highlight the words that decided each answer "
+                                                 "(imported back as rationales).")] = False,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Write Label Studio tasks (paragraph, metadata, model predictions) and a matching labelling config."""
@@ -54,7 +56,7 @@ def export_labelstudio_cmd(
     with atomic_write(output / "tasks.json") as handle:
         json.dump(tasks, handle, ensure_ascii=False, indent=1, default=str)
     with atomic_write(output / "config.xml") as handle:
-        handle.write(labelling_config(data.codebook))
+        handle.write(labelling_config(data.codebook, rationale=rationale))
     out.print(f"wrote {len(tasks)} tasks to {output / 'tasks.json'} and the labelling config to {output / 'config.xml'}")
 
 
