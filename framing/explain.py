@@ -1,4 +1,7 @@
-"""Why the model tagged a paragraph: term contributions (TF-IDF value × label weight)."""
+"""Why the model tagged a paragraph: term contributions (TF-IDF value × label weight).
+
+Only terms of the text are listed: rationale-lexicon scores, which are not words, are left out
+of paragraph and outlet explanations (``label_terms`` shows every feature's weight)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ def top_terms(model: DimensionModel, X: sparse.csr_matrix, label_index: np.ndarr
     """
     X = sparse.csr_matrix(X)
     names = model.feature_names()
+    coef = model.term_coef(names)
     out = []
     for i, j in enumerate(label_index):
         if j < 0:
@@ -24,7 +28,7 @@ def top_terms(model: DimensionModel, X: sparse.csr_matrix, label_index: np.ndarr
             continue
         start, end = X.indptr[i], X.indptr[i + 1]
         cols = X.indices[start:end]
-        contrib = X.data[start:end] * model.coef_[cols, j]
+        contrib = X.data[start:end] * coef[cols, j]
         keep = contrib > 0
         cols, contrib = cols[keep], contrib[keep]
         order = np.argsort(-contrib, kind="stable")[:k]
@@ -47,8 +51,8 @@ def outlet_terms(model: DimensionModel, X: sparse.csr_matrix, outlets: np.ndarra
     outlet's paragraphs) most exceeds their average contribution in the other outlets' paragraphs."""
     j = model.labels_.index(label)
     X = sparse.csr_matrix(X)
-    contrib = X.multiply(model.coef_[:, j].reshape(1, -1)).tocsr()
     names = model.feature_names()
+    contrib = X.multiply(model.term_coef(names)[:, j].reshape(1, -1)).tocsr()
     total = np.asarray(contrib.sum(axis=0)).ravel()
     out = {}
     for outlet in np.unique(outlets):

@@ -26,12 +26,14 @@ META_COLUMNS = ["article_id", "outlet", "date", "collection", "p_index", "paragr
 
 @dataclass
 class LeanGroup:
-    """Dimensions sharing one vectoriser: its transform, stacked weights, biases and feature names."""
+    """Dimensions sharing one vectoriser: its transform, stacked weights, biases, feature names and
+    the weights top terms use (``W`` without the rows of features that are not terms)."""
     transform: Callable[[list[str]], Any]
     fast: bool
     W: np.ndarray
     b: np.ndarray
     names: np.ndarray
+    T: np.ndarray
 
 
 @dataclass
@@ -54,10 +56,13 @@ class LeanModel:
     @classmethod
     def from_model(cls, model: Any, scorer: FastScorer | None = None) -> LeanModel:
         """Compile ``model`` (built on :class:`~framing.fastpath.FastScorer`'s grouping)."""
+        from framing.model import term_weights  # the parent compiles; workers never import the model module
+
         scorer = scorer or FastScorer(model)
         groups, dims = [], []
         for g, group in enumerate(scorer.groups):
-            groups.append(LeanGroup(group.transform, group.fast, group.W, group.b, scorer.feature_names(group.names[0])))
+            names = scorer.feature_names(group.names[0])
+            groups.append(LeanGroup(group.transform, group.fast, group.W, group.b, names, term_weights(group.W, names)))
             for name in group.names:
                 dim = model.dimensions[name]
                 cut = np.array([model.thresholds[name][lab] for lab in dim.labels_]) if dim.multi else None
@@ -92,7 +97,7 @@ class LeanModel:
                 else:
                     index = proba.argmax(axis=1)
                 group = self.groups[dim.group]
-                out[f"{dim.name}__terms"] = top_terms_fast(X, group.W[:, dim.cols], group.names, index, k=terms)
+                out[f"{dim.name}__terms"] = top_terms_fast(X, group.T[:, dim.cols], group.names, index, k=terms)
         return out
 
 

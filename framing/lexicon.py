@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 STATS = ("max", "top3", "mean", "hits", "logodds")
 ANY = "marked"
+PREFIX = "lexicon:"  # feature names start with it: they are scores, not terms of the text
 
 
 def _topk_mean(S: sparse.csr_matrix, k: int) -> np.ndarray:
@@ -178,7 +179,7 @@ class RationaleLexicon(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "scores_")
-        return np.array([f"lexicon:{name}:{stat}" for name in self.lexicons_ for stat in STATS], dtype=object)
+        return np.array([f"{PREFIX}{name}:{stat}" for name in self.lexicons_ for stat in STATS], dtype=object)
 
     def top_words(self, name: str = ANY, k: int = 20, min_count: int = 3) -> list[tuple[str, float]]:
         """The ``k`` highest-scoring words of a lexicon among those in at least ``min_count`` training rows."""

@@ -31,6 +31,7 @@ from framing._io import atomic_write, sha256_file, write_json
 from framing.codebook import Codebook, Dimension
 from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
 from framing.errors import ModelError
+from framing.lexicon import PREFIX as LEXICON_PREFIX
 from framing.lexicon import RationaleLexicon
 
 MODEL_FILE = "model.joblib"
@@ -82,6 +83,12 @@ def build_pipeline(multi: bool, features: FeaturesConfig, classifier: Classifier
                                   max_iter=classifier.max_iter, solver="liblinear" if multi else "lbfgs")
     head = OneVsRestClassifier(logistic) if multi else logistic
     return Pipeline([("tfidf", build_vectorizer(features)), ("clf", head)])
+
+
+def term_weights(W: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """``W`` (features × labels) with the rows of non-term features (lexicon scores) zeroed."""
+    scores = np.fromiter((str(n).startswith(LEXICON_PREFIX) for n in names), dtype=bool, count=len(names))
+    return np.where(scores[:, None], 0.0, W) if scores.any() else W
 
 
 def rationale_column(dimension: str) -> str:
@@ -207,6 +214,12 @@ class DimensionModel(BaseEstimator):
 
     def feature_names(self) -> np.ndarray:
         return self.pipeline_.named_steps["tfidf"].get_feature_names_out()
+
+    def term_coef(self, names: np.ndarray | None = None) -> np.ndarray:
+        """``coef_`` with the rows of features that are not terms of the text (rationale-lexicon
+        scores) set to zero: the weights term explanations use."""
+        names = self.feature_names() if names is None else names
+        return term_weights(self.coef_, names)
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """TF-IDF features of ``texts``."""

@@ -58,12 +58,15 @@ def test_unsupported_options_fall_back(params):
 def test_top_terms_fast_equals_the_loop():
     from framing.explain import top_terms
 
-    class Dim:  # the two attributes explain.top_terms reads
+    class Dim:  # what explain.top_terms reads
         def __init__(self, vec, coef):
             self.coef_, self._vec = coef, vec
 
         def feature_names(self):
             return self._vec.get_feature_names_out()
+
+        def term_coef(self, names):
+            return self.coef_
 
     vec = TfidfVectorizer(ngram_range=(1, 2)).fit(TRAIN)
     X = vec.transform(TRAIN + EDGE)

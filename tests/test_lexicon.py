@@ -207,3 +207,19 @@ def test_evaluate_warns_when_the_lexicon_has_no_rationales(project):
     result = CliRunner().invoke(app, ["evaluate", "--root", str(project), "--set", "features.lexicon=rationale"])
     assert result.exit_code == 0, result.output
     assert "no mood label carries a rationale: trained on text alone" in result.output
+
+
+def test_top_terms_are_words_not_lexicon_scores(tmp_path):
+    out = tmp_path / "proj"
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", "table", str(marked_table(tmp_path)), "--out", str(out), "--text", "text",
+                               "--label", "bias=label", "--group", "article", "--rationale", "bias=marks"]).exit_code == 0
+    assert runner.invoke(app, ["train", "--root", str(out), "--set", "features.lexicon=rationale"]).exit_code == 0
+    new = tmp_path / "new.jsonl"
+    new.write_text(json.dumps({"id": "n1", "text": "the committee was appallingly reckless with the budget"}) + "\n")
+    for engine in ("fast", "sklearn"):
+        result = runner.invoke(app, ["predict", str(new), "--paragraphs", "--model", str(out / "experiments/default"),
+                                     "--out", str(tmp_path / f"{engine}.csv"), "--engine", engine])
+        assert result.exit_code == 0, result.output
+        terms = pd.read_csv(tmp_path / f"{engine}.csv")["bias__terms"].iloc[0]
+        assert "lexicon" not in terms and terms, terms
