@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PREDICTIONS := reports/predictions.parquet
 
-.PHONY: demo test install experiments clean
+.PHONY: demo test install experiments public-datasets clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "framing needs Python >= 3.11")'
@@ -40,6 +40,12 @@ test: $(STAMP)
 
 experiments: $(STAMP)
 	FRAMING=$(BIN)/framing bash benchmarks/experiments.sh
+
+# BABE, PolNeAR and Färber from ../shared/data through framing's commands (~15 min), then the
+# BABE calibration and lexicon cross-fitting checks; writes experiments/{babe,polnear,faerber}/
+public-datasets: $(STAMP)
+	$(BIN)/python benchmarks/public_datasets.py
+	$(BIN)/python benchmarks/babe_ablations.py
 
 clean:
 	rm -rf $(VENV) reports/*/ reports/*.parquet .pytest_cache
