@@ -30,7 +30,8 @@ def corpus_stats_cmd(
 @friendly
 def labels_add_cmd(
     decisions: Annotated[Path, typer.Argument(help="TSV/CSV: paragraph_id and one column per dimension "
-                                                   "(labels separated by ',' or '|'; empty = none).",
+                                                   "(labels separated by ',' or '|'; empty = none), optionally "
+                                                   "DIMENSION__rationale columns (words that decided it, ';'-separated).",
                                               exists=True, dir_okay=False)],
     annotator: Annotated[str, typer.Option(help="Who read and labelled these paragraphs.")],
     output: Annotated[Path | None, typer.Option("--out", help="Labels file (default labels/ANNOTATOR.jsonl).")] = None,
