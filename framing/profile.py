@@ -161,16 +161,20 @@ def _confusion(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
 
 def corrected_profile(frame: pd.DataFrame, codebook: Codebook, oof: pd.DataFrame, thresholds: dict, *,
                       group: str = "outlet", n_boot: int = 2000, seed: int = 0, level: float = 0.95,
-                      min_outlet_calibration: int = 100, ind: pd.DataFrame | None = None) -> pd.DataFrame:
+                      min_outlet_calibration: int = 100, prior_strength: float = 20.0,
+                      ind: pd.DataFrame | None = None) -> pd.DataFrame:
     """Shares per outlet corrected for the classifier's measured error (adjusted classify-and-count).
 
     Misclassification rates come from out-of-fold predictions on the hand-labelled paragraphs
-    (``oof``, as ``framing evaluate`` writes them): the outlet's own labelled paragraphs where it
-    has at least ``min_outlet_calibration`` of them (a classifier often errs differently in
-    different outlets), otherwise all labelled paragraphs pooled — the assumption then is that
-    the classifier errs alike everywhere. Each bootstrap replicate resamples the outlet's articles
-    *and* the labelled articles the rates are measured on, so the interval includes the
-    uncertainty of the correction itself.
+    (``oof``, as ``framing evaluate`` writes them). An outlet with at least
+    ``min_outlet_calibration`` labelled paragraphs gets its own rates (a classifier often errs
+    differently in different outlets), each shrunk towards the pooled rate as if
+    ``prior_strength`` more paragraphs of that true label had been seen at the pooled rate: a rate
+    measured on a handful of examples (six optimistic paragraphs, say) would otherwise make the
+    correction arbitrary. Other outlets get the rates of all labelled paragraphs pooled — the
+    assumption then is that the classifier errs alike everywhere. Each bootstrap replicate
+    resamples the outlet's articles *and* the labelled articles the rates are measured on, so the
+    interval includes the uncertainty of the correction itself.
 
     Returns columns outlet, dimension, label, corrected, corrected_low, corrected_high, calibration
     ("outlet" or "pooled") and calibration_n (labelled paragraphs the rates come from).
@@ -198,29 +202,44 @@ def corrected_profile(frame: pd.DataFrame, codebook: Codebook, oof: pd.DataFrame
 
         pooled = calibration(ok)
 
-        def correct(q: np.ndarray, cal: tuple, b: int | None) -> np.ndarray:
+        def counts(cal: tuple, b: int | None) -> tuple[np.ndarray, np.ndarray]:
+            """Weighted (predicted × true) counts and per-true-label totals; multi-label: per label,
+            rows (hits, totals) for the label's positives [0] and negatives [1]."""
             cp, ct, weights = cal
             weight = (np.ones(len(cp)) if b is None else weights[b])[:, None]
             if dim.multi:
                 pos, neg = (ct == 1) * weight, (ct == 0) * weight
+                return np.vstack([(cp * pos).sum(0), (cp * neg).sum(0)]), np.vstack([pos.sum(0), neg.sum(0)])
+            table = (cp * weight).T @ ct
+            return table, table.sum(axis=0)
+
+        def correct(q: np.ndarray, b: int | None, own: tuple | None) -> np.ndarray:
+            hits, totals = counts(pooled, b)
+            if own is not None:  # the outlet's own counts, shrunk towards the pooled rates
+                own_hits, own_totals = counts(own, b)
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    tpr, fpr = (cp * pos).sum(0) / pos.sum(0), (cp * neg).sum(0) / neg.sum(0)
-                return acc_binary(q, tpr, fpr)
-            return acc_multiclass(q, _confusion(cp * weight, ct))
+                    rates = np.where(totals > 0, hits / totals, 0.0)
+                hits, totals = own_hits + prior_strength * rates, own_totals + prior_strength
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if dim.multi:
+                    return acc_binary(q, hits[0] / totals[0], hits[1] / totals[1])
+                m = hits / totals
+            m[:, totals == 0] = np.eye(len(totals))[:, totals == 0]
+            return acc_multiclass(q, m)
 
         for outlet in sorted(groups.unique()):
-            own = ok & (cal_outlets == outlet)
-            cal, source = (calibration(own), "outlet") if own.sum() >= min_outlet_calibration else (pooled, "pooled")
+            mask = ok & (cal_outlets == outlet)
+            own, source = (calibration(mask), "outlet") if mask.sum() >= min_outlet_calibration else (None, "pooled")
             k, n = _article_counts(pred_all, articles, (groups == outlet).to_numpy(), cols)
-            point = correct(k.sum(0) / n.sum(), cal, None)
-            boots = np.array([correct(q, cal, b) for b, q in enumerate(_boot(k, n, rng, n_boot))]) if len(n) >= 2 else None
+            point = correct(k.sum(0) / n.sum(), None, own)
+            boots = np.array([correct(q, b, own) for b, q in enumerate(_boot(k, n, rng, n_boot))]) if len(n) >= 2 else None
             for j, label in enumerate(dim.label_names):
                 low = high = float("nan")
                 if boots is not None and (~np.isnan(boots[:, j])).any():
                     low, high = (float(x) for x in np.nanquantile(boots[:, j], [alpha, 1 - alpha]))
                 rows.append({"outlet": outlet, "dimension": dim.name, "label": label, "corrected": float(point[j]),
                              "corrected_low": low, "corrected_high": high, "calibration": source,
-                             "calibration_n": int(len(cal[0]))})
+                             "calibration_n": int(len((own or pooled)[0]))})
     return pd.DataFrame(rows, columns=["outlet", "dimension", "label", "corrected", "corrected_low", "corrected_high",
                                        "calibration", "calibration_n"])
 

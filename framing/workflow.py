@@ -307,7 +307,8 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         own = sorted(corrected.loc[corrected["calibration"] == "outlet", "outlet"].unique())
         notes["Error correction"] = ("adjusted classify-and-count: each label's true- and false-positive rates "
                                      "(single-choice: the confusion matrix) measured on out-of-fold predictions of "
-                                     "hand-labelled paragraphs — the outlet's own where it has at least 100 ("
+                                     "hand-labelled paragraphs — the outlet's own where it has at least 100, each "
+                                     "rate shrunk towards the pooled one by 20 pseudo-paragraphs ("
                                      + (", ".join(own) or "none") + f"), otherwise all {len(oof)} pooled, which assumes "
                                      "the classifier errs alike in every outlet. The bootstrap resamples those labelled "
                                      "articles too. With a weak classifier the correction is unstable: compare with the "

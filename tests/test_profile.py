@@ -95,3 +95,32 @@ def test_multiclass_correction_inverts_a_known_confusion():
     confusion = np.array([[0.8, 0.1, 0.2], [0.1, 0.7, 0.2], [0.1, 0.2, 0.6]])
     truth = np.array([0.5, 0.3, 0.2])
     np.testing.assert_allclose(acc_multiclass(confusion @ truth, confusion), truth, atol=1e-3)
+
+
+def test_outlet_rates_of_rare_labels_are_shrunk_towards_the_pooled_ones(codebook):
+    """Outlet "rare" has 200 labelled paragraphs but only 4 with "sport", none of them caught by the
+    classifier: its own true-positive rate (0) would make the correction arbitrary; shrunk towards
+    the pooled rate it comes close to the outlet's true share."""
+    from framing.profile import corrected_profile
+
+    rng = np.random.default_rng(1)
+    calib = pd.DataFrame(_simulate(rng, 0.4, 60, 0.7, 0.15, "big") + _simulate(rng, 0.0, 40, 0.7, 0.15, "rare"))
+    rare = calib.index[calib["outlet"].eq("rare")][:4]
+    calib.loc[rare, "truth"], calib.loc[rare, "pred"] = True, False
+    oof = pd.DataFrame({"paragraph_id": range(len(calib)), "article_id": calib["article_id"], "outlet": calib["outlet"],
+                        "topics:sport": calib["pred"].astype(float), "topics:weather": 0.0,
+                        "topics__true": np.where(calib["truth"], "sport", ""), "mood__true": None})
+    target = pd.DataFrame(_simulate(rng, 0.3, 150, 0.7, 0.15, "rare"))  # the outlet's unlabelled paragraphs
+    frame = pd.DataFrame({"article_id": target["article_id"], "outlet": "rare",
+                          "topics": np.where(target["pred"], "sport", ""), "mood": "upbeat"})
+    thresholds = {"topics": {"sport": 0.5, "weather": 0.5}}
+
+    def sport(**kwargs):
+        fixed = corrected_profile(frame, codebook, oof, thresholds, n_boot=50, **kwargs)
+        row = fixed[(fixed["dimension"] == "topics") & (fixed["label"] == "sport")].iloc[0]
+        assert row["calibration"] == "outlet" and row["calibration_n"] == 200
+        return row["corrected"]
+
+    assert abs(sport() - 0.3) < 0.12  # pooled rates alone give ~0.31; the four misses still pull a little
+    own = sport(prior_strength=0)  # its own rates alone: tpr 0 < fpr, the correction breaks down
+    assert np.isnan(own) or abs(own - 0.3) > 0.3
