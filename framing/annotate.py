@@ -198,18 +198,19 @@ class LabelSession:
     def answer(self, question: Question, values: list[str], rationale: list[str] | None = None) -> None:
         """Record an answer now (atomically); validate it against the codebook first.
 
-        ``rationale``: the words or phrases of the paragraph that decided the answer (optional;
-        each must occur in the paragraph)."""
+        ``rationale``: the words or phrases of the paragraph that decided the answer, each found in
+        the paragraph; ``[]`` records that the annotator was asked and marked nothing, ``None``
+        that nobody asked."""
         dim = question.dimension
         unknown = [v for v in values if v not in dim.label_names]
         if unknown or (not dim.multi and len(values) != 1) or len(set(values)) != len(values):
             raise LabelsError(f"invalid answer {values} for {dim.name}", fix=f"choose from {', '.join(dim.label_names)}")
-        rationale = check_rationale(rationale or [], question.row["text"])
+        rationale = None if rationale is None else check_rationale(rationale, question.row["text"])
         key = (question.row["paragraph_id"], dim.name)
         record = {"paragraph_id": key[0], "dimension": dim.name, "value": [v for v in dim.label_names if v in values],
                   "annotator": self.annotator, "time": now_iso(), "codebook_version": self.codebook.version,
                   "seconds": round(time.monotonic() - question.started, 1)}
-        if rationale:
+        if rationale is not None:
             record["rationale"] = rationale
         if question.suggestion is not None:
             record["suggestion"] = question.suggestion

@@ -28,10 +28,11 @@ def slug(value: str) -> str:
 _LIST_OF_STRINGS = re.compile(r"""^\[\s*['"]""")
 
 
-def _marks(cell: object, sep: str, path: Path, row: int, column: str) -> list[str] | None:
-    """A rationale cell as a list of words: a JSON or Python list literal, or text split on ``sep``."""
+def _marks(cell: object, sep: str, path: Path, row: int, column: str) -> list[str]:
+    """A rationale cell as a list of words (empty: nothing marked): a JSON or Python list literal,
+    or text split on ``sep``."""
     if cell is None or isinstance(cell, float) and pd.isna(cell):
-        return None
+        return []
     if isinstance(cell, list | tuple):
         words = cell
     else:
@@ -49,7 +50,7 @@ def _marks(cell: object, sep: str, path: Path, row: int, column: str) -> list[st
         elif not isinstance(words, list):
             words = [words]
     words = [str(w).strip() for w in words if str(w).strip()]
-    return list(dict.fromkeys(words)) or None
+    return list(dict.fromkeys(words))
 
 
 def _toml_string(text: str) -> str:
@@ -120,7 +121,7 @@ def import_table(path: str | Path, out_dir: str | Path, *, text: str, labels: di
         for pid, value, marked in zip(ids[keep], values, marks):
             record = {"paragraph_id": pid, "dimension": slug(dim), "value": sorted(names[v] for v in value),
                       "annotator": annotator, "time": stamp, "codebook_version": "1.0", "note": f"imported from {path.name}"}
-            if marked:
+            if marked is not None:  # the dimension has a rationale column: [] = nothing marked
                 record["rationale"] = marked
             records.append(record)
         counts = pd.Series([names[x] for v in values for x in v]).value_counts().to_dict()

@@ -11,7 +11,9 @@ A labels file is JSONL, one record per paragraph, dimension and annotator::
 ``suggestion`` (what a model proposed) and ``accepted`` (whether the annotator kept it),
 ``adjudicated`` (true on a final label recorded after a disagreement), ``note``, and
 ``rationale``: the words or phrases of the paragraph that decided the label (``["bizarre",
-"fringe"]``), which ``features.lexicon`` learns from.
+"fringe"]``), which ``features.lexicon`` learns from. ``"rationale": []`` means the annotator
+was asked and marked nothing; no key means nobody was asked (the lexicon learns only from
+paragraphs that were asked).
 
 All ``*.jsonl`` files under the labels folder are read together. Training uses, per paragraph
 and dimension: the adjudicated label if there is one; else the only annotator's label; else the
@@ -215,12 +217,13 @@ def resolve(labels: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 def rationales(labels: pd.DataFrame) -> pd.DataFrame:
     """Per paragraph (index) and dimension (``<dimension>__rationale`` columns), every annotator's
-    marked words, each once; only dimensions that have any. Marks say which words carry the
-    dimension's signal, whoever marked them, so they are pooled rather than resolved."""
-    if "rationale" not in labels or not labels["rationale"].map(lambda r: isinstance(r, list) and len(r) > 0).any():
+    marked words, each once, for the paragraphs whose annotators were asked for them (an empty
+    list: asked, nothing marked; missing: not asked). Marks say which words carry the dimension's
+    signal, whoever marked them, so they are pooled rather than resolved."""
+    asked = labels["rationale"].map(lambda r: isinstance(r, list)) if "rationale" in labels else pd.Series(False, index=labels.index)
+    if not asked.any():
         return pd.DataFrame(index=pd.Index([], name="paragraph_id"))
-    marked = labels[labels["rationale"].map(lambda r: isinstance(r, list) and len(r) > 0)]
-    pooled = (marked.groupby(["paragraph_id", "dimension"], sort=False)["rationale"]
+    pooled = (labels[asked].groupby(["paragraph_id", "dimension"], sort=False)["rationale"]
               .agg(lambda lists: list(dict.fromkeys(word for words in lists for word in words))))
     frame = pooled.unstack("dimension")
     frame.columns = [f"{name}__rationale" for name in frame.columns]

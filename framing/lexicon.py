@@ -13,10 +13,12 @@ mean of its three largest, the mean, the number of words scoring at least ``hit_
 the sum of positive log-odds over the prior. One lexicon is built from all marks ("marked");
 with ``by_label`` one more per label, from the marks on paragraphs given that label.
 
-Predicting reads the text only. Training rows get *cross-fitted* features (each row scored by a
-lexicon learnt without its own article, like scikit-learn's ``TargetEncoder``), so the classifier
-does not learn to trust scores that contain the row's own marks. The features are standardised
-with the training rows' mean and spread.
+Only paragraphs whose annotators were asked for rationales (``marks`` a list, possibly empty)
+count when learning; the others are scored but teach nothing. Predicting reads the text only.
+Training rows get *cross-fitted* features (each row scored by a lexicon learnt without its own
+article, like scikit-learn's ``TargetEncoder``), so the classifier does not learn to trust
+scores that contain the row's own marks. The features are standardised with the training rows'
+mean and spread.
 """
 
 from __future__ import annotations
@@ -92,8 +94,8 @@ class RationaleLexicon(TransformerMixin, BaseEstimator):
         occurs = np.asarray(present.sum(axis=0)).ravel()
         hits = np.asarray(marked.sum(axis=0)).ravel()
         prior = min(max(hits.sum(), 1.0) / max(occurs.sum(), 1.0), 1 - 1e-6)
-        score = (hits + self.smoothing * prior) / (occurs + self.smoothing)
-        score[occurs == 0] = 0.0  # a word never seen in these rows says nothing
+        with np.errstate(divide="ignore", invalid="ignore"):  # a word never seen in these rows says nothing
+            score = np.where(occurs > 0, (hits + self.smoothing * prior) / (occurs + self.smoothing), 0.0)
         return score, prior
 
     def _describe(self, present: sparse.csr_matrix, score: np.ndarray, prior: float) -> np.ndarray:
@@ -128,14 +130,18 @@ class RationaleLexicon(TransformerMixin, BaseEstimator):
         vectorizer = self._vectorizer().fit(texts)
         self.vectorizer_, self.vocabulary_ = vectorizer, vectorizer.vocabulary_
         present = vectorizer.transform(texts).tocsr()
-        self.occurs_ = np.asarray(present.sum(axis=0)).ravel()
+        # Only rows whose annotators were asked for rationales (a list, possibly empty) teach the
+        # lexicon: a word in a row nobody marked up is not evidence that the word is unmarked.
+        asked = np.fromiter((isinstance(m, list | tuple | np.ndarray) for m in marks), dtype=bool, count=len(texts))
+        self.occurs_ = np.asarray(present[asked].sum(axis=0)).ravel()
         lexicons = {name: self._marked(present, self.vocabulary_, m) for name, m in self._lexicons(marks, values).items()}
         self.lexicons_ = list(lexicons)
         self.scores_, self.priors_ = {}, {}
         for name, marked in lexicons.items():
-            self.scores_[name], self.priors_[name] = self._scores(present, marked)
+            self.scores_[name], self.priors_[name] = self._scores(present[asked], marked[asked])
         raw = np.zeros((len(texts), len(STATS) * len(lexicons)))
         for train, test in self._splits(len(texts), groups):
+            train = train[asked[train]]
             for j, (name, marked) in enumerate(lexicons.items()):
                 score, prior = self._scores(present[train], marked[train])
                 raw[test, j * len(STATS):(j + 1) * len(STATS)] = self._describe(present[test], score, prior)

@@ -361,7 +361,8 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
     "none" (multi-label). With ``adjudicated`` the records are final labels that settle a
     disagreement; the annotators' own labels are kept. An optional ``rationale`` column (long) or
     ``<dimension>__rationale`` columns (wide) give the words that decided a label, separated by
-    ``;`` and each found in the paragraph. Returns the number of records written.
+    ``;`` and each found in the paragraph (an empty cell: nothing marked). Returns the number of
+    records written.
     """
     from framing.annotate import check_rationale
     from framing.labels import now_iso, upsert_labels
@@ -399,8 +400,9 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
                       "annotator": annotator, "time": stamp, "codebook_version": codebook.version}
             if adjudicated:
                 record["adjudicated"] = True
-            marks = row.get("rationale" if long else f"{name}__rationale", "")
-            if marks:
+            column = "rationale" if long else f"{name}__rationale"
+            marks = row.get(column, "")
+            if column in frame.columns:  # asked: an empty cell records that nothing was marked
                 try:
                     record["rationale"] = check_rationale(marks.split(";"), texts[row["paragraph_id"]])
                 except LabelsError as exc:

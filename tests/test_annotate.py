@@ -96,7 +96,7 @@ def test_rationale_is_asked_checked_and_recorded(project):
                    "--limit", "1")
     mood, topics = records(project)
     assert mood["rationale"] == ["Glorious victory", "won"]
-    assert topics["value"] == ["sport"] and "rationale" not in topics
+    assert topics["value"] == ["sport"] and topics["rationale"] == []  # asked, nothing marked
     assert "'despair' does not occur in the paragraph" in result.output
     assert "the --limit of 1 paragraph(s) is done" in result.output
     from framing import load_codebook, read_labels, read_paragraphs

@@ -105,7 +105,7 @@ def test_labels_add_takes_rationales(project):
                          f"{row.paragraph_id},topics,sport,\n", encoding="utf-8")
     run("labels", "add", decisions, "--annotator", "second", "--root", project)
     mood, topics = [json.loads(x) for x in (project / "labels" / "second.jsonl").read_text().splitlines()]
-    assert mood["rationale"] == ["glorious victory", "won"] and "rationale" not in topics
+    assert mood["rationale"] == ["glorious victory", "won"] and topics["rationale"] == []  # asked, nothing marked
     decisions.write_text(f"paragraph_id,mood,topics,mood__rationale\n{row.paragraph_id},gloomy,,despair\n", encoding="utf-8")
     _bad(run("labels", "add", decisions, "--annotator", "third", "--root", project, ok=False),
          "d.csv:2", "rationale of mood: 'despair' does not occur in the paragraph")

@@ -68,6 +68,16 @@ def test_training_rows_never_see_their_own_articles_marks():
     assert raw_train[0, 0] < 0.1
 
 
+def test_rows_nobody_asked_teach_the_lexicon_nothing():
+    texts = ["a quirkyword here", "quirkyword again", "plain words", "more plain words"]
+    lexicon = RationaleLexicon(PrefixAnalyzer(5, (1, 1)), smoothing=0.0)
+    lexicon.fit(texts, [["quirkyword"], None, [], []])
+    word = lexicon.vocabulary_["quirk"]
+    assert lexicon.scores_["marked"][word] == 1.0  # marked in the only asked row that has it
+    lexicon.fit(texts, [["quirkyword"], [], [], []])
+    assert lexicon.scores_["marked"][word] == 0.5  # asked twice, marked once
+
+
 def test_by_label_adds_one_lexicon_per_marked_label():
     data = dataset()
     lexicon = RationaleLexicon(PrefixAnalyzer(5, (1, 1)), by_label=True)
@@ -172,9 +182,11 @@ def test_import_reads_rationales_in_either_form(tmp_path, fmt):
     summary = import_table(marked_table(tmp_path, fmt), out, text="text", labels={"bias": "label"}, group="article",
                            rationales={"bias": "marks"})
     data = load_project(load_config(out / "experiments/default/config.toml"), out)
-    marked = data.table.dropna(subset=["bias__rationale"])
+    marks = data.table["bias__rationale"]
+    assert marks.map(lambda m: isinstance(m, list)).all()  # every row was asked: [] = nothing marked
+    marked = marks[marks.map(len) > 0]
     assert summary["dimensions"]["bias"]["with_rationale"] == len(marked) > 0
-    assert all(len(m) == 1 and m[0] in LOADED for m in marked["bias__rationale"])
+    assert all(len(m) == 1 and m[0] in LOADED for m in marked)
 
 
 def test_import_refuses_an_unreadable_rationale_list(tmp_path):
