@@ -313,6 +313,7 @@ def summarise_experiments(root) -> pd.DataFrame:
             f, c = cfg.features, cfg.classifier
             row["features"] = (f"{f.analyzer} {f.ngram_min}-{f.ngram_max}"
                                + (f" + char_wb {f.char_ngram_min}-{f.char_ngram_max}" if f.analyzer == "word+char" else "")
+                               + (f" + lexicon ({f.lexicon})" if f.lexicon != "none" else "")
                                + f", sublinear={f.sublinear_tf}, min_df={f.min_df}")
             row["C"] = c.C
         for name, m in metrics.items():

@@ -127,6 +127,28 @@ def test_model_with_lexicon_predicts_from_text_and_fast_scorer_agrees():
     assert np.allclose(proba, expected)
 
 
+def test_dimensions_with_different_lexicons_are_scored_apart():
+    """Same texts, same vocabulary, different marks: the fast scorer must not share one lexicon."""
+    from framing.codebook import Codebook, Dimension, Label
+    from framing.config import ExperimentConfig
+    from framing.model import FramingModel
+
+    data = dataset(60)
+    flipped = data["label"].map({"biased": "neutral", "neutral": "biased"})
+    no_marks = [[] for _ in range(len(data))]
+    no_marks[0] = [data["text"].iloc[0].split()[0]]  # one mark: a lexicon, but a different one
+    config = ExperimentConfig()
+    config.features.lexicon = "rationale"
+    dims = (Dimension("bias", "single", (Label("biased"), Label("neutral"))),
+            Dimension("other", "single", (Label("biased"), Label("neutral"))))
+    model = FramingModel(Codebook("t", "1", dims), config)
+    model.fit_dimension(dims[0], data["text"].tolist(), data["label"].tolist(), data["marks"].tolist(), data["article"].tolist())
+    model.fit_dimension(dims[1], data["text"].tolist(), flipped.tolist(), no_marks, data["article"].tolist())
+    texts = ["the budget was outrageous", "the committee met", "a shameless and reckless plan"]
+    for name, _, proba in FastScorer(model).score(texts):
+        assert np.allclose(proba, model.dimensions[name].predict_proba(texts)), name
+
+
 def test_lexicon_without_rationales_is_the_plain_model():
     data = dataset(30)
     args = (data["text"].tolist(), data["label"].tolist())
