@@ -7,7 +7,7 @@ F=${FRAMING:-.venv/bin/framing}
 $F train -e default
 $F evaluate -e default --learning-curve
 $F evaluate -e default --by outlet
-for name in word1 word12-char word12-mindf2-C1 word12-raw-tf-C16; do
+for name in word12 word1 word12-char word12-mindf2-C1 word12-raw-tf-C16 lexicon; do
   $F evaluate -e "$name"
 done
 $F experiments --markdown
