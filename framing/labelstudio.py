@@ -108,11 +108,13 @@ def _annotator(completed_by: object, users: dict) -> str:
 
 
 def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] | None = None,
-                  users: dict | None = None) -> tuple[list[dict], dict]:
+                  users: dict | None = None, rationale: bool = False) -> tuple[list[dict], dict]:
     """Read a Label Studio JSON export into label records.
 
     Cancelled annotations are skipped; a task that was shown but left empty on a single-choice
-    dimension gives no label for it; an empty multi-label dimension means "none".
+    dimension gives no label for it; an empty multi-label dimension means "none". Highlighted
+    rationale spans become the records' ``rationale``; with ``rationale`` (the config asked for
+    them) a dimension with none highlighted records ``[]``, "asked, nothing marked".
     Returns the records and counts (tasks, annotations, skipped).
     """
     path = Path(path)
@@ -170,7 +172,8 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
                 records.append({"paragraph_id": pid, "dimension": name, "value": value, "annotator": who,
                                 "time": _iso(stamp), "codebook_version": codebook.version,
                                 **({"seconds": round(float(annotation["lead_time"]), 1)} if annotation.get("lead_time") else {}),
-                                **({"rationale": list(dict.fromkeys(marked[name]))} if marked.get(name) else {})})
+                                **({"rationale": list(dict.fromkeys(marked.get(name, [])))}
+                                   if marked.get(name) or rationale else {})})
                 counts["labels"] += 1
     return records, counts
 

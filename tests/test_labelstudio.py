@@ -98,3 +98,5 @@ def test_rationale_spans_round_trip(project, codebook):
     mood = [r for r in back if r["paragraph_id"] == row.paragraph_id and r["dimension"] == "mood"]
     assert mood[0]["rationale"] == ["glorious victory", "won"]
     assert all("rationale" not in r for r in back if r not in mood)
+    asked, _ = import_export(out / "tasks.json", codebook, rationale=True)  # the config asked for them
+    assert all(r["rationale"] == [] for r in asked if r["dimension"] == "topics")

@@ -65,6 +65,8 @@ def export_labelstudio_cmd(
 def import_labelstudio_cmd(
     export: Annotated[Path, typer.Argument(help="Label Studio JSON export.", exists=True, dir_okay=False)],
     output: Annotated[Path, typer.Option("--out", help="Labels file to write into.")] = Path("labels/labelstudio.jsonl"),
+    rationale: Annotated[bool, typer.Option(help="The tasks were exported with --rationale: a dimension with no "
+                                                 "highlighted words records an empty rationale (asked, nothing marked).")] = False,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Read a Label Studio JSON export into hand labels (annotator from completed_by; cancelled skipped)."""
@@ -77,7 +79,7 @@ def import_labelstudio_cmd(
     from framing.labelstudio import import_export
 
     known = set(project_paragraphs(cfg, root)["paragraph_id"])
-    records, counts = import_export(export, codebook, known_ids=known)
+    records, counts = import_export(export, codebook, known_ids=known, rationale=rationale)
     target = output if output.is_absolute() else root / output
     written = upsert_labels(target, records, codebook)
     out.print(f"imported {written} label(s) from {counts['annotations']} annotation(s) on {counts['tasks']} task(s); "
