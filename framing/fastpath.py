@@ -449,10 +449,24 @@ def same_vectorizer(a: Any, b: Any) -> bool:
 
 class UnionTransform:
     """``FeatureUnion.transform`` with each part fast-pathed where it can be (e.g. the text
-    features of a model that also has lexicon features); same matrix, parts in order."""
+    features of a model that also has lexicon features); same matrix, parts in order.
 
-    def __init__(self, union: Any) -> None:
-        self.parts = [FastTfidf(part) if unsupported_reason(part) is None else part for _, part in union.transformer_list]
+    ``shared`` holds fast parts already built for other dimensions: an identical text vectoriser
+    is reused (same object), and a call given a ``memo`` dict transforms it once for all of them.
+    """
+
+    def __init__(self, union: Any, shared: list[FastTfidf] | None = None) -> None:
+        shared = [] if shared is None else shared
+        self.parts = []
+        for _, part in union.transformer_list:
+            if unsupported_reason(part) is not None:
+                self.parts.append(part)
+                continue
+            fast = next((f for f in shared if same_vectorizer(f.vec, part)), None)
+            if fast is None:
+                fast = FastTfidf(part)
+                shared.append(fast)
+            self.parts.append(fast)
 
     @property
     def fast(self) -> bool:
@@ -461,8 +475,21 @@ class UnionTransform:
     def describe(self) -> str:
         return " + ".join("fast" if isinstance(part, FastTfidf) else type(part).__name__ for part in self.parts)
 
-    def __call__(self, docs: Sequence[str]) -> sp.csr_matrix:
-        return sp.hstack([sp.csr_matrix(part.transform(docs)) for part in self.parts], format="csr")
+    def __call__(self, docs: Sequence[str], memo: dict | None = None) -> sp.csr_matrix:
+        blocks = []
+        for part in self.parts:
+            if memo is not None and isinstance(part, FastTfidf):
+                if id(part) not in memo:
+                    memo[id(part)] = sp.csr_matrix(part.transform(docs))
+                blocks.append(memo[id(part)])
+            else:
+                blocks.append(sp.csr_matrix(part.transform(docs)))
+        return sp.hstack(blocks, format="csr")
+
+
+def transform_with(transform: Any, docs: Sequence[str], memo: dict) -> sp.csr_matrix:
+    """A group's transform of ``docs``; union transforms share their fast parts through ``memo``."""
+    return sp.csr_matrix(transform(docs, memo) if isinstance(transform, UnionTransform) else transform(docs))
 
 
 @dataclass
@@ -487,6 +514,7 @@ class FastScorer:
         self.model = model
         self.groups: list[_Group] = []
         self._names: dict[str, np.ndarray] = {}
+        shared: list[FastTfidf] = []  # fast text parts of union groups, reused across dimensions
         for name, dim in model.dimensions.items():
             vec = dim.pipeline_.named_steps["tfidf"]
             for group in self.groups:
@@ -496,7 +524,7 @@ class FastScorer:
                     break
             else:
                 if hasattr(vec, "transformer_list"):
-                    union = UnionTransform(vec)
+                    union = UnionTransform(vec, shared)
                     self.groups.append(_Group([name], union, union.fast))
                     continue
                 fast = FastTfidf(vec)
@@ -527,9 +555,9 @@ class FastScorer:
     def score(self, texts: Sequence[str]) -> list[tuple[str, sp.csr_matrix, np.ndarray]]:
         """``(dimension, features, probabilities)`` for every dimension, in model order."""
         texts = list(texts)
-        found = {}
+        found, memo = {}, {}
         for group in self.groups:
-            X = sp.csr_matrix(group.transform(texts))
+            X = transform_with(group.transform, texts, memo)
             scores = np.asarray(X @ group.W) + group.b
             for name in group.names:
                 dim = self.model.dimensions[name]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from framing.fastpath import FastScorer, _probabilities, top_terms_fast
+from framing.fastpath import FastScorer, _probabilities, top_terms_fast, transform_with
 
 META_COLUMNS = ["article_id", "outlet", "date", "collection", "p_index", "paragraph_id"]
 
@@ -79,9 +79,9 @@ class LeanModel:
     def columns(self, texts: Sequence[str], terms: int = 3) -> dict[str, Any]:
         """``dim:label`` probabilities, ``dim`` decisions and (``terms`` > 0) ``dim__terms``, in model order."""
         texts = list(texts)
-        scored = []
+        scored, memo = [], {}
         for group in self.groups:
-            X = sp.csr_matrix(group.transform(texts))
+            X = transform_with(group.transform, texts, memo)
             scored.append((X, np.asarray(X @ group.W) + group.b))
         out: dict[str, Any] = {}
         for dim in self.dims:

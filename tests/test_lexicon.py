@@ -145,8 +145,12 @@ def test_dimensions_with_different_lexicons_are_scored_apart():
     model.fit_dimension(dims[0], data["text"].tolist(), data["label"].tolist(), data["marks"].tolist(), data["article"].tolist())
     model.fit_dimension(dims[1], data["text"].tolist(), flipped.tolist(), no_marks, data["article"].tolist())
     texts = ["the budget was outrageous", "the committee met", "a shameless and reckless plan"]
-    for name, _, proba in FastScorer(model).score(texts):
+    scorer = FastScorer(model)
+    for name, _, proba in scorer.score(texts):
         assert np.allclose(proba, model.dimensions[name].predict_proba(texts)), name
+    text_parts = [group.transform.parts[0] for group in scorer.groups]
+    assert len(text_parts) == 2 and text_parts[0] is text_parts[1]  # one text vectoriser, transformed once
+    assert scorer.groups[0].transform.parts[1] is not scorer.groups[1].transform.parts[1]
 
 
 def test_lexicon_without_rationales_is_the_plain_model():
