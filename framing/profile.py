@@ -149,9 +149,9 @@ def acc_multiclass(q: np.ndarray, confusion: np.ndarray) -> np.ndarray:
     return p / total if total > 0 else np.full(k, np.nan)
 
 
-def _confusion(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
-    """P(predicted i | true j) from one-hot arrays; a label never true keeps the identity column."""
-    counts = pred.T @ true
+def _rates(counts: np.ndarray) -> np.ndarray:
+    """P(predicted i | true j) from a (predicted × true) count table; a label never true keeps the
+    identity column."""
     col = counts.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         m = counts / col
@@ -214,18 +214,20 @@ def corrected_profile(frame: pd.DataFrame, codebook: Codebook, oof: pd.DataFrame
             return table, table.sum(axis=0)
 
         def correct(q: np.ndarray, b: int | None, own: tuple | None) -> np.ndarray:
+            """The corrected shares, from the pooled rates or (``own``) the outlet's own counts
+            shrunk towards them."""
             hits, totals = counts(pooled, b)
-            if own is not None:  # the outlet's own counts, shrunk towards the pooled rates
-                own_hits, own_totals = counts(own, b)
+            if dim.multi:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     rates = np.where(totals > 0, hits / totals, 0.0)
-                hits, totals = own_hits + prior_strength * rates, own_totals + prior_strength
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if dim.multi:
-                    return acc_binary(q, hits[0] / totals[0], hits[1] / totals[1])
-                m = hits / totals
-            m[:, totals == 0] = np.eye(len(totals))[:, totals == 0]
-            return acc_multiclass(q, m)
+                    if own is not None:
+                        own_hits, own_totals = counts(own, b)
+                        rates = (own_hits + prior_strength * rates) / (own_totals + prior_strength)
+                return acc_binary(q, rates[0], rates[1])
+            rates = _rates(hits)
+            if own is not None:
+                rates = _rates(counts(own, b)[0] + prior_strength * rates)
+            return acc_multiclass(q, rates)
 
         for outlet in sorted(groups.unique()):
             mask = ok & (cal_outlets == outlet)
