@@ -20,7 +20,7 @@ import pandas as pd
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
 from framing.errors import FramingError, LabelsError
-from framing.labels import clean_record, now_iso, read_labels, write_labels
+from framing.labels import check_rationale, clean_record, now_iso, read_labels, write_labels
 from framing.sampling import order_paragraphs, uncertainty_scores
 
 STATE_DIR = ".framing"
@@ -38,17 +38,6 @@ def remembered_annotator(root: Path) -> str | None:
 def remember_annotator(root: Path, name: str) -> None:
     (root / STATE_DIR).mkdir(exist_ok=True)
     (root / STATE_DIR / "annotator.json").write_text(json.dumps({"annotator": name}), encoding="utf-8")
-
-
-def check_rationale(phrases: list[str], text: str) -> list[str]:
-    """The phrases, stripped and each once, after checking that every one occurs in ``text``
-    (ignoring case); a LabelsError names the first that does not."""
-    cleaned = list(dict.fromkeys(p.strip() for p in phrases if p.strip()))
-    missing = [p for p in cleaned if p.lower() not in text.lower()]
-    if missing:
-        raise LabelsError(f"{missing[0]!r} does not occur in the paragraph",
-                          fix="type words exactly as they appear in the paragraph, separated by ';'")
-    return cleaned
 
 
 @dataclass

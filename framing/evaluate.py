@@ -13,6 +13,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGrou
 
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
+from framing.labels import has_marks
 from framing.model import DimensionModel, fit_inputs, rationale_column
 
 GROUPINGS = {"article": "article_id", "outlet": "outlet"}
@@ -86,8 +87,7 @@ def _lexicon_warnings(rows: pd.DataFrame, dim: Dimension, config: ExperimentConf
     if config.features.lexicon == "none":
         return []
     column = rationale_column(dim.name)
-    marked = int(rows[column].map(lambda r: isinstance(r, list) and len(r) > 0).sum()) if column in rows else 0
-    if marked == 0:
+    if column not in rows or not rows[column].map(has_marks).any():
         return [f"features.lexicon is {config.features.lexicon!r} but no {dim.name} label carries a rationale: "
                 "trained on text alone (record rationales with `framing label --rationale`)"]
     return []

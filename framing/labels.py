@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from framing._io import atomic_write
@@ -153,6 +154,28 @@ def check_record(record: dict, codebook: Codebook, file: Path, number: int) -> N
                    'write e.g. "rationale": ["bizarre", "fringe group"], or leave the key out')
 
 
+def asked(rationale: object) -> bool:
+    """True when a record's (or training row's) annotator was asked for a rationale: a list,
+    possibly empty; missing (None/NaN) means nobody asked."""
+    return isinstance(rationale, list | tuple | np.ndarray)
+
+
+def has_marks(rationale: object) -> bool:
+    """True when a rationale marks at least one word or phrase."""
+    return asked(rationale) and len(rationale) > 0
+
+
+def check_rationale(phrases: list[str], text: str) -> list[str]:
+    """The phrases, stripped and each once, after checking that every one occurs in ``text``
+    (ignoring case); a LabelsError names the first that does not."""
+    cleaned = list(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+    missing = [p for p in cleaned if p.lower() not in text.lower()]
+    if missing:
+        raise LabelsError(f"{missing[0]!r} does not occur in the paragraph",
+                          fix="type words exactly as they appear in the paragraph, separated by ';'")
+    return cleaned
+
+
 def write_labels(path: str | Path, records: Iterable[dict]) -> None:
     """Write records to one labels file, atomically (the old file survives any interruption)."""
     with atomic_write(path) as handle:
@@ -220,10 +243,10 @@ def rationales(labels: pd.DataFrame) -> pd.DataFrame:
     marked words, each once, for the paragraphs whose annotators were asked for them (an empty
     list: asked, nothing marked; missing: not asked). Marks say which words carry the dimension's
     signal, whoever marked them, so they are pooled rather than resolved."""
-    asked = labels["rationale"].map(lambda r: isinstance(r, list)) if "rationale" in labels else pd.Series(False, index=labels.index)
-    if not asked.any():
+    was_asked = labels["rationale"].map(asked) if "rationale" in labels else pd.Series(False, index=labels.index)
+    if not was_asked.any():
         return pd.DataFrame(index=pd.Index([], name="paragraph_id"))
-    pooled = (labels[asked].groupby(["paragraph_id", "dimension"], sort=False)["rationale"]
+    pooled = (labels[was_asked].groupby(["paragraph_id", "dimension"], sort=False)["rationale"]
               .agg(lambda lists: list(dict.fromkeys(word for words in lists for word in words))))
     frame = pooled.unstack("dimension")
     frame.columns = [f"{name}__rationale" for name in frame.columns]
@@ -262,7 +285,7 @@ def label_stats(labels: pd.DataFrame, paragraphs: pd.DataFrame, codebook: Codebo
         seconds = pd.to_numeric(group["seconds"], errors="coerce") if "seconds" in group else pd.Series(dtype=float)
         active = seconds.sum() if seconds.notna().any() else 0.0
         n_par = group["paragraph_id"].nunique()
-        marked = int(group["rationale"].map(lambda r: isinstance(r, list) and len(r) > 0).sum()) if "rationale" in group else 0
+        marked = int(group["rationale"].map(has_marks).sum()) if "rationale" in group else 0
         ann_rows.append({"annotator": who, "paragraphs": n_par, "labels": len(group), "with_rationale": marked,
                          "first": stamps.iloc[0].strftime("%Y-%m-%d %H:%M"), "last": stamps.iloc[-1].strftime("%Y-%m-%d %H:%M"),
                          "paragraphs_per_hour": round(n_par / (active / 3600), 1) if active > 0 else float("nan")})

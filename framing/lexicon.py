@@ -32,6 +32,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import check_is_fitted
 
+from framing.labels import asked
+
 STATS = ("max", "top3", "mean", "hits", "logodds")
 ANY = "marked"
 PREFIX = "lexicon:"  # feature names start with it: they are scores, not terms of the text
@@ -82,7 +84,7 @@ class RationaleLexicon(TransformerMixin, BaseEstimator):
 
     def _lexicons(self, marks: Sequence, values: Sequence | None) -> dict[str, list]:
         """Per lexicon name, the marks that build it (rows without marks: empty)."""
-        marks = [list(m) if isinstance(m, list | tuple | np.ndarray) else [] for m in marks]
+        marks = [list(m) if asked(m) else [] for m in marks]
         out = {ANY: marks}
         if self.by_label and values is not None:
             labels = sorted({v for value, m in zip(values, marks) if m for v in _as_list(value)})
@@ -132,16 +134,16 @@ class RationaleLexicon(TransformerMixin, BaseEstimator):
         present = vectorizer.transform(texts).tocsr()
         # Only rows whose annotators were asked for rationales (a list, possibly empty) teach the
         # lexicon: a word in a row nobody marked up is not evidence that the word is unmarked.
-        asked = np.fromiter((isinstance(m, list | tuple | np.ndarray) for m in marks), dtype=bool, count=len(texts))
-        self.occurs_ = np.asarray(present[asked].sum(axis=0)).ravel()
+        was_asked = np.fromiter(map(asked, marks), dtype=bool, count=len(texts))
+        self.occurs_ = np.asarray(present[was_asked].sum(axis=0)).ravel()
         lexicons = {name: self._marked(present, self.vocabulary_, m) for name, m in self._lexicons(marks, values).items()}
         self.lexicons_ = list(lexicons)
         self.scores_, self.priors_ = {}, {}
         for name, marked in lexicons.items():
-            self.scores_[name], self.priors_[name] = self._scores(present[asked], marked[asked])
+            self.scores_[name], self.priors_[name] = self._scores(present[was_asked], marked[was_asked])
         raw = np.zeros((len(texts), len(STATS) * len(lexicons)))
         for train, test in self._splits(len(texts), groups):
-            train = train[asked[train]]
+            train = train[was_asked[train]]
             for j, (name, marked) in enumerate(lexicons.items()):
                 score, prior = self._scores(present[train], marked[train])
                 raw[test, j * len(STATS):(j + 1) * len(STATS)] = self._describe(present[test], score, prior)

@@ -31,6 +31,7 @@ from framing._io import atomic_write, sha256_file, write_json
 from framing.codebook import Codebook, Dimension
 from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
 from framing.errors import ModelError
+from framing.labels import has_marks
 from framing.lexicon import PREFIX as LEXICON_PREFIX
 from framing.lexicon import RationaleLexicon
 
@@ -164,8 +165,7 @@ class DimensionModel(BaseEstimator):
     @staticmethod
     def _lexicon(features: FeaturesConfig, rationales: list | None) -> RationaleLexicon | None:
         """The rationale lexicon the config asks for, if the training rows carry any rationale."""
-        if features.lexicon == "none" or rationales is None or not any(
-                isinstance(r, list | tuple | np.ndarray) and len(r) for r in rationales):
+        if features.lexicon == "none" or rationales is None or not any(map(has_marks, rationales)):
             return None
         return RationaleLexicon(PrefixAnalyzer(features.prefix_len, (1, 1)), by_label=features.lexicon == "rationale-by-label")
 

@@ -364,8 +364,7 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
     ``;`` and each found in the paragraph (an empty cell: nothing marked). Returns the number of
     records written.
     """
-    from framing.annotate import check_rationale
-    from framing.labels import now_iso, upsert_labels
+    from framing.labels import check_rationale, now_iso, upsert_labels
 
     root = Path(root)
     decisions = Path(decisions)

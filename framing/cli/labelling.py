@@ -118,7 +118,7 @@ def _rationale(question) -> list[str] | None:
     """Ask which words decided the answer until every one is found in the paragraph; None at end of input."""
     from rich.markup import escape
 
-    from framing.annotate import check_rationale
+    from framing.labels import check_rationale
     from framing.errors import LabelsError
 
     while True:
