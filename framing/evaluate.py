@@ -13,8 +13,8 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGrou
 
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
-from framing.labels import has_marks
-from framing.model import DimensionModel, fit_inputs, rationale_column
+from framing.labels import has_marks, rationale_column
+from framing.model import DimensionModel, fit_inputs
 
 GROUPINGS = {"article": "article_id", "outlet": "outlet"}
 

@@ -154,6 +154,12 @@ def check_record(record: dict, codebook: Codebook, file: Path, number: int) -> N
                    'write e.g. "rationale": ["bizarre", "fringe group"], or leave the key out')
 
 
+def rationale_column(dimension: str) -> str:
+    """Where a dimension's rationales go in tables (training table, decisions files, Label Studio
+    span controls): ``<dimension>__rationale``."""
+    return f"{dimension}__rationale"
+
+
 def asked(rationale: object) -> bool:
     """True when a record's (or training row's) annotator was asked for a rationale: a list,
     possibly empty; missing (None/NaN) means nobody asked."""
@@ -249,7 +255,7 @@ def rationales(labels: pd.DataFrame) -> pd.DataFrame:
     pooled = (labels[was_asked].groupby(["paragraph_id", "dimension"], sort=False)["rationale"]
               .agg(lambda lists: list(dict.fromkeys(word for words in lists for word in words))))
     frame = pooled.unstack("dimension")
-    frame.columns = [f"{name}__rationale" for name in frame.columns]
+    frame.columns = [rationale_column(name) for name in frame.columns]
     return frame
 
 

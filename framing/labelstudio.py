@@ -16,9 +16,9 @@ import pandas as pd
 
 from framing.codebook import Codebook
 from framing.errors import LabelsError
+from framing.labels import rationale_column
 
 TEXT_NAME = "text"
-RATIONALE = "__rationale"
 
 
 def labelling_config(codebook: Codebook, *, rationale: bool = False) -> str:
@@ -34,7 +34,7 @@ def labelling_config(codebook: Codebook, *, rationale: bool = False) -> str:
             parts.append(f"    <Choice value={quoteattr(label.name)} hint={quoteattr(label.definition)}/>")
         parts.append("  </Choices>")
         if rationale:
-            parts.append(f'  <Labels name={quoteattr(dim.name + RATIONALE)} toName="{TEXT_NAME}">')
+            parts.append(f'  <Labels name={quoteattr(rationale_column(dim.name))} toName="{TEXT_NAME}">')
             parts.append(f"    <Label value={quoteattr(dim.name + ': decided it')}/>")
             parts.append("  </Labels>")
     parts.append("</View>")
@@ -56,7 +56,7 @@ def _spans(dim_name: str, text: str, phrases: object) -> list[dict]:
     for phrase in phrases:
         start = text.lower().find(phrase.lower())
         if start >= 0:
-            spans.append({"from_name": dim_name + RATIONALE, "to_name": TEXT_NAME, "type": "labels",
+            spans.append({"from_name": rationale_column(dim_name), "to_name": TEXT_NAME, "type": "labels",
                           "value": {"start": start, "end": start + len(phrase), "text": text[start:start + len(phrase)],
                                     "labels": [f"{dim_name}: decided it"]}})
     return spans
@@ -127,6 +127,7 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
         raise LabelsError("expected a list of tasks", path=path, fix="export the project from Label Studio as JSON")
     users = users or {}
     dims = {d.name: d for d in codebook.dimensions}
+    span_controls = {rationale_column(name): name for name in dims}
     records, counts = [], {"tasks": len(tasks), "annotations": 0, "cancelled": 0, "labels": 0}
     for n, task in enumerate(tasks, 1):
         pid = (task.get("data") or {}).get("paragraph_id")
@@ -147,11 +148,11 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
             marked: dict[str, list[str]] = {}
             for item in annotation.get("result", []):
                 name = item.get("from_name")
-                if isinstance(name, str) and name.endswith(RATIONALE) and name[: -len(RATIONALE)] in dims:
+                if name in span_controls:
                     span = item.get("value") or {}
                     text = span.get("text") or str((task.get("data") or {}).get("text", ""))[span.get("start", 0):span.get("end", 0)]
                     if text.strip():
-                        marked.setdefault(name[: -len(RATIONALE)], []).append(text.strip())
+                        marked.setdefault(span_controls[name], []).append(text.strip())
                     continue
                 if name not in dims:
                     raise LabelsError(f"task {n}: control {name!r} is not a codebook dimension", path=path,

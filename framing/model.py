@@ -31,7 +31,7 @@ from framing._io import atomic_write, sha256_file, write_json
 from framing.codebook import Codebook, Dimension
 from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
 from framing.errors import ModelError
-from framing.labels import has_marks
+from framing.labels import has_marks, rationale_column
 from framing.lexicon import PREFIX as LEXICON_PREFIX
 from framing.lexicon import RationaleLexicon
 
@@ -90,11 +90,6 @@ def term_weights(W: np.ndarray, names: np.ndarray) -> np.ndarray:
     """``W`` (features × labels) with the rows of non-term features (lexicon scores) zeroed."""
     scores = np.fromiter((str(n).startswith(LEXICON_PREFIX) for n in names), dtype=bool, count=len(names))
     return np.where(scores[:, None], 0.0, W) if scores.any() else W
-
-
-def rationale_column(dimension: str) -> str:
-    """The training table's column of a dimension's rationales (marked words per paragraph)."""
-    return f"{dimension}__rationale"
 
 
 def fit_inputs(rows: pd.DataFrame, dimension: str) -> tuple[list[str], list, list | None, list]:

@@ -364,7 +364,7 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
     ``;`` and each found in the paragraph (an empty cell: nothing marked). Returns the number of
     records written.
     """
-    from framing.labels import check_rationale, now_iso, upsert_labels
+    from framing.labels import check_rationale, now_iso, rationale_column, upsert_labels
 
     root = Path(root)
     decisions = Path(decisions)
@@ -399,7 +399,7 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
                       "annotator": annotator, "time": stamp, "codebook_version": codebook.version}
             if adjudicated:
                 record["adjudicated"] = True
-            column = "rationale" if long else f"{name}__rationale"
+            column = "rationale" if long else rationale_column(name)
             marks = row.get(column, "")
             if column in frame.columns:  # asked: an empty cell records that nothing was marked
                 try:
