@@ -15,7 +15,9 @@ A codebook is a TOML file::
     name = "optimistic"
     definition = "..."
 
-``kind = "multi"`` means any number of labels, possibly none.
+``kind = "multi"`` means any number of labels, possibly none. A label may list ``actors``
+(``actors = ["Peskov", "the Kremlin"]``): who typically speaks for it, which the attribution
+features use as hints (never as rules).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Label:
     name: str
     definition: str = ""
     key: str | None = None
+    # Who typically speaks for this label (names, institutions): feature hints, never rules.
+    actors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,12 @@ def _parse(data: dict, path: Path) -> Codebook:
                 raise fail(f"label {lname!r} appears twice in dimension {name!r}",
                            "give each label of a dimension a unique name")
             seen_labels.add(lname)
-            labels.append(Label(lname, str(lab.get("definition", "")).strip(), lab.get("key")))
+            actors = lab.get("actors", [])
+            if not isinstance(actors, list) or not all(isinstance(a, str) and a.strip() for a in actors):
+                raise fail(f"label {lname!r} of dimension {name!r} has actors that are not a list of names",
+                           'write actors = ["Name", "Institution", ...] or leave the key out')
+            labels.append(Label(lname, str(lab.get("definition", "")).strip(), lab.get("key"),
+                                tuple(a.strip() for a in actors)))
         dimensions.append(Dimension(name, kind, tuple(labels), str(raw.get("question", "")).strip()))
     return Codebook(
         name=str(data.get("name", path.stem)),

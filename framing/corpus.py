@@ -51,10 +51,21 @@ BOILERPLATE: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.IGNORECA
                       r"|required fields are marked.*|join the (conversation|discussion))\W*",
     "share counter": r"[\d\s.,k]+|(share|tweet|email|print|copy link)(\s*(this|article|on \w+))?\W*",
     "reference line": r"(references?|read more|read also|see also|related( articles?| stories)?|more on this story)\b.{0,80}",
-    "newsletter prompt": r".{0,60}\b(sign up|subscribe)\b.{0,60}\b(newsletter|inbox|updates)\b.{0,60}",
-    "update note": r"(update[d]?:?\s.*(article|story) (has|was) (been )?updated.*|this (article|story) (has|was) (been )?updated.*)",
-    "caption or credit": r".{0,300}\b(photograph|photo|image|illustration)( credit)?:\s.{0,120}",
-    "video link": r".{0,200}\b\d{1,2}:\d{2}\s*$",
+    "newsletter prompt": r".{0,60}\b(sign up|subscribe)\b.{0,60}\b(newsletter|inbox|updates|email|briefing)\b.{0,80}"
+                         r"|sign up( now| here)?\W*|.{0,80}\bdelivered to .{0,40}\binbox(es)?\b.{0,120}"
+                         r"|if you have any questions or comments about any of our newsletters.{0,120}"
+                         r"|for more news:?\s+\S+",
+    "update note": r"(update[d]?:?\s.*(article|story) (has|was) (been )?updated.*|this (article|story) (has|was) (been )?updated.*"
+                   r"|updated at \d{1,2}[.:]\d{2}(\s*(am|pm))?(\s*[a-z]{2,4})?)",
+    "contact prompt": r"get in touch\W*|contact (us|the author)\W*",
+    "editor's note": r"this (interview|conversation|transcript) has been (lightly )?(edited|condensed)\b.{0,80}",
+    "contribution credit": r"(with\s+)?((the\s+)?(reuters|associated press|agence france-presse|afp|ap|news agencies|agencies)"
+                           r"(\s*,\s*(and\s+)?|\s+and\s+)?)+(\s*contributed to this (report|article|story))?\.?",
+    "caption or credit": r".{0,300}\b(photograph|photo|image|illustration|composite)( credit)?:\s.{0,120}"
+                         r"|(the )?(guardian|observer) front page,?\s.{0,40}",
+    "video link": r".{0,200}\b\d{1,2}:\d{2}\s*$|\d{1,2}:\d{2}\s.{0,200}\s[–-]\s*video",
+    # Speaker turns of a transcript: a lone name written in lower case ("courtney stein").
+    "speaker name": r"(?-i:[a-z][a-z.'’-]+(\s+[a-z][a-z.'’-]+){1,2})",
     "end mark": r"(#{3}|-{3,}|\*(\s*\*){2,}|ends|-?30-)",
     "byline": r"by\s+[\w.'’-]+(\s+[\w.'’-]+){0,4}(\s+and\s+[\w.'’-]+(\s+[\w.'’-]+){0,3})?",
     "dateline": rf"(({_DAY}),?\s*)?(\d{{1,2}}\s+{_MONTH}|{_MONTH}\s+\d{{1,2}})(,?\s+\d{{4}})?(,?\s*{_DAY})?"

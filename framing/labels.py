@@ -39,6 +39,9 @@ from framing.errors import LabelsError
 REQUIRED = ("paragraph_id", "dimension", "value", "annotator", "time")
 OPTIONAL = ("codebook_version", "seconds", "suggestion", "accepted", "adjudicated", "note", "rationale")
 ADJUDICATOR = "adjudicated"
+# Labels moved aside by a corpus revision (their paragraphs became boilerplate) live in this
+# sub-folder of labels/, kept for the record and never read as labels.
+RETIRED = "retired"
 
 
 def now_iso() -> str:
@@ -47,12 +50,13 @@ def now_iso() -> str:
 
 
 def label_files(path: str | Path) -> list[Path]:
-    """The labels files a path stands for: the file itself, or every ``*.jsonl`` under a folder."""
+    """The labels files a path stands for: the file itself, or every ``*.jsonl`` under a folder (but ``retired/``)."""
     path = Path(path)
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.jsonl") if not p.name.startswith("."))
+        return sorted(p for p in path.rglob("*.jsonl")
+                      if not p.name.startswith(".") and RETIRED not in p.relative_to(path).parts[:-1])
     return []
 
 

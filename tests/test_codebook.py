@@ -16,6 +16,8 @@ def test_default_codebook_implements_the_guide():
     assert book.dimension("frames").multi and len(book.dimension("frames").labels) == 6
     assert all(label.definition for dim in book.dimensions for label in dim.labels)
     assert len(book.sha256) == 64
+    assert "Peskov" in book.dimension("sources").labels[0].actors
+    assert not book.dimension("tone").labels[0].actors
 
 
 def test_columns_follow_codebook_order(codebook):
@@ -30,6 +32,8 @@ def test_columns_follow_codebook_order(codebook):
     ("[[dimensions]]\nname = 'a'\nkind = 'multi'\n[[dimensions.labels]]\nname = 'x'\n[[dimensions.labels]]\nname = 'x'\n",
      "appears twice"),
     ("[[dimensions]\n", "not valid TOML"),
+    ("[[dimensions]]\nname = 'a'\nkind = 'multi'\n[[dimensions.labels]]\nname = 'x'\nactors = 'Peskov'\n",
+     "actors that are not a list"),
 ])
 def test_bad_codebooks_are_explained(tmp_path, text, message):
     path = tmp_path / "codebook.toml"

@@ -23,6 +23,14 @@ def test_split_on_single_newlines_when_no_blank_line():
     ("Photograph: Sergei Supinsky/AFP/Getty Images", "caption or credit"),
     ("17 Mar 2025, Mon", "dateline"), ("By Jane Smith", "byline"),
     ("Watch: Zelenskyy addresses parliament 2:41", "video link"),
+    ("Updated at 23.36 BST", "update note"), ("Sign up", "newsletter prompt"),
+    ("If you have any questions or comments about any of our newsletters please email x@example.org", "newsletter prompt"),
+    ("For more news: www.example.org", "newsletter prompt"), ("Get in touch", "contact prompt"),
+    ("This interview has been edited and condensed for clarity.", "editor's note"),
+    ("Reuters, Agence France-Presse and Associated Press contributed to this report", "contribution credit"),
+    ("With Reuters, the Associated Press and AFP", "contribution credit"),
+    ("00:43 Russia-Ukraine crisis: Putin orders military operation in Ukraine – video", "video link"),
+    ("Composite: Alamy/Guardian design", "caption or credit"), ("courtney stein", "speaker name"),
 ])
 def test_boilerplate_is_recognised(text, reason):
     assert boilerplate_reason(text) == reason
@@ -32,6 +40,8 @@ def test_boilerplate_is_recognised(text, reason):
     "Critics argue that Russia's willingness to engage in dialogue is often dictated by its strategic interests.",
     "Global Reactions", "By signaling openness to a high-level call, Moscow may be attempting to assess Washington.",
     "The 2 leaders spoke for 90 minutes on Tuesday.",
+    "Missile strikes", "Courtney Stein", "Reuters reported that the talks had stalled.",
+    "Sign up for the draft, officials urged, as mobilisation widened.",
 ])
 def test_content_is_kept(text):
     assert boilerplate_reason(text) is None

@@ -55,6 +55,15 @@ def test_label_for_unknown_paragraph(tmp_path, codebook):
         read_labels(path, codebook, paragraph_ids=["p1"])
 
 
+def test_retired_labels_are_kept_but_not_read(tmp_path, codebook):
+    folder = tmp_path / "mine"
+    (folder / "retired").mkdir(parents=True)
+    write(folder / "a.jsonl", rec())
+    write(folder / "retired" / "old.jsonl", rec(pid="gone"))
+    frame = read_labels(folder, codebook, paragraph_ids=["p1"])
+    assert list(frame["paragraph_id"]) == ["p1"]
+
+
 def test_bad_json(tmp_path, codebook):
     path = tmp_path / "l.jsonl"
     path.write_text(json.dumps(rec()) + "\n{nope\n", encoding="utf-8")
