@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score
 from framing import load_config, load_project
 from framing.evaluate import _splits, cross_validate, cross_validate_dimension
 from framing.lexicon import RationaleLexicon
-from framing.model import DimensionModel, fit_inputs
+from framing.model import dimension_model, fit_inputs
 
 ROOT = Path(__file__).resolve().parent / "work" / "babe"
 VARIANTS = {"default": [], "prefix": ["features.analyzer=prefix"],
@@ -42,7 +42,7 @@ def calibration(overrides: list[str]) -> dict[str, float]:
         part = rows.iloc[train].reset_index(drop=True)
         inner = cross_validate_dimension(part, dim, config).oof[f"bias:{POSITIVE}"].to_numpy()
         truth = (part["bias"].to_numpy() == POSITIVE).astype(int)
-        model = DimensionModel(tuple(dim.label_names), False, config.features, config.classifier)
+        model = dimension_model(dim, config)
         p = model.fit(*fit_inputs(part, "bias")).predict_proba(rows["text"].iloc[test].tolist())[:, column]
         logit = lambda q: np.log(q / (1 - q)).reshape(-1, 1)  # noqa: E731
         sigmoid = LogisticRegression().fit(logit(inner), truth).predict_proba(logit(p))[:, 1]

@@ -62,6 +62,12 @@ class FeaturesConfig:
     # annotators marked as their reason (label records' "rationale"); "rationale-by-label": one
     # lexicon from all marks plus one per label. Prediction reads the text only. "none": off.
     lexicon: str = "none"
+    # Dimensions that also get the attribution block (framing/attribution.py): tokens for cues of
+    # attribution, speaker spans, words near a cue and the codebook's actors per label.
+    attribution: list[str] = field(default_factory=list)
+    attribution_window: int = 8        # words on each side of a cue that count as near it
+    attribution_weight: float = 1.0    # weight of the block beside the text block (both L2-normalised)
+    attribution_cues: list[str] = field(default_factory=list)   # empty: framing's English list
 
 
 @dataclass
@@ -72,6 +78,13 @@ class ClassifierConfig:
     # Multi-label decision threshold: a number, or "oof" to choose one per label on
     # out-of-fold predictions (maximising F1) when evaluating.
     threshold: float | str = 0.5
+    # Single-choice dimensions: add a per-label offset to the scores (a prior shift), chosen on
+    # out-of-fold predictions to maximise macro-F1, so that a label the training mix makes rare
+    # (news optimism among press releases) is still predicted where it occurs.
+    single_offsets: bool = False
+    # The corpus collection whose out-of-fold predictions choose thresholds and offsets (the kind
+    # of text the model will mostly tag, e.g. "news"); empty = all labelled paragraphs.
+    tune_on: str = ""
 
 
 @dataclass
@@ -81,6 +94,14 @@ class EvaluateConfig:
     # Fewer positives than this (or present in fewer articles than there are folds) and a
     # label's metrics are reported as unreliable.
     min_examples: int = 10
+    # The collection whose figures lead (README, report, `framing experiments`): new articles of
+    # this kind are what users tag; empty = all labelled paragraphs pooled.
+    collection: str = ""
+    # Time-forward test: train on paragraphs dated before a cut, test on those from the cut on.
+    # The cut is chosen so that this share of the lead collection's labelled articles (all
+    # collections' when none is set) falls on or after it; 0 turns the test off. Undated
+    # paragraphs are always on the training side.
+    forward_share: float = 0.2
 
 
 @dataclass
@@ -182,6 +203,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("features.analyzer", 'use "word", "char_wb", "word+char" or "prefix"'))
     if f.lexicon not in ("none", "rationale", "rationale-by-label"):
         problems.append(("features.lexicon", 'use "none", "rationale" or "rationale-by-label"'))
+    if f.attribution_window < 1 or f.attribution_weight <= 0:
+        problems.append(("features.attribution_window/weight", "window >= 1 word and weight > 0"))
     if f.prefix_len < 1:
         problems.append(("features.prefix_len", "must be at least 1"))
     if not 1 <= f.ngram_min <= f.ngram_max:
@@ -197,6 +220,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("classifier.threshold", 'a number in (0, 1) or "oof"'))
     if e.folds < 2:
         problems.append(("evaluate.folds", "must be at least 2"))
+    if not 0 <= e.forward_share < 1:
+        problems.append(("evaluate.forward_share", "a share in [0, 1): 0.2 tests on the latest fifth of articles"))
     if problems:
         name, fix = problems[0]
         raise ConfigError(f"invalid value for {name}", path=path, fix=fix)

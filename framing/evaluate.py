@@ -14,9 +14,11 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGrou
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
 from framing.labels import has_marks, rationale_column
-from framing.model import DimensionModel, fit_inputs
+from framing.model import dimension_model, fit_inputs
 
 GROUPINGS = {"article": "article_id", "outlet": "outlet"}
+# The columns identifying a paragraph in out-of-fold tables (collection: for per-collection tuning).
+OOF_KEYS = ["paragraph_id", "article_id", "outlet", "collection"]
 
 
 @dataclass
@@ -74,7 +76,7 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
             result.warnings.append(f"fold {k}: training part has one label only; its predictions are the majority label")
             proba[test] = base[test]
             continue
-        model = DimensionModel(tuple(labels), dim.multi, config.features, config.classifier)
+        model = dimension_model(dim, config)
         model.fit(*fit_inputs(rows.iloc[train], dim.name))
         proba[test] = model.predict_proba(rows["text"].iloc[test].tolist())
     result.metrics = _metrics(dim, y, proba, base, rows, groups, config, result, fold_of)
@@ -95,7 +97,7 @@ def _lexicon_warnings(rows: pd.DataFrame, dim: Dimension, config: ExperimentConf
 
 def _oof_frame(rows: pd.DataFrame, dim: Dimension, y: list, proba: np.ndarray, fold_of: np.ndarray) -> pd.DataFrame:
     """Out-of-sample predictions of one dimension: ids, fold, true value and a probability per label."""
-    oof = rows[["paragraph_id", "article_id", "outlet"]].copy()
+    oof = rows[[c for c in OOF_KEYS if c in rows]].copy()
     oof[f"{dim.name}__fold"] = fold_of
     oof[f"{dim.name}__true"] = ["|".join(v) if dim.multi else v for v in y]
     for j, label in enumerate(dim.label_names):
@@ -129,32 +131,97 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
 def _cross_fitted_cuts(truth: np.ndarray, proba: np.ndarray, fold_of: np.ndarray) -> np.ndarray:
     """Per row and label, the threshold chosen on the out-of-fold predictions of the *other*
     folds, so no fold's own labels choose its threshold."""
-    cuts = np.full(proba.shape, 0.5)
-    for k in np.unique(fold_of):
-        inside, outside = fold_of == k, fold_of != k
-        for j in range(proba.shape[1]):
-            cuts[inside, j] = best_threshold(truth[outside, j], proba[outside, j])
-    return cuts
+    def cuts(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.array([best_threshold(t[:, j], p[:, j]) for j in range(p.shape[1])])
+    return _cross_fitted(cuts, truth, proba, fold_of, np.ones(len(truth), bool))
 
 
-def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows: pd.DataFrame,
-             groups: np.ndarray, config: ExperimentConfig, result: DimensionResult, fold_of: np.ndarray) -> dict:
-    labels = dim.label_names
-    minimum = config.evaluate.min_examples
+def _truth(dim: Dimension, y: list) -> np.ndarray:
+    """True values as an array: rows × labels of 0/1 (multi-label) or label names (single-choice)."""
     if dim.multi:
-        truth = np.array([[name in v for v in y] for name in labels]).T.astype(int)
+        return np.array([[name in v for v in y] for name in dim.label_names]).T.astype(int).reshape(len(y), -1)
+    return np.array(y)
+
+
+def _tune_mask(rows: pd.DataFrame, config: ExperimentConfig) -> np.ndarray:
+    """Rows whose out-of-fold predictions choose thresholds and offsets (``classifier.tune_on``)."""
+    collection = config.classifier.tune_on
+    if not collection or "collection" not in rows:
+        return np.ones(len(rows), bool)
+    mask = (rows["collection"] == collection).to_numpy()
+    return mask if mask.any() else np.ones(len(rows), bool)
+
+
+def best_offsets(truth: np.ndarray, proba: np.ndarray, labels: list[str], *, rounds: int = 2) -> np.ndarray:
+    """Per-label offsets added to log-probabilities before the argmax, maximising macro-F1.
+
+    Coordinate ascent over a grid of -3..3 (step 0.25) for every label but the first (offsets are
+    only defined up to a constant); a tie keeps the offset closest to 0. No offsets (all 0) when
+    fewer than two labels occur.
+    """
+    offsets = np.zeros(len(labels))
+    present = [j for j, name in enumerate(labels) if (truth == name).any()]
+    if len(present) < 2:
+        return offsets
+    logp = np.log(np.clip(proba, 1e-12, 1.0))
+    names = np.array(labels)
+
+    def score(o: np.ndarray) -> float:
+        pred = names[(logp + o).argmax(axis=1)]
+        return f1_score(truth, pred, labels=[labels[j] for j in present], average="macro", zero_division=0)
+
+    grid = np.arange(-3.0, 3.001, 0.25)
+    for _ in range(rounds):
+        for j in range(1, len(labels)):
+            trial = offsets.copy()
+            results = []
+            for value in grid:
+                trial[j] = value
+                results.append(score(trial))
+            top = max(results)
+            offsets[j] = min((v for v, r in zip(grid, results) if r == top), key=abs)
+    return offsets
+
+
+def _cross_fitted(choose, truth: np.ndarray, proba: np.ndarray, fold_of: np.ndarray, tune: np.ndarray) -> np.ndarray:
+    """Per row, the decision parameters ``choose(truth, proba)`` returns when fitted on the tuning
+    rows of the *other* folds, so no fold's own labels choose its own parameters."""
+    out = None
+    for k in np.unique(fold_of):
+        inside, outside = fold_of == k, (fold_of != k) & tune
+        if not outside.any():
+            outside = fold_of != k
+        params = choose(truth[outside], proba[outside])
+        if out is None:
+            out = np.zeros((len(truth), len(params)))
+        out[inside] = params
+    return out if out is not None else np.zeros((len(truth), proba.shape[1]))
+
+
+def _decisions(dim: Dimension, truth: np.ndarray, proba: np.ndarray, fold_of: np.ndarray, tune: np.ndarray,
+               config: ExperimentConfig) -> tuple[np.ndarray, object]:
+    """Out-of-fold decisions and a description of the rule: multi-label thresholds (fixed or
+    cross-fitted) and, for single-choice, the argmax after cross-fitted offsets if configured."""
+    labels = dim.label_names
+    if dim.multi:
         threshold = config.classifier.threshold
         if threshold == "oof":
-            cut = "cross-fitted per label (chosen on the other folds)"
-            pred = (proba >= _cross_fitted_cuts(truth, proba, fold_of)).astype(int)
-        else:
-            cut = float(threshold)
-            pred = (proba >= cut).astype(int)
-        base_pred = (base >= 0.5).astype(int)
-    else:
-        truth = np.array(y)
-        pred = np.array([labels[i] for i in proba.argmax(axis=1)])
-        base_pred = np.array([labels[i] for i in base.argmax(axis=1)])
+            def cuts(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+                return np.array([best_threshold(t[:, j], p[:, j]) for j in range(p.shape[1])])
+            return (proba >= _cross_fitted(cuts, truth, proba, fold_of, tune)).astype(int), \
+                "cross-fitted per label (chosen on the other folds)"
+        return (proba >= float(threshold)).astype(int), float(threshold)
+    if config.classifier.single_offsets:
+        offsets = _cross_fitted(lambda t, p: best_offsets(t, p, labels), truth, proba, fold_of, tune)
+        return np.array(labels)[(np.log(np.clip(proba, 1e-12, 1.0)) + offsets).argmax(axis=1)], \
+            "argmax after per-label offsets (cross-fitted on the other folds)"
+    return np.array([labels[i] for i in proba.argmax(axis=1)]), "argmax"
+
+
+def _scores(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base_pred: np.ndarray, groups: np.ndarray, *,
+            minimum: int, folds: int, by: str, notes: list[str]) -> dict:
+    """Per-label precision, recall, F1 and reliability, macro-F1 and the baseline's, for given decisions."""
+    labels = dim.label_names
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if dim.multi:
@@ -166,13 +233,13 @@ def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows:
     for j, name in enumerate(labels):
         positive = truth[:, j] == 1 if dim.multi else truth == name
         in_groups = len(np.unique(groups[positive]))
-        reliable = bool(s[j] >= minimum and in_groups >= max(result.folds, 2))
+        reliable = bool(s[j] >= minimum and in_groups >= max(folds, 2))
         if s[j] > 0:
             evaluated.append(j)
         if not reliable:
-            result.warnings.append(
-                f"{dim.name}:{name} has {int(s[j])} example(s) in {in_groups} {result.by}(s): "
-                f"too few to evaluate reliably (want >= {minimum} in >= {max(result.folds, 2)})")
+            notes.append(
+                f"{dim.name}:{name} has {int(s[j])} example(s) in {in_groups} {by}(s): "
+                f"too few to evaluate reliably (want >= {minimum} in >= {max(folds, 2)})")
         per_label[name] = {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
                            "support": int(s[j]), "reliable": reliable}
     macro = float(np.mean([f[j] for j in evaluated])) if evaluated else float("nan")
@@ -181,14 +248,40 @@ def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows:
         if dim.multi:
             base_f = f1_score(truth, base_pred, average=None, zero_division=0)
             summary = {"micro_f1": float(f1_score(truth, pred, average="micro", zero_division=0)),
-                       "baseline_micro_f1": float(f1_score(truth, base_pred, average="micro", zero_division=0)),
-                       "threshold": cut}
+                       "baseline_micro_f1": float(f1_score(truth, base_pred, average="micro", zero_division=0))}
         else:
             base_f = f1_score(truth, base_pred, labels=labels, average=None, zero_division=0)
             summary = {"accuracy": float(accuracy_score(truth, pred)),
                        "baseline_accuracy": float(accuracy_score(truth, base_pred))}
     baseline_macro = float(np.mean([base_f[j] for j in evaluated])) if evaluated else float("nan")
-    return {"labels": per_label, "macro_f1": macro, "baseline_macro_f1": baseline_macro, **summary}
+    return {"labels": per_label, "macro_f1": macro, "baseline_macro_f1": baseline_macro, "n": int(len(truth)), **summary}
+
+
+def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows: pd.DataFrame,
+             groups: np.ndarray, config: ExperimentConfig, result: DimensionResult, fold_of: np.ndarray) -> dict:
+    """Metrics of out-of-fold probabilities (decision thresholds and offsets cross-fitted)."""
+    truth = _truth(dim, y)
+    pred, rule = _decisions(dim, truth, proba, fold_of, _tune_mask(rows, config), config)
+    return _summary(dim, truth, pred, base, rows, groups, config, result, rule)
+
+
+def _summary(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base: np.ndarray, rows: pd.DataFrame,
+             groups: np.ndarray, config: ExperimentConfig, result: DimensionResult, rule: object) -> dict:
+    """Scores of given decisions: pooled, and per corpus collection when there are several."""
+    labels = dim.label_names
+    base_pred = (base >= 0.5).astype(int) if dim.multi else np.array([labels[i] for i in base.argmax(axis=1)])
+    options = dict(minimum=config.evaluate.min_examples, folds=result.folds, by=result.by)
+    metrics = _scores(dim, truth, pred, base_pred, groups, notes=result.warnings, **options)
+    metrics["decision"] = rule
+    if dim.multi:
+        metrics["threshold"] = rule
+    if "collection" in rows and rows["collection"].nunique() > 1:
+        metrics["by_collection"] = {}
+        for name in sorted(rows["collection"].unique()):
+            part = (rows["collection"] == name).to_numpy()
+            metrics["by_collection"][name] = _scores(dim, truth[part], pred[part], base_pred[part], groups[part],
+                                                     notes=[], **options)
+    return metrics
 
 
 def holdout_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentConfig, train: pd.Series,
@@ -202,7 +295,7 @@ def holdout_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
         result.warnings.append(f"no labelled rows to {'train on' if rows_train.empty else 'test on'}")
         return result
     y_train, y_test = list(rows_train[dim.name]), list(rows_test[dim.name])
-    model = DimensionModel(tuple(dim.label_names), dim.multi, config.features, config.classifier)
+    model = dimension_model(dim, config)
     model.fit(*fit_inputs(rows_train, dim.name))
     proba = model.predict_proba(rows_test["text"].tolist())
     base = np.tile(_majority(dim, y_train), (len(rows_test), 1))
@@ -213,10 +306,17 @@ def holdout_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
     return result
 
 
-def choose_thresholds(result: DimensionResult, dim: Dimension) -> dict[str, float]:
-    """Per-label thresholds for the saved model, by :func:`best_threshold` on all out-of-fold
-    probabilities (multi-label only)."""
-    oof = result.oof
+def _oof_tune(oof: pd.DataFrame, tune_on: str) -> pd.DataFrame:
+    """The out-of-fold rows of the tuning collection (all rows when none is set or it has none)."""
+    if tune_on and "collection" in oof and (oof["collection"] == tune_on).any():
+        return oof[oof["collection"] == tune_on]
+    return oof
+
+
+def choose_thresholds(result: DimensionResult, dim: Dimension, tune_on: str = "") -> dict[str, float]:
+    """Per-label thresholds for the saved model, by :func:`best_threshold` on the out-of-fold
+    probabilities (of the ``tune_on`` collection if given; multi-label only)."""
+    oof = _oof_tune(result.oof, tune_on)
     truth = oof[f"{dim.name}__true"].fillna("").str.split("|")
     out = {}
     for name in dim.label_names:
@@ -225,6 +325,90 @@ def choose_thresholds(result: DimensionResult, dim: Dimension) -> dict[str, floa
         valid = ~np.isnan(p)
         out[name] = best_threshold(y[valid], p[valid])
     return out
+
+
+def choose_offsets(result: DimensionResult, dim: Dimension, tune_on: str = "") -> dict[str, float]:
+    """Per-label score offsets for a single-choice dimension, by :func:`best_offsets` on the
+    out-of-fold probabilities (of the ``tune_on`` collection if given)."""
+    oof = _oof_tune(result.oof, tune_on)
+    columns = [f"{dim.name}:{name}" for name in dim.label_names]
+    valid = oof[columns].notna().all(axis=1)
+    offsets = best_offsets(oof.loc[valid, f"{dim.name}__true"].to_numpy(), oof.loc[valid, columns].to_numpy(),
+                           dim.label_names)
+    return {name: float(o) for name, o in zip(dim.label_names, offsets)}
+
+
+def shift_probabilities(proba: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Single-choice probabilities after adding ``offsets`` to the scores (softmax of log p + o)."""
+    logits = np.log(np.clip(proba, 1e-300, 1.0)) + offsets
+    logits -= logits.max(axis=1, keepdims=True)
+    expd = np.exp(logits)
+    return expd / expd.sum(axis=1, keepdims=True)
+
+
+def forward_cut(table: pd.DataFrame, config: ExperimentConfig) -> str | None:
+    """The time-forward cut date: the latest ``evaluate.forward_share`` of the lead collection's
+    labelled, dated articles fall on or after it (None when off or nothing is dated)."""
+    share = config.evaluate.forward_share
+    rows = table if not config.evaluate.collection else table[table["collection"] == config.evaluate.collection]
+    dates = rows.dropna(subset=["date"]).groupby("article_id")["date"].min().sort_values()
+    if share <= 0 or len(dates) < 4:
+        return None
+    cut = str(dates.iloc[int(np.floor(len(dates) * (1 - share)))])
+    return cut if (dates < cut).any() else None
+
+
+def forward_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentConfig, cut: str) -> DimensionResult:
+    """Time-forward test of one dimension, the way a shipped model is made: grouped CV on the
+    paragraphs dated before ``cut`` (and undated ones) chooses thresholds and offsets, a model
+    fitted on all of them predicts the paragraphs dated on or after ``cut``."""
+    labelled = table[table[dim.name].notna()]
+    dated = labelled["date"].notna()
+    train = labelled[~dated | (labelled["date"] < cut)].reset_index(drop=True)
+    test = labelled[dated & (labelled["date"] >= cut)].reset_index(drop=True)
+    result = DimensionResult(dim.name, dim.kind, len(test), test["article_id"].nunique(), 1, f"time-forward from {cut}")
+    if train.empty or test.empty or (not dim.multi and train[dim.name].nunique() < 2):
+        result.warnings.append("too few labelled paragraphs on one side of the cut")
+        return result
+    inner = cross_validate_dimension(train, dim, config)
+    model = dimension_model(dim, config)
+    model.fit(*fit_inputs(train, dim.name))
+    proba = model.predict_proba(test["text"].tolist())
+    y = list(test[dim.name])
+    truth = _truth(dim, y)
+    tune_on = config.classifier.tune_on
+    if dim.multi:
+        if config.classifier.threshold == "oof" and inner.oof is not None:
+            cuts = choose_thresholds(inner, dim, tune_on)
+            rule: object = "per label, chosen on the training side's out-of-fold predictions"
+        else:
+            cuts = {name: float(config.classifier.threshold) if not isinstance(config.classifier.threshold, str)
+                    else 0.5 for name in dim.label_names}
+            rule = float(config.classifier.threshold) if not isinstance(config.classifier.threshold, str) else 0.5
+        pred = (proba >= np.array([cuts[name] for name in dim.label_names])).astype(int)
+    else:
+        offsets = np.zeros(len(dim.label_names))
+        if config.classifier.single_offsets and inner.oof is not None:
+            chosen = choose_offsets(inner, dim, tune_on)
+            offsets = np.array([chosen[name] for name in dim.label_names])
+        proba = shift_probabilities(proba, offsets)
+        pred = np.array(dim.label_names)[proba.argmax(axis=1)]
+        rule = "argmax" + (" after offsets chosen on the training side" if offsets.any() else "")
+    base = np.tile(_majority(dim, list(train[dim.name])), (len(test), 1))
+    groups = test["article_id"].astype(str).to_numpy()
+    result.metrics = _summary(dim, truth, pred, base, test, groups, config, result, rule)
+    result.metrics["cut"] = cut
+    result.metrics["train_n"] = int(len(train))
+    result.oof = _oof_frame(test, dim, y, proba, np.zeros(len(test), int))
+    return result
+
+
+def forward_evaluate(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig) -> list[DimensionResult]:
+    """Time-forward results of every dimension (empty when the config turns the test off)."""
+    cut = forward_cut(table, config)
+    if cut is None:
+        return []
+    return [forward_dimension(table, dim, config, cut) for dim in codebook.dimensions]
 
 
 def cross_validate(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig,
@@ -249,10 +433,10 @@ def merge_oof(results: list[DimensionResult]) -> pd.DataFrame:
     """All dimensions' out-of-fold predictions in one table (one row per labelled paragraph)."""
     frames = [r.oof for r in results if r.oof is not None]
     if not frames:
-        return pd.DataFrame(columns=["paragraph_id", "article_id", "outlet"])
+        return pd.DataFrame(columns=OOF_KEYS)
     merged = frames[0]
     for frame in frames[1:]:
-        merged = merged.merge(frame, on=["paragraph_id", "article_id", "outlet"], how="outer")
+        merged = merged.merge(frame, on=[c for c in OOF_KEYS if c in frame and c in merged], how="outer")
     return merged
 
 

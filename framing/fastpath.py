@@ -458,6 +458,9 @@ class UnionTransform:
     def __init__(self, union: Any, shared: list[FastTfidf] | None = None) -> None:
         shared = [] if shared is None else shared
         self.parts = []
+        weights = getattr(union, "transformer_weights", None) or {}
+        # FeatureUnion multiplies each part's output by its weight (1 when not given)
+        self.weights = [weights.get(name, 1.0) for name, _ in union.transformer_list]
         for _, part in union.transformer_list:
             if unsupported_reason(part) is not None:
                 self.parts.append(part)
@@ -477,13 +480,14 @@ class UnionTransform:
 
     def __call__(self, docs: Sequence[str], memo: dict | None = None) -> sp.csr_matrix:
         blocks = []
-        for part in self.parts:
+        for part, weight in zip(self.parts, self.weights):
             if memo is not None and isinstance(part, FastTfidf):
                 if id(part) not in memo:
                     memo[id(part)] = sp.csr_matrix(part.transform(docs))
-                blocks.append(memo[id(part)])
+                block = memo[id(part)]
             else:
-                blocks.append(sp.csr_matrix(part.transform(docs)))
+                block = sp.csr_matrix(part.transform(docs))
+            blocks.append(block if weight == 1 else block * weight)
         return sp.hstack(blocks, format="csr")
 
 

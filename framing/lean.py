@@ -45,6 +45,7 @@ class LeanDimension:
     group: int
     cols: slice
     cut: np.ndarray | None
+    evidence: Any = None  # the attribution analyzer, for dimensions with the attribution block
 
 
 @dataclass
@@ -56,7 +57,7 @@ class LeanModel:
     @classmethod
     def from_model(cls, model: Any, scorer: FastScorer | None = None) -> LeanModel:
         """Compile ``model`` (built on :class:`~framing.fastpath.FastScorer`'s grouping)."""
-        from framing.model import term_weights  # the parent compiles; workers never import the model module
+        from framing.model import attribution_analyzer, term_weights  # workers never import the model module
 
         scorer = scorer or FastScorer(model)
         groups, dims = [], []
@@ -66,7 +67,8 @@ class LeanModel:
             for name in group.names:
                 dim = model.dimensions[name]
                 cut = np.array([model.thresholds[name][lab] for lab in dim.labels_]) if dim.multi else None
-                dims.append(LeanDimension(name, list(dim.labels_), dim.multi, g, group.slices[name], cut))
+                dims.append(LeanDimension(name, list(dim.labels_), dim.multi, g, group.slices[name], cut,
+                                          attribution_analyzer(dim) if dim.multi else None))
         order = list(model.dimensions)
         dims.sort(key=lambda d: order.index(d.name))
         return cls(groups, dims)
@@ -90,6 +92,8 @@ class LeanModel:
             for j, label in enumerate(dim.labels):
                 out[f"{dim.name}:{label}"] = proba[:, j]
             out[dim.name] = decide(dim, proba)
+            if dim.evidence is not None:
+                out[f"{dim.name}__evidence"] = evidence_column(dim.evidence, texts, out[dim.name])
             if terms > 0:
                 if dim.multi:
                     masked = np.where(proba >= dim.cut, proba, -1.0)
@@ -112,6 +116,17 @@ def decide(dim: LeanDimension, proba: np.ndarray) -> list[str]:
         if len(labels) > 62 else hits.astype(np.int64) @ (np.int64(1) << np.arange(len(labels), dtype=np.int64))
     names = {code: "|".join(labels[j] for j in range(len(labels)) if code >> j & 1) for code in set(codes.tolist())}
     return [names[code] for code in codes.tolist()]
+
+
+def evidence_column(analyzer: Any, texts: Sequence[str], decided: Sequence[str]) -> list[str]:
+    """Per paragraph, ``label: phrase`` for each predicted label with the attribution phrase that
+    shows it (``; ``-separated; empty when nothing is predicted or no phrase is found)."""
+    out = []
+    for text, value in zip(texts, decided):
+        labels = [v for v in value.split("|") if v] if value else []
+        found = analyzer.evidence(text, labels) if labels else {}
+        out.append("; ".join(f"{label}: {found[label]}" for label in labels if label in found))
+    return out
 
 
 def predict_columns(lean: LeanModel, meta: dict[str, list], texts: list[str], terms: int) -> dict[str, Any]:

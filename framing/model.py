@@ -28,6 +28,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from framing._io import atomic_write, sha256_file, write_json
+from framing.attribution import DEFAULT_CUES, AttributionAnalyzer, codebook_actors
 from framing.codebook import Codebook, Dimension
 from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
 from framing.errors import ModelError
@@ -78,12 +79,25 @@ def build_vectorizer(features: FeaturesConfig) -> TfidfVectorizer | FeatureUnion
     return FeatureUnion([("word", word), ("char", char)])
 
 
-def build_pipeline(multi: bool, features: FeaturesConfig, classifier: ClassifierConfig) -> Pipeline:
-    """``Pipeline(tfidf → logistic regression)``; one-vs-rest when ``multi``."""
+def attribution_vectorizer(features: FeaturesConfig, actors: tuple = ()) -> TfidfVectorizer:
+    """The attribution block: TF-IDF of :class:`~framing.attribution.AttributionAnalyzer` tokens."""
+    analyzer = AttributionAnalyzer(actors, tuple(features.attribution_cues) or DEFAULT_CUES,
+                                   window=features.attribution_window, prefix_len=features.prefix_len)
+    return TfidfVectorizer(analyzer=analyzer, lowercase=False, sublinear_tf=features.sublinear_tf, dtype=np.float32)
+
+
+def build_pipeline(multi: bool, features: FeaturesConfig, classifier: ClassifierConfig, *,
+                   attribution: bool = False, actors: tuple = ()) -> Pipeline:
+    """``Pipeline(tfidf → logistic regression)``; one-vs-rest when ``multi``; with ``attribution``
+    the features are the text block and the attribution block side by side."""
     logistic = LogisticRegression(C=classifier.C, class_weight=classifier.class_weight,
                                   max_iter=classifier.max_iter, solver="liblinear" if multi else "lbfgs")
     head = OneVsRestClassifier(logistic) if multi else logistic
-    return Pipeline([("tfidf", build_vectorizer(features)), ("clf", head)])
+    vectorizer = build_vectorizer(features)
+    if attribution:
+        vectorizer = FeatureUnion([("text", vectorizer), ("attribution", attribution_vectorizer(features, actors))],
+                                  transformer_weights={"text": 1.0, "attribution": features.attribution_weight})
+    return Pipeline([("tfidf", vectorizer), ("clf", head)])
 
 
 def term_weights(W: np.ndarray, names: np.ndarray) -> np.ndarray:
@@ -111,11 +125,14 @@ class DimensionModel(BaseEstimator):
     """
 
     def __init__(self, labels: tuple[str, ...] = (), multi: bool = False,
-                 features: FeaturesConfig | None = None, classifier: ClassifierConfig | None = None) -> None:
+                 features: FeaturesConfig | None = None, classifier: ClassifierConfig | None = None,
+                 attribution: bool = False, actors: tuple = ()) -> None:
         self.labels = labels
         self.multi = multi
         self.features = features
         self.classifier = classifier
+        self.attribution = attribution
+        self.actors = actors
 
     def fit(self, texts: list[str], y: list, rationales: list | None = None, groups: list | None = None) -> DimensionModel:
         """Fit on texts and their labels (a label each, or a list of labels each when multi).
@@ -127,7 +144,7 @@ class DimensionModel(BaseEstimator):
         labels = list(self.labels)
         features = self.features or FeaturesConfig()
         classifier = self.classifier or ClassifierConfig()
-        pipeline = build_pipeline(self.multi, features, classifier)
+        pipeline = build_pipeline(self.multi, features, classifier, attribution=self.attribution, actors=self.actors)
         if self.multi:
             target = np.array([[name in set(value) for name in labels] for value in y], dtype=int)
             if target.shape[0] == 0:
@@ -234,6 +251,27 @@ class DimensionModel(BaseEstimator):
         return self.proba_from_features(self.transform(texts))
 
 
+def dimension_model(dim: Dimension, config: ExperimentConfig) -> DimensionModel:
+    """An unfitted model of one codebook dimension as the config describes it (with the
+    attribution block and the dimension's actors when ``features.attribution`` names it)."""
+    attribution = dim.name in config.features.attribution
+    return DimensionModel(tuple(dim.label_names), dim.multi, config.features, config.classifier,
+                          attribution=attribution, actors=codebook_actors(dim) if attribution else ())
+
+
+def attribution_analyzer(model: DimensionModel) -> AttributionAnalyzer | None:
+    """The fitted attribution analyzer of a dimension's model, if it has the block."""
+    vec = model.pipeline_.named_steps["tfidf"]
+    for name, part in getattr(vec, "transformer_list", []):
+        if name == "attribution":
+            return part.analyzer
+        if name == "text":  # a lexicon union wraps the text features: look inside
+            for inner_name, inner in getattr(part, "transformer_list", []):
+                if inner_name == "attribution":
+                    return inner.analyzer
+    return None
+
+
 class FramingModel:
     """All dimensions of a codebook, trained together; the thing saved as an artifact."""
 
@@ -242,16 +280,25 @@ class FramingModel:
         self.config = config
         self.dimensions: dict[str, DimensionModel] = {}
         self.thresholds: dict[str, dict[str, float]] = {}
+        self.offsets: dict[str, dict[str, float]] = {}
 
     def fit_dimension(self, dim: Dimension, texts: list[str], y: list, rationales: list | None = None,
                       groups: list | None = None) -> DimensionModel:
-        model = DimensionModel(tuple(dim.label_names), dim.multi, self.config.features, self.config.classifier)
+        model = dimension_model(dim, self.config)
         self.dimensions[dim.name] = model.fit(texts, y, rationales, groups)
         default = self.config.classifier.threshold
         if dim.multi:
             fixed = float(default) if not isinstance(default, str) else 0.5
             self.thresholds.setdefault(dim.name, {name: fixed for name in dim.label_names})
         return self.dimensions[dim.name]
+
+    def set_offsets(self, name: str, offsets: dict[str, float]) -> None:
+        """Shift a single-choice dimension's scores by per-label offsets (a prior shift chosen on
+        out-of-fold predictions). They are added to the intercepts, so every path that scores
+        with the weights (fast path, lean workers, reference path) applies them."""
+        model = self.dimensions[name]
+        model.intercept_ = model.intercept_ + np.array([offsets.get(label, 0.0) for label in model.labels_])
+        self.offsets[name] = dict(offsets)
 
     def predict(self, texts: list[str]) -> pd.DataFrame:
         """Probabilities (``dim:label`` columns) and predicted labels (``dim`` columns)."""
@@ -291,7 +338,7 @@ def save_model(model: FramingModel, directory: str | Path, *, extra_meta: dict |
     directory = Path(directory)
     path = directory / MODEL_FILE
     payload = {"format": FORMAT, "dimensions": model.dimensions, "thresholds": model.thresholds,
-               "codebook": model.codebook, "config": model.config}
+               "offsets": model.offsets, "codebook": model.codebook, "config": model.config}
     with atomic_write(path, "wb") as handle:
         joblib.dump(payload, handle, compress=3)
     meta = {
@@ -302,6 +349,7 @@ def save_model(model: FramingModel, directory: str | Path, *, extra_meta: dict |
                      "sha256": model.codebook.sha256},
         "config": asdict(model.config),
         "thresholds": model.thresholds,
+        "offsets": model.offsets,
         "versions": _versions(),
         **(extra_meta or {}),
     }
@@ -340,6 +388,7 @@ def load_model(directory: str | Path) -> tuple[FramingModel, dict, list[str]]:
     model = FramingModel(payload["codebook"], payload["config"])
     model.dimensions = payload["dimensions"]
     model.thresholds = payload["thresholds"]
+    model.offsets = payload.get("offsets", {})
     return model, meta, notes
 
 

@@ -18,8 +18,8 @@ from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, art
 from framing.errors import CorpusError, ModelError
 from framing.explain import top_terms
 from framing.fastpath import FastScorer
-from framing.lean import META_COLUMNS, LeanModel, UnitTask, predict_columns, worker_init, worker_run
-from framing.model import FramingModel
+from framing.lean import META_COLUMNS, LeanModel, UnitTask, evidence_column, predict_columns, worker_init, worker_run
+from framing.model import FramingModel, attribution_analyzer
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
 ID_COLUMNS = ["article_id", "outlet", "date", "collection", "p_index", "paragraph_id", "text_sha1"]
@@ -54,6 +54,9 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
         for j, label in enumerate(dim_model.labels_):
             columns[f"{name}:{label}"] = proba[:, j]
         columns[name] = model.decide(name, proba)
+        analyzer = attribution_analyzer(dim_model) if dim_model.multi else None
+        if analyzer is not None:
+            columns[f"{name}__evidence"] = evidence_column(analyzer, texts, columns[name])
         if terms > 0:
             if dim_model.multi:
                 cut = np.array([model.thresholds[name][lab] for lab in dim_model.labels_])

@@ -15,7 +15,8 @@ from framing.codebook import Codebook, load_codebook
 from framing.config import ExperimentConfig
 from framing.corpus import read_paragraphs
 from framing.errors import ConfigError, LabelsError, ModelError, ReportError
-from framing.evaluate import DimensionResult, choose_thresholds, cross_validate, merge_oof, metrics_table, read_oof
+from framing.evaluate import (DimensionResult, choose_offsets, choose_thresholds, cross_validate, forward_evaluate,
+                              merge_oof, metrics_table, read_oof, shift_probabilities)
 from framing.labels import label_files, labelled_paragraphs, read_labels
 from framing.model import FramingModel, fit_inputs, load_model, save_model
 from framing.predict import read_predictions
@@ -67,13 +68,69 @@ def _label_counts(data: ProjectData) -> dict:
     return counts
 
 
-def _write_evaluation(results: list[DimensionResult], out_dir: Path, suffix: str = "") -> dict:
-    metrics = {r.dimension: {"kind": r.kind, "n": r.n, "groups": r.groups, "folds": r.folds, "by": r.by,
-                             **r.metrics, "warnings": r.warnings} for r in results}
+def _dimension_metrics(r: DimensionResult) -> dict:
+    return {"kind": r.kind, "n": r.n, "groups": r.groups, "folds": r.folds, "by": r.by, **r.metrics,
+            "warnings": r.warnings}
+
+
+def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
+    """The figure a user should expect on new articles: macro-F1 per dimension on the lead
+    collection, time-forward where that test ran, else grouped CV (pooled when no lead is set)."""
+    collection = config.evaluate.collection
+    forward = metrics.get("time_forward", {}).get("dimensions", {})
+    out: dict = {"collection": collection or "all", "dimensions": {}}
+    for name, m in metrics.items():
+        if not isinstance(m, dict) or "macro_f1" not in m:
+            continue
+        f = forward.get(name, {})
+        if collection and collection in f.get("by_collection", {}):
+            out["dimensions"][name] = f["by_collection"][collection]["macro_f1"]
+            out["basis"] = f"time-forward (trained before {metrics['time_forward']['cut']}), {collection} paragraphs"
+        elif not collection and "macro_f1" in f:
+            out["dimensions"][name] = f["macro_f1"]
+            out["basis"] = f"time-forward (trained before {metrics['time_forward']['cut']})"
+        elif collection and collection in m.get("by_collection", {}):
+            out["dimensions"][name] = m["by_collection"][collection]["macro_f1"]
+            out["basis"] = f"grouped CV, {collection} paragraphs"
+        else:
+            out["dimensions"][name] = m["macro_f1"]
+            out["basis"] = "grouped CV, all paragraphs"
+    return out
+
+
+def _write_evaluation(results: list[DimensionResult], out_dir: Path, suffix: str = "", *,
+                     forward: list[DimensionResult] | None = None, config: ExperimentConfig | None = None) -> dict:
+    metrics: dict = {r.dimension: _dimension_metrics(r) for r in results}
+    if forward:
+        metrics["time_forward"] = {"cut": forward[0].metrics.get("cut", forward[0].by.rsplit(" ", 1)[-1]),
+                                   "dimensions": {r.dimension: _dimension_metrics(r) for r in forward}}
+    if config is not None:
+        metrics["expected"] = expected_figures(metrics, config)
     write_json(out_dir / f"metrics{suffix}.json", metrics)
     with atomic_write(out_dir / f"cv_predictions{suffix}.csv") as handle:
         merge_oof(results).to_csv(handle, index=False)
     return metrics
+
+
+def decision_rule(results: list[DimensionResult], codebook: Codebook, config: ExperimentConfig) -> tuple[dict, dict]:
+    """The saved model's decision parameters, chosen on the out-of-fold predictions (of the
+    ``classifier.tune_on`` collection): multi-label thresholds when ``threshold = "oof"``, and
+    single-choice offsets when ``single_offsets``. The results' out-of-fold probabilities of
+    single-choice dimensions are shifted by those offsets, as the saved model's will be."""
+    thresholds: dict = {}
+    offsets: dict = {}
+    for dim, result in zip(codebook.dimensions, results):
+        if result.oof is None:
+            continue
+        if dim.multi and config.classifier.threshold == "oof":
+            thresholds[dim.name] = choose_thresholds(result, dim, config.classifier.tune_on)
+        if not dim.multi and config.classifier.single_offsets:
+            offsets[dim.name] = choose_offsets(result, dim, config.classifier.tune_on)
+            columns = [f"{dim.name}:{name}" for name in dim.label_names]
+            valid = result.oof[columns].notna().all(axis=1)
+            shift = np.array([offsets[dim.name][name] for name in dim.label_names])
+            result.oof.loc[valid, columns] = shift_probabilities(result.oof.loc[valid, columns].to_numpy(), shift)
+    return thresholds, offsets
 
 
 def evaluate(config: ExperimentConfig, root: str | Path = ".", *, by: str = "article",
@@ -99,7 +156,12 @@ def evaluate(config: ExperimentConfig, root: str | Path = ".", *, by: str = "art
         _write_evaluation(results, out, "_holdout")
         return results, metrics_table(results)
     results = cross_validate(data.table, data.codebook, config, by=by)
-    _write_evaluation(results, out, "" if by == "article" else f"_by_{by}")
+    if by == "article":
+        decision_rule(results, data.codebook, config)
+        forward = forward_evaluate(data.table, data.codebook, config)
+        _write_evaluation(results, out, forward=forward, config=config)
+    else:
+        _write_evaluation(results, out, f"_by_{by}")
     return results, metrics_table(results)
 
 
@@ -119,14 +181,18 @@ def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Pa
     out = Path(out_dir) if out_dir else Path(root) / "experiments" / config.name
     model = FramingModel(data.codebook, config)
     results = cross_validate(data.table, data.codebook, config)
-    for dim, result in zip(data.codebook.dimensions, results):
+    thresholds, offsets = decision_rule(results, data.codebook, config)
+    for dim in data.codebook.dimensions:
         rows = data.table[data.table[dim.name].notna()]
         if rows.empty:
             raise ModelError(f"dimension {dim.name!r} has no labelled paragraphs", fix="label some paragraphs first")
         model.fit_dimension(dim, *fit_inputs(rows, dim.name))
-        if dim.multi and config.classifier.threshold == "oof" and result.oof is not None:
-            model.thresholds[dim.name] = choose_thresholds(result, dim)
-    metrics = _write_evaluation(results, out)
+        if dim.name in thresholds:
+            model.thresholds[dim.name] = thresholds[dim.name]
+        if dim.name in offsets:
+            model.set_offsets(dim.name, offsets[dim.name])
+    forward = forward_evaluate(data.table, data.codebook, config)
+    metrics = _write_evaluation(results, out, forward=forward, config=config)
     seconds = time.perf_counter() - started
     counts = _label_counts(data)
     save_model(model, out, extra_meta={"data": data.hashes, "label_counts": counts,
@@ -274,10 +340,17 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         notes["Labels"] = "; ".join(f"{k}: sha256 {v[:12]}" for k, v in meta.get("data", {}).get("labels_sha256", {}).items())
         counts = meta.get("label_counts", {})
         notes["Training labels"] = "; ".join(f"{d}: {c['paragraphs']} paragraphs" for d, c in counts.items())
+        expected = meta.get("cv_metrics", {}).get("expected", {})
+        if expected.get("dimensions"):
+            notes["Expected on new articles"] = (
+                "macro-F1 " + ", ".join(f"{d} {v:.2f}" for d, v in expected["dimensions"].items())
+                + f" — {expected['basis']}; this, not the pooled figure below, is what to expect on new articles")
         for name, m in meta.get("cv_metrics", {}).items():
-            if "macro_f1" in m:
-                notes[f"CV macro-F1, {name}"] = (f"{m['macro_f1']:.2f} (majority baseline {m['baseline_macro_f1']:.2f}; "
-                                                 f"{m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})")
+            if isinstance(m, dict) and "macro_f1" in m:
+                per = "; ".join(f"{c} {v['macro_f1']:.2f}" for c, v in m.get("by_collection", {}).items())
+                notes[f"CV macro-F1, {name}"] = (f"{m['macro_f1']:.2f} pooled (majority baseline {m['baseline_macro_f1']:.2f}; "
+                                                 f"{m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})"
+                                                 + (f"; by collection {per}" if per else ""))
         oof_path = model_path / "cv_predictions.csv"
         if oof_path.is_file():
             oof = read_oof(oof_path, codebook)

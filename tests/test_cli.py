@@ -33,7 +33,8 @@ def test_end_to_end(project):
 
     result = run("evaluate", *root)
     metrics = json.loads((project / "experiments/default/metrics.json").read_text())
-    assert set(metrics) == {"mood", "topics"} and metrics["mood"]["folds"] == 3
+    assert {"mood", "topics", "expected"} <= set(metrics) and metrics["mood"]["folds"] == 3
+    assert set(metrics["expected"]["dimensions"]) == {"mood", "topics"}
     oof = pd.read_csv(project / "experiments/default/cv_predictions.csv")
     assert len(oof) == 18 and oof.groupby("article_id")["mood__fold"].nunique().eq(1).all()
     run("evaluate", *root, "--by", "outlet")

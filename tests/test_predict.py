@@ -96,6 +96,32 @@ def test_fast_engine_equals_sklearn(project, overrides):
     _frames_equal(predict_frame(model, paragraphs, engine="sklearn"), predict_frame(model, paragraphs, scorer=scorer))
 
 
+def test_attribution_block_fast_workers_and_sklearn_agree(project, tmp_path):
+    from dataclasses import replace
+
+    from framing.fastpath import FastScorer
+
+    cfg = load_config(project / "experiments/default/config.toml")
+    cfg = replace(cfg, features=replace(cfg.features, attribution=["topics"], attribution_weight=0.5))
+    train(cfg, project)
+    model = load_model(project / "experiments/default")[0]
+    scorer = FastScorer(model)
+    assert [g.names for g in scorer.groups] == [["mood"], ["topics"]]  # the text block is vectorised once for both
+    texts = ["The coach said the team won.", "Storms again, forecasters warned.", "“Glorious victory,” he said.",
+             "rain and gloom", "", "according to the league, the match was a victory"] * 4
+    pd.DataFrame({"id": [f"q{i}" for i in range(24)], "text": texts}).to_parquet(tmp_path / "in.parquet", row_group_size=7)
+    frames = {}
+    for engine, workers in [("sklearn", 1), ("fast", 1), ("fast", 2)]:
+        out = tmp_path / f"{engine}{workers}.parquet"
+        predict_file(model, tmp_path / "in.parquet", out, paragraphs=True, chunk_size=5, workers=workers, engine=engine)
+        frames[engine, workers] = read_predictions(out)
+    assert "topics__evidence" in frames["fast", 1] and "mood__evidence" not in frames["fast", 1]
+    for frame in frames.values():
+        _frames_equal(frames["sklearn", 1], frame)
+    said = frames["fast", 1][frames["fast", 1]["topics"].fillna("") != ""]
+    assert said["topics__evidence"].str.contains("said|warned|according to").any()
+
+
 def test_workers_and_chunks_do_not_change_the_output(project, model):
     outputs = []
     for workers, chunk in [(1, 1000), (2, 1), (2, 3), (1, 2)]:

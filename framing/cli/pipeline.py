@@ -123,6 +123,11 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     results, table = evaluate(cfg, root, by=by, train_on=train_on, test_on=test_on)
     metrics = {r.dimension: {"n": r.n, "folds": r.folds, "by": r.by, **r.metrics, "warnings": r.warnings}
                for r in results}
+    written = root / "experiments" / cfg.name / "metrics.json"
+    if by == "article" and not (train_on or test_on) and written.is_file():
+        import json
+
+        metrics = {**metrics, "expected": json.loads(written.read_text(encoding="utf-8")).get("expected", {})}
     _print_metrics(metrics)
     out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     suffix = "_holdout" if train_on or test_on else ("" if by == "article" else "_by_" + by)
@@ -152,13 +157,26 @@ def experiments_cmd(root: Root = Path("."),
     out.print(table.to_markdown(index=False) if markdown else table.to_string(index=False))
 
 
+def _print_expected(metrics: dict) -> None:
+    expected = metrics.get("expected")
+    if expected and expected.get("dimensions"):
+        figures = ", ".join(f"{name} {value:.2f}" for name, value in expected["dimensions"].items())
+        out.print(f"expected on new articles — macro-F1 {figures} ({expected['basis']})", markup=False)
+
+
 def _print_metrics(metrics: dict) -> None:
+    _print_expected(metrics)
     for name, m in metrics.items():
+        if name in ("expected", "time_forward"):
+            continue
         if "macro_f1" not in m:
             out.print(f"{name}: not evaluated — {'; '.join(m.get('warnings', []))}")
             continue
         out.print(f"{name}: macro-F1 {m['macro_f1']:.2f} vs majority baseline {m['baseline_macro_f1']:.2f} "
-                  f"({m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})")
+                  f"({m['n']} paragraphs, {m['folds']} folds grouped by {m['by']}, all collections pooled)")
+        per = m.get("by_collection", {})
+        if per:
+            out.print("  by collection: " + ", ".join(f"{c} {v['macro_f1']:.2f} (n={v['n']})" for c, v in per.items()))
         for warning in m.get("warnings", []):
             if warning.startswith("features.lexicon"):
                 out.print(f"  [yellow]caution:[/] {warning}")

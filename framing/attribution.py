@@ -1,0 +1,209 @@
+"""Attribution features: who is speaking in a paragraph, as tokens a classifier can weigh.
+
+Bag-of-words features see which words occur; a paragraph's *source* is about who says
+something ("Peskov said", "according to Ukraine's general staff"). :class:`AttributionAnalyzer`
+turns a paragraph into tokens describing its attributions, for a TF-IDF vectoriser of their own
+(a feature block beside the text's):
+
+* ``CUE`` for each cue of attribution (a verb of saying, "according to", "statement", …), or
+  ``NOCUE`` when there is none, and ``QUOTE`` when the paragraph quotes;
+* ``SPK:<prefix>`` for each word of a *speaker span*: the words before a cue up to the previous
+  clause boundary ("the Kremlin spokesman, Dmitry Peskov, said"), the words after an inverted cue
+  ("…,” said Dmitry Peskov, Putin's spokesman") or after "according to";
+* ``WIN:<prefix>`` for each word within ``window`` words of a cue;
+* ``ACT:<label>``, ``ACTWIN:<label>`` and ``ACTSPK:<label>`` when one of a label's actors (listed
+  in the codebook) occurs anywhere, near a cue, or inside a speaker span.
+
+They are features, never rules: the classifier learns how much each matters, and a listed actor
+who is only mentioned weighs what the labelled data says it should. :meth:`AttributionAnalyzer.evidence`
+gives, per label, the phrase that best shows the attribution (for predictions and reports).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+
+# English cues of attribution: verbs of saying and nouns of statements (lower case, whole words).
+DEFAULT_CUES = (
+    "said", "says", "say", "saying", "told", "tells", "tell", "added", "adds", "stated", "statement", "statements",
+    "claimed", "claims", "claim", "warned", "warns", "insisted", "insists", "denied", "denies", "accused", "accuses",
+    "urged", "urges", "announced", "announces", "announcement", "tweeted", "tweet", "wrote", "writes", "noted",
+    "notes", "argued", "argues", "believes", "believe", "confirmed", "confirms", "reported", "reports", "reporting",
+    "quoted", "quoting", "spokesperson", "spokesman", "spokeswoman", "spokesmen", "briefing", "interview",
+    "asserted", "acknowledged", "suggested", "estimated", "estimates", "condemned", "condemns", "blamed",
+    "blames", "vowed", "vows", "promised", "pledged", "described", "alleged", "alleges", "explained", "cited",
+    "assessment", "repeated", "stressed", "declared", "responded", "replied", "comment", "commented", "according",
+    "told", "address", "speech", "telegram", "readout", "communique", "insisting", "warning", "calling",
+    "called", "made", "pressed", "demanded", "demands", "threatened", "boasted", "admitted", "predicted",
+)
+# Cues after which the speaker usually follows ("said Dmitry Peskov", "according to officials").
+_FORWARD = {"according", "said", "says", "told", "added", "wrote", "tweeted", "quoted", "quoting", "cited",
+            "spokesperson", "spokesman", "spokeswoman"}
+# Cues whose speaker never comes before them.
+_NOT_BACKWARD = {"according"}
+_TOKEN = re.compile(r"\w[\w'’.-]*\w|\w|[“”\"‘:;,.!?()\[\]—–]")
+_BOUNDARY = set(":;.!?()[]—–“”\"‘")
+_COMMA = ","
+
+
+def _actor_pattern(actors: Iterable[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """Two alternations: actors with a capital letter (matched case-sensitively: "RT", "Moscow")
+    and all-lower-case ones (matched ignoring case: "analysts", "former")."""
+    exact = sorted({a for a in actors if a != a.lower()}, key=len, reverse=True)
+    loose = sorted({a for a in actors if a == a.lower()}, key=len, reverse=True)
+
+    def build(words: list[str], flags: int) -> re.Pattern[str] | None:
+        if not words:
+            return None
+        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", flags)
+
+    return build(exact, 0), build(loose, re.IGNORECASE)
+
+
+class AttributionAnalyzer:
+    """Attribution tokens of a paragraph (see the module docstring).
+
+    Parameters
+    ----------
+    actors : ``(label, (actor, ...))`` pairs from the codebook's ``sources``-like dimension.
+    cues : lower-case words that signal attribution.
+    window : words on each side of a cue that count as near it.
+    prefix_len : speaker-span and window words are cut to this many characters (as the prefix
+        analyzer does), to pool inflections.
+    span : the most words a speaker span takes.
+    """
+
+    def __init__(self, actors: tuple[tuple[str, tuple[str, ...]], ...] = (), cues: tuple[str, ...] = DEFAULT_CUES,
+                 window: int = 8, prefix_len: int = 5, span: int = 8) -> None:
+        self.actors = tuple((label, tuple(names)) for label, names in actors)
+        self.cues = tuple(cues)
+        self.window = window
+        self.prefix_len = prefix_len
+        self.span = span
+        self._compile()
+
+    def _compile(self) -> None:
+        self._cues = frozenset(c.lower() for c in self.cues)
+        self._patterns = [(label, *_actor_pattern(names)) for label, names in self.actors]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for key in ("_cues", "_patterns"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._compile()
+
+    def __repr__(self) -> str:
+        return (f"AttributionAnalyzer(labels={[label for label, _ in self.actors]}, cues={len(self.cues)}, "
+                f"window={self.window}, prefix_len={self.prefix_len}, span={self.span})")
+
+    # ------------------------------------------------------------------ parsing
+    def _parse(self, doc: str) -> tuple[list[re.Match], list[int], list[tuple[int, int]], list[tuple[str, int, int]]]:
+        """Tokens, cue positions, speaker spans (token ranges) and actor hits (label, token range)."""
+        tokens = list(_TOKEN.finditer(doc))
+        lower = [t.group().lower() for t in tokens]
+        cues = [i for i, w in enumerate(lower) if w in self._cues]
+        spans: list[tuple[int, int]] = []
+        for i in cues:
+            start = i
+            while lower[i] not in _NOT_BACKWARD and start > 0 and i - start < self.span \
+                    and tokens[start - 1].group() not in _BOUNDARY:
+                start -= 1
+            if start < i:
+                spans.append((start, i))
+            if lower[i] in _FORWARD:
+                j = i + 1
+                if lower[i] == "according" and j < len(tokens) and lower[j] == "to":
+                    j += 1
+                end = j
+                while end < len(tokens) and end - j < self.span and tokens[end].group() not in _BOUNDARY \
+                        and tokens[end].group() != _COMMA:
+                    end += 1
+                if end > j:
+                    spans.append((j, end))
+        starts = [t.start() for t in tokens]
+        hits: list[tuple[str, int, int]] = []
+        for label, exact, loose in self._patterns:
+            for pattern in (exact, loose):
+                if pattern is None:
+                    continue
+                for m in pattern.finditer(doc):
+                    first = bisect.bisect_right(starts, m.start()) - 1
+                    last = bisect.bisect_left(starts, m.end()) - 1
+                    hits.append((label, max(first, 0), max(last, first, 0)))
+        return tokens, cues, spans, hits
+
+    def __call__(self, doc: str) -> list[str]:
+        tokens, cues, spans, hits = self._parse(doc)
+        n = self.prefix_len
+        out = ["CUE"] * len(cues) or ["NOCUE"]  # never empty: a block fitted on cue-less texts still has a column
+        if any(ch in doc for ch in "“”\""):
+            out.append("QUOTE")
+        near = set()
+        for i in cues:
+            near.update(range(max(0, i - self.window), min(len(tokens), i + self.window + 1)))
+        words = [t.group().lower()[:n] for t in tokens]
+        out += [f"WIN:{words[k]}" for k in sorted(near) if tokens[k].group()[0].isalnum()]
+        in_span = set()
+        for a, b in spans:
+            in_span.update(range(a, b))
+            out += [f"SPK:{words[k]}" for k in range(a, b) if tokens[k].group()[0].isalnum()]
+        for label, first, last in hits:
+            out.append(f"ACT:{label}")
+            if first in near or last in near:
+                out.append(f"ACTWIN:{label}")
+            if first in in_span or last in in_span:
+                out.append(f"ACTSPK:{label}")
+        return out
+
+    # ------------------------------------------------------------------ evidence
+    def evidence(self, doc: str, labels: Iterable[str], max_words: int = 12) -> dict[str, str]:
+        """Per label, the phrase that shows its attribution: a speaker span holding one of the
+        label's actors with its cue, else the words around a cue near such an actor, else the
+        actor alone; a label with none of these gets the paragraph's first speaker span and cue
+        (the attribution the classifier saw), or nothing when the paragraph has no cue."""
+        tokens, cues, spans, hits = self._parse(doc)
+        if not tokens:
+            return {}
+
+        def phrase(a: int, b: int) -> str:
+            a, b = max(a, 0), min(b, len(tokens) - 1)
+            if b - a + 1 > max_words:
+                a = b - max_words + 1
+            return doc[tokens[a].start():tokens[b].end()].strip(" ,;:")
+
+        def with_cue(a: int, b: int) -> tuple[int, int]:
+            cue = min(cues, key=lambda i: min(abs(i - a), abs(i - b)))
+            return min(a, cue), max(b, cue)
+
+        found: dict[str, str] = {}
+        wanted = list(labels)
+        for label in wanted:
+            mine = [(first, last) for name, first, last in hits if name == label]
+            best = None
+            for a, b in spans:
+                if any(a <= first < b or a <= last < b for first, last in mine):
+                    best = with_cue(a, b - 1)
+                    break
+            if best is None and cues:
+                for first, last in mine:
+                    if any(abs(i - first) <= self.window or abs(i - last) <= self.window for i in cues):
+                        best = with_cue(first, last)
+                        break
+            if best is None and mine:
+                best = mine[0]
+            if best is None and spans:
+                best = with_cue(spans[0][0], spans[0][1] - 1)
+            if best is not None:
+                found[label] = phrase(*best)
+        return found
+
+
+def codebook_actors(dimension) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``(label, actors)`` pairs of a codebook dimension's labels that list actors."""
+    return tuple((label.name, tuple(label.actors)) for label in dimension.labels if label.actors)
