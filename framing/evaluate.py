@@ -400,6 +400,8 @@ def forward_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
     result.metrics["cut"] = cut
     result.metrics["train_n"] = int(len(train))
     result.oof = _oof_frame(test, dim, y, proba, np.zeros(len(test), int))
+    result.oof[f"{dim.name}__pred"] = (["|".join(np.array(dim.label_names)[row.astype(bool)]) for row in pred]
+                                       if dim.multi else list(pred))
     return result
 
 

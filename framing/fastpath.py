@@ -423,6 +423,59 @@ class FastTfidf:
 
 # ----------------------------------------------------------------------------- scoring
 
+class AnalyzerTfidf:
+    """``transform`` of a fitted TfidfVectorizer whose analyzer is framing's own callable (the
+    attribution analyzer), without scikit-learn: the analyzer's tokens are counted against the
+    vocabulary and weighted exactly as scikit-learn does (sublinear tf, idf, row norm), so lean
+    workers need not import it. The matrix equals ``vectorizer.transform`` bit for bit."""
+
+    def __init__(self, vectorizer: Any) -> None:
+        self.analyzer = vectorizer.analyzer
+        self.vocabulary = dict(vectorizer.vocabulary_)
+        self.dtype = np.dtype(vectorizer.dtype)
+        self.binary = bool(vectorizer.binary)
+        self.sublinear_tf = bool(vectorizer.sublinear_tf)
+        self.norm = vectorizer.norm
+        self.idf = vectorizer.idf_ if getattr(vectorizer, "use_idf", False) else None
+
+    @staticmethod
+    def supports(vec: Any) -> bool:
+        analyzer = getattr(vec, "analyzer", None)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return (type(vec) is TfidfVectorizer and type(analyzer).__module__ == "framing.attribution"
+                and hasattr(vec, "vocabulary_") and vec.norm in ("l1", "l2", None)
+                and (not vec.use_idf or hasattr(vec, "idf_")))
+
+    def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
+        vocabulary = self.vocabulary
+        indptr = [0]
+        indices: list[int] = []
+        values: list[int] = []
+        for doc in docs:
+            counts: dict[int, int] = {}
+            for token in self.analyzer(doc):
+                j = vocabulary.get(token)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            indices.extend(counts)
+            values.extend(counts.values())
+            indptr.append(len(indices))
+        X = sp.csr_matrix((np.asarray(values, dtype=self.dtype), np.asarray(indices, dtype=np.int32),
+                           np.asarray(indptr, dtype=np.int32)), shape=(len(docs), len(vocabulary)))
+        X.sort_indices()
+        if self.binary:
+            X.data.fill(1)
+        if self.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if self.idf is not None:
+            X.data *= self.idf[X.indices]
+        if self.norm is not None:
+            X = normalize_rows(X, self.norm)
+        return X
+
+
 def same_vectorizer(a: Any, b: Any) -> bool:
     """True if two fitted vectorisers produce identical features (same params, vocabulary, idf)."""
     if a is b:
@@ -463,7 +516,7 @@ class UnionTransform:
         self.weights = [weights.get(name, 1.0) for name, _ in union.transformer_list]
         for _, part in union.transformer_list:
             if unsupported_reason(part) is not None:
-                self.parts.append(part)
+                self.parts.append(AnalyzerTfidf(part) if AnalyzerTfidf.supports(part) else part)
                 continue
             fast = next((f for f in shared if same_vectorizer(f.vec, part)), None)
             if fast is None:
@@ -473,10 +526,12 @@ class UnionTransform:
 
     @property
     def fast(self) -> bool:
-        return all(isinstance(part, FastTfidf) for part in self.parts)
+        return all(isinstance(part, FastTfidf | AnalyzerTfidf) for part in self.parts)
 
     def describe(self) -> str:
-        return " + ".join("fast" if isinstance(part, FastTfidf) else type(part).__name__ for part in self.parts)
+        return " + ".join("fast" if isinstance(part, FastTfidf) else
+                          "attribution (framing's own transform)" if isinstance(part, AnalyzerTfidf) else
+                          type(part).__name__ for part in self.parts)
 
     def __call__(self, docs: Sequence[str], memo: dict | None = None) -> sp.csr_matrix:
         blocks = []
