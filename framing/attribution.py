@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 # English cues of attribution: verbs of saying and nouns of statements (lower case, whole words).
 DEFAULT_CUES = (
@@ -46,6 +46,26 @@ _NOT_BACKWARD = {"according"}
 _TOKEN = re.compile(r"\w[\w'’.-]*\w|\w|[“”\"‘:;,.!?()\[\]—–]")
 _BOUNDARY = set(":;.!?()[]—–“”\"‘")
 _COMMA = ","
+# Separates a paragraph from the earlier paragraphs of its article that come with it as context
+# (nearest first). Text features read only what comes before the first mark.
+CONTEXT_MARK = "\x1e"
+
+
+def with_context(article_ids: Sequence, texts: Sequence[str], n: int) -> list[str]:
+    """Each text followed by up to ``n`` earlier paragraphs of the same article (nearest first),
+    joined by :data:`CONTEXT_MARK`. Rows must be in article order, an article's paragraphs
+    together (as the corpus reader yields them)."""
+    if n <= 0:
+        return list(texts)
+    out: list[str] = []
+    previous: list[str] = []
+    last = object()
+    for article, text in zip(article_ids, texts):
+        if article != last:
+            previous, last = [], article
+        out.append(CONTEXT_MARK.join([text, *previous[::-1]]) if previous else text)
+        previous = (previous + [text])[-n:]
+    return out
 
 
 def _actor_pattern(actors: Iterable[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
@@ -90,7 +110,7 @@ class AttributionAnalyzer:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for key in ("_cues", "_patterns"):
+        for key in ("_cues", "_patterns", "_cache"):
             state.pop(key, None)
         return state
 
@@ -138,8 +158,45 @@ class AttributionAnalyzer:
                     hits.append((label, max(first, 0), max(last, first, 0)))
         return tokens, cues, spans, hits
 
+    def _parsed(self, doc: str) -> tuple:
+        """:meth:`_parse`, remembered for recent paragraphs (each also comes as its followers' context)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        found = cache.get(doc)
+        if found is None:
+            if len(cache) > 256:
+                cache.clear()
+            found = cache[doc] = self._parse(doc)
+        return found
+
+    def _context_tokens(self, doc: str, spans: list, tokens: list, hits: list, contexts: list[str]) -> list[str]:
+        """Who spoke in the earlier paragraphs, for a paragraph whose own speaker is not a listed
+        actor ("he said", a bare quote, "officials said"): ``CTXSPK:<label>`` for actors in the
+        previous paragraph's speaker spans, ``CTXNAME:<label>`` when a capitalised word of this
+        paragraph's speaker spans stands near a label's actor in an earlier paragraph."""
+        own = {label for label, first, last in hits for a, b in spans if a <= first < b or a <= last < b}
+        if own or not spans and not any(ch in doc for ch in "“”\""):
+            return []
+        out: list[str] = []
+        names = {tokens[k].group() for a, b in spans for k in range(a, b)
+                 if tokens[k].group()[:1].isupper() and len(tokens[k].group()) > 2}
+        for depth, context in enumerate(contexts):
+            c_tokens, _, c_spans, c_hits = self._parsed(context)
+            if depth == 0:
+                out += [f"CTXSPK:{label}" for label, first, last in c_hits
+                        for a, b in c_spans if a <= first < b or a <= last < b]
+            if names:
+                where = {}
+                for k, t in enumerate(c_tokens):
+                    if t.group() in names:
+                        where.setdefault(t.group(), []).append(k)
+                for label, first, last in c_hits:
+                    if any(abs(k - first) <= self.window for ks in where.values() for k in ks):
+                        out.append(f"CTXNAME:{label}")
+        return out
+
     def __call__(self, doc: str) -> list[str]:
-        tokens, cues, spans, hits = self._parse(doc)
+        doc, *contexts = doc.split(CONTEXT_MARK)
+        tokens, cues, spans, hits = self._parsed(doc)
         n = self.prefix_len
         out = ["CUE"] * len(cues) or ["NOCUE"]  # never empty: a block fitted on cue-less texts still has a column
         if any(ch in doc for ch in "“”\""):
@@ -159,6 +216,8 @@ class AttributionAnalyzer:
                 out.append(f"ACTWIN:{label}")
             if first in in_span or last in in_span:
                 out.append(f"ACTSPK:{label}")
+        if contexts:
+            out += self._context_tokens(doc, spans, tokens, hits, contexts)
         return out
 
     # ------------------------------------------------------------------ evidence
@@ -167,6 +226,7 @@ class AttributionAnalyzer:
         label's actors with its cue, else the words around a cue near such an actor, else the
         actor alone; a label with none of these gets the paragraph's first speaker span and cue
         (the attribution the classifier saw), or nothing when the paragraph has no cue."""
+        doc, *contexts = doc.split(CONTEXT_MARK)
         tokens, cues, spans, hits = self._parse(doc)
         if not tokens:
             return {}
@@ -201,6 +261,10 @@ class AttributionAnalyzer:
                 best = with_cue(spans[0][0], spans[0][1] - 1)
             if best is not None:
                 found[label] = phrase(*best)
+                if not mine and contexts:  # the speaker is named earlier in the article
+                    earlier = self.evidence(contexts[0], [label], max_words)
+                    if label in earlier and any(n == label for n, _, _ in self._parse(contexts[0])[3]):
+                        found[label] += f" (earlier: {earlier[label]})"
         return found
 
 

@@ -68,6 +68,9 @@ class FeaturesConfig:
     attribution_window: int = 8        # words on each side of a cue that count as near it
     attribution_weight: float = 1.0    # weight of the block beside the text block (both L2-normalised)
     attribution_cues: list[str] = field(default_factory=list)   # empty: framing's English list
+    # Earlier paragraphs of the same article the attribution block also reads, to resolve "he
+    # said" and names introduced before (0 = none; needs analyzer = "prefix").
+    context: int = 0
 
 
 @dataclass
@@ -205,6 +208,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("features.lexicon", 'use "none", "rationale" or "rationale-by-label"'))
     if f.attribution_window < 1 or f.attribution_weight <= 0:
         problems.append(("features.attribution_window/weight", "window >= 1 word and weight > 0"))
+    if f.context < 0 or f.context and f.analyzer != "prefix":
+        problems.append(("features.context", 'a number of paragraphs >= 0; context needs analyzer = "prefix"'))
     if f.prefix_len < 1:
         problems.append(("features.prefix_len", "must be at least 1"))
     if not 1 <= f.ngram_min <= f.ngram_max:

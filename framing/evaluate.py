@@ -14,7 +14,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGrou
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
 from framing.labels import has_marks, rationale_column
-from framing.model import dimension_model, fit_inputs
+from framing.model import dimension_model, fit_inputs, model_texts
 
 GROUPINGS = {"article": "article_id", "outlet": "outlet"}
 # The columns identifying a paragraph in out-of-fold tables (collection: for per-collection tuning).
@@ -78,7 +78,7 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
             continue
         model = dimension_model(dim, config)
         model.fit(*fit_inputs(rows.iloc[train], dim.name))
-        proba[test] = model.predict_proba(rows["text"].iloc[test].tolist())
+        proba[test] = model.predict_proba(model_texts(rows.iloc[test]))
     result.metrics = _metrics(dim, y, proba, base, rows, groups, config, result, fold_of)
     result.oof = _oof_frame(rows, dim, y, proba, fold_of)
     return result
@@ -297,7 +297,7 @@ def holdout_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
     y_train, y_test = list(rows_train[dim.name]), list(rows_test[dim.name])
     model = dimension_model(dim, config)
     model.fit(*fit_inputs(rows_train, dim.name))
-    proba = model.predict_proba(rows_test["text"].tolist())
+    proba = model.predict_proba(model_texts(rows_test))
     base = np.tile(_majority(dim, y_train), (len(rows_test), 1))
     groups = rows_test["article_id"].astype(str).to_numpy()
     folds = np.zeros(len(rows_test), int)
@@ -373,7 +373,7 @@ def forward_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
     inner = cross_validate_dimension(train, dim, config)
     model = dimension_model(dim, config)
     model.fit(*fit_inputs(train, dim.name))
-    proba = model.predict_proba(test["text"].tolist())
+    proba = model.predict_proba(model_texts(test))
     y = list(test[dim.name])
     truth = _truth(dim, y)
     tune_on = config.classifier.tune_on

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from framing.attribution import CONTEXT_MARK
+
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 BLOCK_CHARS = 1 << 20  # characters vectorised at once (memory ~ 40 bytes/char)
 _MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -397,6 +399,8 @@ class FastTfidf:
             return sp.csr_matrix(self.vec.transform(docs))
         if len(docs) == 0:
             return sp.csr_matrix((0, self.n_features), dtype=self.dtype)
+        if self.prefix_len:  # the prefix analyzer reads a text up to its context mark
+            docs = [d.partition(CONTEXT_MARK)[0] if CONTEXT_MARK in d else d for d in docs]
         # work in blocks of ~BLOCK_CHARS characters: bounded memory, cache friendly;
         # rows are independent, so the result does not depend on the blocking
         ends = np.cumsum(np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)) + 1)

@@ -28,7 +28,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from framing._io import atomic_write, sha256_file, write_json
-from framing.attribution import DEFAULT_CUES, AttributionAnalyzer, codebook_actors
+from framing.attribution import CONTEXT_MARK, DEFAULT_CUES, AttributionAnalyzer, codebook_actors
 from framing.codebook import Codebook, Dimension
 from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
 from framing.errors import ModelError
@@ -53,6 +53,7 @@ class PrefixAnalyzer:
         self.ngram_range = ngram_range
 
     def __call__(self, doc: str) -> list[str]:
+        doc = doc.partition(CONTEXT_MARK)[0]  # earlier paragraphs given as context are not this text
         tokens = [t[: self.length] for t in self._TOKEN.findall(doc.lower())]
         low, high = self.ngram_range
         return [" ".join(tokens[i:i + n]) for n in range(low, high + 1) for i in range(len(tokens) - n + 1)]
@@ -111,7 +112,13 @@ def fit_inputs(rows: pd.DataFrame, dimension: str) -> tuple[list[str], list, lis
     :meth:`DimensionModel.fit` takes them."""
     column = rationale_column(dimension)
     rationales = rows[column].tolist() if column in rows else None
-    return rows["text"].tolist(), rows[dimension].tolist(), rationales, rows["article_id"].astype(str).tolist()
+    return model_texts(rows), rows[dimension].tolist(), rationales, rows["article_id"].astype(str).tolist()
+
+
+def model_texts(rows: pd.DataFrame) -> list[str]:
+    """What a model reads for these rows: the ``input`` column (text with its context, when the
+    project was loaded with ``features.context``) or the text."""
+    return rows["input" if "input" in rows else "text"].tolist()
 
 
 class DimensionModel(BaseEstimator):

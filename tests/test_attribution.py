@@ -59,3 +59,32 @@ def test_pickles_without_its_compiled_patterns(analyzer, news):
     copy = pickle.loads(pickle.dumps(analyzer))
     assert "_patterns" not in analyzer.__getstate__()
     assert copy(text) == analyzer(text) and copy.evidence(text, ["kremlin"]) == analyzer.evidence(text, ["kremlin"])
+
+
+def test_context_joins_earlier_paragraphs_of_the_same_article_only():
+    from framing.attribution import CONTEXT_MARK, with_context
+
+    out = with_context(["a", "a", "a", "b"], ["one", "two", "three", "four"], 2)
+    assert out == ["one", f"two{CONTEXT_MARK}one", f"three{CONTEXT_MARK}two{CONTEXT_MARK}one", "four"]
+    assert with_context(["a", "a"], ["one", "two"], 0) == ["one", "two"]
+
+
+def test_he_said_borrows_the_speaker_named_before(analyzer, news):
+    from framing.attribution import CONTEXT_MARK
+
+    before = news["guardian-0029:5:9a35bfde"]  # … Vladimir Putin's spokesperson, Dmitry Peskov, said
+    after = "“We will not change course,” he said."
+    assert "CTXSPK:kremlin" in analyzer(after + CONTEXT_MARK + before)
+    assert not any(t.startswith("CTX") for t in analyzer(after))
+    assert "earlier:" in analyzer.evidence(after + CONTEXT_MARK + before, ["kremlin"])["kremlin"]
+    # a paragraph whose own speaker is a listed actor takes nothing from the context
+    own = news["guardian-0015:23:0e6ef7cf"]  # Zelenskiy said …
+    assert not any(t.startswith("CTX") for t in analyzer(own + CONTEXT_MARK + before))
+
+
+def test_text_features_ignore_the_context():
+    from framing.attribution import CONTEXT_MARK
+    from framing.model import PrefixAnalyzer
+
+    prefix = PrefixAnalyzer(5, (1, 2))
+    assert prefix("He said so." + CONTEXT_MARK + "Peskov spoke") == prefix("He said so.")

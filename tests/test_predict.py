@@ -102,14 +102,16 @@ def test_attribution_block_fast_workers_and_sklearn_agree(project, tmp_path):
     from framing.fastpath import FastScorer
 
     cfg = load_config(project / "experiments/default/config.toml")
-    cfg = replace(cfg, features=replace(cfg.features, attribution=["topics"], attribution_weight=0.5))
+    cfg = replace(cfg, features=replace(cfg.features, analyzer="prefix", attribution=["topics"], attribution_weight=0.5,
+                                        context=2))
     train(cfg, project)
     model = load_model(project / "experiments/default")[0]
     scorer = FastScorer(model)
     assert [g.names for g in scorer.groups] == [["mood"], ["topics"]]  # the text block is vectorised once for both
     texts = ["The coach said the team won.", "Storms again, forecasters warned.", "“Glorious victory,” he said.",
              "rain and gloom", "", "according to the league, the match was a victory"] * 4
-    pd.DataFrame({"id": [f"q{i}" for i in range(24)], "text": texts}).to_parquet(tmp_path / "in.parquet", row_group_size=7)
+    pd.DataFrame({"id": [f"q{i}" for i in range(24)], "article_id": [f"a{i // 3}" for i in range(24)],
+                  "text": texts}).to_parquet(tmp_path / "in.parquet", row_group_size=6)
     frames = {}
     for engine, workers in [("sklearn", 1), ("fast", 1), ("fast", 2)]:
         out = tmp_path / f"{engine}{workers}.parquet"
