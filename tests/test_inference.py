@@ -2,8 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing.inference import (acc_binary, emq_binary, hand_mean, labels_for_width, outlet_shares, pacc_binary,
-                               ppi_mean)
+from framing.inference import acc_binary, emq_binary, labels_for_width, outlet_shares, pacc_binary, ppi_mean
 
 
 def _data(rng, n, big_n, share=0.3, per_article=1):
@@ -22,13 +21,13 @@ def test_ppi_agrees_with_ppi_python_on_the_same_numbers():
     rng = np.random.default_rng(0)
     y, f, g, _, f_u, g_u = _data(rng, 400, 3000)
     for lam in (0.0, 1.0, 0.6):
-        ours = ppi_mean(y, f, g, f_u, g_u, lam=lam, level=0.9, finite=False, clip=False)
+        ours = ppi_mean(y, f, g, f_u, g_u, lam=lam, level=0.9, finite=False, small_sample=False, clip=False)
         point = ppi_py.ppi_mean_pointestimate(y, f, f_u, lam=lam)
         low, high = ppi_py.ppi_mean_ci(y, f, f_u, lam=lam, alpha=0.1)
         np.testing.assert_allclose(ours.estimate, point, rtol=1e-12)
         # one paragraph per article: our cluster variance is the library's up to ddof (n vs n−1)
         np.testing.assert_allclose([ours.low[0], ours.high[0]], [low[0], high[0]], rtol=2e-3)
-    tuned = ppi_mean(y, f, g, f_u, g_u, level=0.9, finite=False, clip=False)
+    tuned = ppi_mean(y, f, g, f_u, g_u, level=0.9, finite=False, small_sample=False, clip=False)
     np.testing.assert_allclose(tuned.estimate, ppi_py.ppi_mean_pointestimate(y, f, f_u), atol=2e-3)
     np.testing.assert_allclose(tuned.high - tuned.low, np.diff(ppi_py.ppi_mean_ci(y, f, f_u, alpha=0.1), axis=0)[0],
                                rtol=1e-2)
@@ -66,10 +65,10 @@ def test_ppi_covers_and_beats_hand_labels_alone_with_clustered_paragraphs():
     covered, narrower = 0, 0
     for _ in range(200):
         y, f, g, y_u, f_u, g_u = _data(rng, 200, 1500, per_article=5)
-        r = ppi_mean(y, f, g, f_u, g_u)
-        _, lo, hi = hand_mean(y, g)
+        r = ppi_mean(y, f, g, f_u, g_u, lam=1.0)
+        hand = ppi_mean(y, f, g, f_u, g_u, lam=0.0)
         covered += r.low[0] <= y_u.mean() <= r.high[0]
-        narrower += (r.high - r.low)[0] < (hi - lo)[0]
+        narrower += (r.high - r.low)[0] < (hand.high - hand.low)[0]
     assert covered >= 0.92 * 200 and narrower >= 0.9 * 200
 
 
@@ -80,10 +79,24 @@ def test_never_a_point_at_0_or_1_unless_every_paragraph_is_known():
     for y in (np.zeros(300), np.ones(300)):
         r = ppi_mean(y, f, g, f[:100], g[:100])
         assert r.high[0] - r.low[0] > 0.005 and 0 <= r.low[0] <= r.estimate[0] <= r.high[0] <= 1
-        _, lo, hi = hand_mean(y, g)
-        assert hi[0] - lo[0] > 0.005
+        hand = ppi_mean(y, f, g, f[:100], g[:100], lam=0.0)
+        assert hand.high[0] - hand.low[0] > 0.005
+    # labels seen, but the rectified estimate falls wholly below 0: cutting must not leave a point
+    y = np.r_[np.ones(2), np.zeros(58)]
+    r = ppi_mean(y, np.r_[np.full(2, 0.9), np.full(58, 0.3)], np.arange(60), np.full(200, 0.01), np.arange(200), lam=1.0)
+    assert r.estimate[0] == 0.0 and r.low[0] == 0.0 and r.high[0] > 0.01
     known = ppi_mean(np.zeros(10), f[:10], g[:10], f[:0], g[:0], y_known=np.zeros(40))
     assert known.estimate[0] == known.low[0] == known.high[0] == 0.0
+
+
+def test_few_labelled_articles_widen_the_interval_to_a_t_quantile():
+    rng = np.random.default_rng(7)
+    y, f, g, _, f_u, g_u = _data(rng, 60, 600, per_article=6)    # 10 labelled articles
+    t = ppi_mean(y, f, g, f_u, g_u, lam=1.0)
+    z = ppi_mean(y, f, g, f_u, g_u, lam=1.0, small_sample=False)
+    from scipy.stats import norm, t as student_t
+    ratio = student_t.ppf(0.975, 9) / norm.ppf(0.975)
+    np.testing.assert_allclose((t.high - t.low) / (z.high - z.low), ratio, rtol=1e-9)
 
 
 def test_known_paragraphs_count_as_they_are():

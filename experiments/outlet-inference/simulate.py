@@ -1,12 +1,16 @@
 """Which outlet-share estimator can a researcher trust? A simulation on the hand-labelled paragraphs.
 
 For each outlet with enough hand labels, its labelled paragraphs are split into a small
-"labelled" part and a "rest" treated as unlabelled; the rest's hand-labelled share is the truth.
-Two splits:
+"labelled" part and a "rest" treated as unlabelled; the rest's hand-labelled share is the truth
+(the report's claim: the interval covers the hand share of the paragraphs it estimates). Two splits:
 
 * random: a random ``--label-share`` of the outlet's articles is labelled, ``--reps`` times;
-* time-forward: the earliest articles are labelled (cuts at 30 %, 50 % and 70 % of the outlet's
+* time-forward: the earliest articles are labelled (cuts at 30, 40, 50, 60 and 70 % of the outlet's
   dated articles), the later ones estimated — the situation of new articles after labelling.
+
+Coverage comes with a standard error: random, the spread of the replicates' coverage over
+``--reps`` (Monte Carlo); time-forward, the spread over the outlet × cut splits (its cuts
+overlap, so that one understates).
 
 Every estimator sees only the out-of-fold probabilities of the model (cv_predictions.csv: each
 paragraph predicted by a model that never saw its article) and the labelled part's hand labels.
@@ -27,13 +31,14 @@ import pandas as pd
 
 from framing.config import ExperimentConfig
 from framing.evaluate import read_oof
-from framing.inference import (acc_binary, apply_calibration, emq_binary, fit_calibration, hand_mean, pacc_binary,
-                               ppi_mean)
+from framing.inference import acc_binary, apply_calibration, emq_binary, fit_calibration, pacc_binary, ppi_mean
 from framing.model import load_model
 from framing.profile import predicted_indicators, true_indicators
 from framing.workflow import project_paragraphs
 
-ESTIMATORS = ["raw", "hand only", "ACC", "PACC", "EMQ", "PPI++ (raw probabilities)", "PPI (λ=1)", "PPI++"]
+ESTIMATORS = ["raw", "hand only", "ACC", "PACC", "EMQ", "PPI (λ=1), raw probabilities", "PPI (λ=1), normal quantile",
+              "PPI++", "PPI (λ=1)"]
+CUTS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 def article_weights(groups: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
@@ -55,7 +60,8 @@ def estimate_all(y_l, p_l, d_l, g_l, p_u, d_u, g_u, coef, prior, *, n_boot, leve
     raw = d_u.mean(0)
     raw_boot = (wu @ d_u) / wu.sum(1)[:, None]
     out["raw"] = (raw, *np.array([percentile(raw_boot[:, j], level) for j in range(k)]).T)
-    out["hand only"] = hand_mean(y_l, g_l, level=level)
+    r = ppi_mean(y_l, p_l, g_l, p_u, g_u, level=level, lam=0.0)   # λ = 0: the hand labels alone, same target
+    out["hand only"] = (r.estimate, r.low, r.high)
     for name, fn, s_l, s_u in (("ACC", acc_binary, d_l, d_u), ("PACC", pacc_binary, p_l, p_u)):
         est, lo, hi = [], [], []
         for j in range(k):
@@ -72,12 +78,14 @@ def estimate_all(y_l, p_l, d_l, g_l, p_u, d_u, g_u, coef, prior, *, n_boot, leve
         lo.append(bounds[0])
         hi.append(bounds[1])
     out["EMQ"] = (np.array(est), np.array(lo), np.array(hi))
-    r = ppi_mean(y_l, p_l, g_l, p_u, g_u, level=level)
-    out["PPI++ (raw probabilities)"] = (r.estimate, r.low, r.high)
-    r = ppi_mean(y_l, c_l, g_l, c_u, g_u, level=level, lam=1.0)
-    out["PPI (λ=1)"] = (r.estimate, r.low, r.high)
+    r = ppi_mean(y_l, p_l, g_l, p_u, g_u, level=level, lam=1.0)
+    out["PPI (λ=1), raw probabilities"] = (r.estimate, r.low, r.high)
+    r = ppi_mean(y_l, c_l, g_l, c_u, g_u, level=level, lam=1.0, small_sample=False)
+    out["PPI (λ=1), normal quantile"] = (r.estimate, r.low, r.high)
     r = ppi_mean(y_l, c_l, g_l, c_u, g_u, level=level)
     out["PPI++"] = (r.estimate, r.low, r.high)
+    r = ppi_mean(y_l, c_l, g_l, c_u, g_u, level=level, lam=1.0)
+    out["PPI (λ=1)"] = (r.estimate, r.low, r.high)
     return out
 
 
@@ -125,12 +133,12 @@ def main() -> None:
             art_dates = dates.reindex(arts)
             if art_dates.notna().sum() >= args.min_articles:
                 order = art_dates.sort_values(kind="stable").index.to_numpy()
-                for cut in (0.3, 0.5, 0.7):
+                for cut in CUTS:
                     splits.append(("time-forward", cut, np.isin(g, order[: int(round(cut * len(order)))])))
             for scenario, rep, lab in splits:
                 if len(np.unique(g[lab])) < 2 or len(np.unique(g[~lab])) < 2:
                     continue
-                truth = y[~lab].mean(0)
+                truth = y[~lab].mean(0)   # the hand share of exactly the paragraphs estimated
                 found = estimate_all(y[lab], p[lab], d[lab], g[lab], p[~lab], d[~lab], g[~lab], coef, prior,
                                      n_boot=args.n_boot, level=args.level, rng=rng)
                 for name, (est, lo, hi) in found.items():
@@ -138,7 +146,8 @@ def main() -> None:
                         rows.append({"scenario": scenario, "rep": rep, "outlet": outlet, "dimension": dim.name,
                                      "label": label, "estimator": name, "truth": truth[j], "estimate": est[j],
                                      "low": lo[j], "high": hi[j], "n_labelled": int(lab.sum()),
-                                     "n_unlabelled": int((~lab).sum())})
+                                     "n_unlabelled": int((~lab).sum()),
+                                     "labelled_articles": len(np.unique(g[lab]))})
     res = pd.DataFrame(rows)
     res["error"] = res["estimate"] - res["truth"]
     res["covered"] = (res["low"] <= res["truth"] + 1e-12) & (res["truth"] <= res["high"] + 1e-12)
@@ -154,16 +163,21 @@ def main() -> None:
 
 
 def summarise(res: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario and estimator: bias, mean absolute error, coverage, mean width (points), the
+    """Per scenario and estimator: bias, mean absolute error, coverage and its standard error
+    (over replicates, random; over outlet × cut splits, time-forward), mean width (points), the
     worst outlet's coverage and how often an interval is a point at 0 % or 100 %."""
     def one(g: pd.DataFrame) -> pd.Series:
         by_outlet = g.groupby("outlet")["covered"].mean()
+        per = g.groupby(["outlet", "rep"] if g["scenario"].iloc[0] == "time-forward" else ["rep"])["covered"].mean()
         return pd.Series({"bias": 100 * g["error"].mean(), "mae": 100 * g["error"].abs().mean(),
-                          "coverage": g["covered"].mean(), "worst_outlet_coverage": by_outlet.min(),
-                          "worst_outlet": by_outlet.idxmin(), "mean_width": 100 * g["width"].mean(),
-                          "zero_width_at_edge": int(g["zero_width_edge"].sum()), "estimates": len(g)})
-    table = res.groupby(["scenario", "estimator"], sort=False).apply(one, include_groups=False).reset_index()
-    return table.round({"bias": 2, "mae": 2, "coverage": 3, "worst_outlet_coverage": 3, "mean_width": 1})
+                          "coverage": g["covered"].mean(), "coverage_se": per.std(ddof=1) / np.sqrt(len(per)),
+                          "worst_outlet_coverage": by_outlet.min(), "worst_outlet": by_outlet.idxmin(),
+                          "mean_width": 100 * g["width"].mean(), "zero_width_at_edge": int(g["zero_width_edge"].sum()),
+                          "estimates": len(g)})
+    table = res.groupby(["scenario", "estimator"], sort=False).apply(
+        lambda g: one(g.assign(scenario=g.name[0])), include_groups=False).reset_index()
+    return table.round({"bias": 2, "mae": 2, "coverage": 3, "coverage_se": 3, "worst_outlet_coverage": 3,
+                        "mean_width": 1})
 
 
 if __name__ == "__main__":
