@@ -8,6 +8,7 @@ import pandas as pd
 
 from framing.codebook import Codebook
 from framing.errors import ReportError
+from framing.inference import wilson
 
 PROFILE_COLUMNS = ["outlet", "dimension", "label", "share", "ci_low", "ci_high", "n_paragraphs", "n_articles"]
 
@@ -63,7 +64,10 @@ def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "out
                    seed: int = 0, level: float = 0.95, ind: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of paragraphs per ``group`` (outlet by default) and label, with article-bootstrap CIs.
 
-    ``ind``: :func:`indicators` of ``frame``, when the caller has them already.
+    Where no paragraph (or every one) carries the label, every resample agrees and the bootstrap
+    interval is a point; it is then widened to the Wilson interval of 0 (or all) in as many
+    draws as there are articles — a handful of articles without the label does not show it is
+    absent. ``ind``: :func:`indicators` of ``frame``, when the caller has them already.
 
     ``frame`` needs ``article_id``, the ``group`` column and one column per codebook dimension.
     """
@@ -86,6 +90,10 @@ def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "out
             bounds = np.full((2, len(cols)), np.nan)
             if len(n) >= 2:
                 bounds = np.nanquantile(_boot(k, n, rng, n_boot), [alpha, 1 - alpha], axis=0)
+                edge = (k.sum(0) == 0) | (k.sum(0) == total)
+                if edge.any():
+                    w_low, w_high = wilson(np.where(k.sum(0) == 0, 0, len(n)), len(n), level)
+                    bounds = np.where(edge, [np.minimum(bounds[0], w_low), np.maximum(bounds[1], w_high)], bounds)
             for j, label in enumerate(dim.label_names):
                 rows.append({"outlet": outlet, "dimension": dim.name, "label": label, "share": float(shares[j]),
                              "ci_low": float(bounds[0, j]), "ci_high": float(bounds[1, j]),
@@ -93,7 +101,7 @@ def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "out
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
 
 
-# ----------------------------------------------------------------------------- error correction
+# ----------------------------------------------------------------------------- hand labels and out-of-fold predictions
 
 def predicted_indicators(oof: pd.DataFrame, codebook: Codebook, thresholds: dict) -> pd.DataFrame:
     """Turn out-of-fold probabilities into 0/1 predictions with the model's own decision rule

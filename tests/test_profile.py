@@ -51,3 +51,11 @@ def test_profile_counts_and_missing_columns(codebook):
     assert x["share"] == 0.5 and x["n_paragraphs"] == 2 and x["n_articles"] == 1
     with pytest.raises(ReportError, match="no column 'outlet'"):
         outlet_profile(frame.drop(columns="outlet"), codebook)
+
+
+def test_a_label_no_article_has_is_not_a_point_at_zero(codebook):
+    frame = pd.DataFrame({"article_id": list("abcdefghij"), "outlet": "X", "mood": "gloomy", "topics": ""})
+    row = outlet_profile(frame, codebook, n_boot=200).set_index("label").loc["upbeat"]
+    assert row["share"] == 0 and row["ci_low"] == 0 and row["ci_high"] > 0.2   # Wilson 0/10: up to ~0.28
+    gloomy = outlet_profile(frame, codebook, n_boot=200).set_index("label").loc["gloomy"]
+    assert gloomy["share"] == 1 and gloomy["ci_high"] == 1 and gloomy["ci_low"] < 0.8
