@@ -68,9 +68,10 @@ def draw_bars(table: pd.DataFrame, dimension: str, ax: Axes) -> Axes:
     return ax
 
 
-def draw_corrected(table: pd.DataFrame, dimension: str, fig: Figure) -> Figure:
-    """Small multiples, one per label: raw predicted share (hollow) and error-corrected share
-    (filled) per outlet, each with its 95 % CI."""
+def draw_estimates(table: pd.DataFrame, dimension: str, fig: Figure) -> Figure:
+    """Small multiples, one per label: the model's predicted share (hollow, no interval: it does
+    not include the classifier's error) and the outlet share from hand labels + model (filled,
+    95 % interval; grey where the outlet is model-only)."""
     sub = table[table["dimension"] == dimension]
     labels = list(dict.fromkeys(sub["label"]))
     outlets = sorted(sub["outlet"].unique())
@@ -78,23 +79,28 @@ def draw_corrected(table: pd.DataFrame, dimension: str, fig: Figure) -> Figure:
     y = np.arange(len(outlets))
     for ax, label in zip(axes, labels):
         rows = sub[sub["label"] == label].set_index("outlet").reindex(outlets)
-        for col, lo, hi, style, name in (("share", "ci_low", "ci_high", dict(mfc="white"), "raw"),
-                                         ("corrected", "corrected_low", "corrected_high", {}, "corrected")):
-            v = rows[col].to_numpy(dtype=float)
-            err = np.vstack([v - rows[lo].to_numpy(dtype=float), rows[hi].to_numpy(dtype=float) - v])
-            err = np.where(np.isnan(err), 0, np.clip(err, 0, None))
-            offset = -0.15 if name == "raw" else 0.15
-            ax.errorbar(v, y + offset, xerr=err, fmt="o", ms=4, capsize=2, label=name,
-                        color="grey" if name == "raw" else "tab:blue", **style)
+        ax.plot(rows["predicted"].to_numpy(dtype=float), y - 0.15, "o", ms=4, mfc="white", color="grey", label="model's predicted share")
+        v = rows["share"].to_numpy(dtype=float)
+        err = np.vstack([v - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - v])
+        err = np.where(np.isnan(err), 0, np.clip(err, 0, None))
+        model_only = (rows["basis"] == "model-only").to_numpy() if "basis" in rows else np.zeros(len(v), bool)
+        for pick, color, name in ((~model_only, "tab:blue", "hand labels + model"), (model_only, "tab:orange", "model-only")):
+            if pick.any():
+                ax.errorbar(v[pick], y[pick] + 0.15, xerr=err[:, pick], fmt="o", ms=4, capsize=2, color=color, label=name)
         ax.set_title(label, fontsize=10)
         ax.set_xlim(0, 1)
         ax.grid(axis="x", alpha=0.3)
         ax.set_xlabel("share")
     axes[0].set_yticks(y, outlets)
     axes[0].invert_yaxis()
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, fontsize=8, loc="outside lower center", ncols=2)
-    fig.suptitle(f"{dimension}: predicted share (grey, hollow) and share corrected for classifier error (blue), 95% CI")
+    handles, names = [], []
+    for ax in axes:
+        for h, n in zip(*ax.get_legend_handles_labels()):
+            if n not in names:
+                handles.append(h)
+                names.append(n)
+    fig.legend(handles, names, fontsize=8, loc="outside lower center", ncols=3)
+    fig.suptitle(f"{dimension}: outlet share from hand labels + model (95% CI) and the model's predicted share (hollow)")
     return fig
 
 

@@ -108,19 +108,37 @@ class EvaluateConfig:
 
 
 @dataclass
+class ReportConfig:
+    # Outlet shares: "ppi" (prediction-powered inference, the default; see framing/inference.py and
+    # experiments/outlet-inference) or "none" (the model's decisions only).
+    estimator: str = "ppi"
+    # λ tuned per label (PPI++) instead of 1: in the simulation no narrower, and it covered less when
+    # the labelled articles were older than the estimated ones.
+    power_tuning: bool = False
+    level: float = 0.95                # confidence level of every interval
+    calibrate: bool = True             # Platt-scale the probabilities on the other outlets' hand labels
+    # An outlet with fewer hand-labelled paragraphs than this gets the pooled rectifier of all
+    # labelled paragraphs and is marked model-only.
+    min_labelled: int = 30
+    # The label budget: more labelled paragraphs per outlet that bring every interval under this width.
+    target_width: float = 0.10
+
+
+@dataclass
 class ExperimentConfig:
     name: str = "default"
     data: DataConfig = field(default_factory=DataConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 _SECTIONS = {"data": DataConfig, "features": FeaturesConfig, "classifier": ClassifierConfig,
-             "evaluate": EvaluateConfig}
+             "evaluate": EvaluateConfig, "report": ReportConfig}
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
@@ -227,6 +245,11 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("evaluate.folds", "must be at least 2"))
     if not 0 <= e.forward_share < 1:
         problems.append(("evaluate.forward_share", "a share in [0, 1): 0.2 tests on the latest fifth of articles"))
+    r = config.report
+    if r.estimator not in ("ppi", "none"):
+        problems.append(("report.estimator", 'use "ppi" or "none"'))
+    if not 0 < r.level < 1 or not 0 < r.target_width <= 1 or r.min_labelled < 2:
+        problems.append(("report.level/target_width/min_labelled", "level and target_width in (0, 1), min_labelled >= 2"))
     if problems:
         name, fix = problems[0]
         raise ConfigError(f"invalid value for {name}", path=path, fix=fix)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from framing.codebook import Codebook
 from framing.errors import ReportError
+from framing.inference import wilson
 
 PROFILE_COLUMNS = ["outlet", "dimension", "label", "share", "ci_low", "ci_high", "n_paragraphs", "n_articles"]
 
@@ -63,7 +64,10 @@ def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "out
                    seed: int = 0, level: float = 0.95, ind: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of paragraphs per ``group`` (outlet by default) and label, with article-bootstrap CIs.
 
-    ``ind``: :func:`indicators` of ``frame``, when the caller has them already.
+    Where no paragraph (or every one) carries the label, every resample agrees and the bootstrap
+    interval is a point; it is then widened to the Wilson interval of 0 (or all) in as many
+    draws as there are articles — a handful of articles without the label does not show it is
+    absent. ``ind``: :func:`indicators` of ``frame``, when the caller has them already.
 
     ``frame`` needs ``article_id``, the ``group`` column and one column per codebook dimension.
     """
@@ -86,6 +90,10 @@ def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "out
             bounds = np.full((2, len(cols)), np.nan)
             if len(n) >= 2:
                 bounds = np.nanquantile(_boot(k, n, rng, n_boot), [alpha, 1 - alpha], axis=0)
+                edge = (k.sum(0) == 0) | (k.sum(0) == total)
+                if edge.any():
+                    w_low, w_high = wilson(np.where(k.sum(0) == 0, 0, len(n)), len(n), level)
+                    bounds = np.where(edge, [np.minimum(bounds[0], w_low), np.maximum(bounds[1], w_high)], bounds)
             for j, label in enumerate(dim.label_names):
                 rows.append({"outlet": outlet, "dimension": dim.name, "label": label, "share": float(shares[j]),
                              "ci_low": float(bounds[0, j]), "ci_high": float(bounds[1, j]),
@@ -93,7 +101,7 @@ def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "out
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
 
 
-# ----------------------------------------------------------------------------- error correction
+# ----------------------------------------------------------------------------- hand labels and out-of-fold predictions
 
 def predicted_indicators(oof: pd.DataFrame, codebook: Codebook, thresholds: dict) -> pd.DataFrame:
     """Turn out-of-fold probabilities into 0/1 predictions with the model's own decision rule
@@ -125,125 +133,6 @@ def true_indicators(oof: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         if dim.name not in frame:
             frame[dim.name] = None
     return indicators(frame, codebook)
-
-
-def acc_binary(q: np.ndarray, tpr: np.ndarray, fpr: np.ndarray) -> np.ndarray:
-    """Adjusted classify-and-count: the true share p solving q = fpr + p (tpr − fpr), clipped to [0, 1]."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = (q - fpr) / (tpr - fpr)
-    return np.clip(np.where(tpr - fpr > 1e-9, p, np.nan), 0.0, 1.0)
-
-
-def acc_multiclass(q: np.ndarray, confusion: np.ndarray) -> np.ndarray:
-    """Adjusted classify-and-count for a single-choice dimension: the label distribution ``p``
-    with ``confusion @ p ≈ q`` (``confusion[i, j]`` = P(predicted i | true j)), non-negative and
-    summing to one."""
-    from scipy.optimize import nnls
-
-    k = len(q)
-    # Append the sum-to-one constraint as a heavily weighted extra equation.
-    A = np.vstack([confusion, np.full((1, k), 10.0)])
-    b = np.append(q, 10.0)
-    p, _ = nnls(A, b)
-    total = p.sum()
-    return p / total if total > 0 else np.full(k, np.nan)
-
-
-def _rates(counts: np.ndarray) -> np.ndarray:
-    """P(predicted i | true j) from a (predicted × true) count table; a label never true keeps the
-    identity column."""
-    col = counts.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = counts / col
-    m[:, col == 0] = np.eye(len(col))[:, col == 0]
-    return m
-
-
-def corrected_profile(frame: pd.DataFrame, codebook: Codebook, oof: pd.DataFrame, thresholds: dict, *,
-                      group: str = "outlet", n_boot: int = 2000, seed: int = 0, level: float = 0.95,
-                      min_outlet_calibration: int = 100, prior_strength: float = 20.0,
-                      ind: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Shares per outlet corrected for the classifier's measured error (adjusted classify-and-count).
-
-    Misclassification rates come from out-of-fold predictions on the hand-labelled paragraphs
-    (``oof``, as ``framing evaluate`` writes them). An outlet with at least
-    ``min_outlet_calibration`` labelled paragraphs gets its own rates (a classifier often errs
-    differently in different outlets), each shrunk towards the pooled rate as if
-    ``prior_strength`` more paragraphs of that true label had been seen at the pooled rate: a rate
-    measured on a handful of examples (six optimistic paragraphs, say) would otherwise make the
-    correction arbitrary. Other outlets get the rates of all labelled paragraphs pooled — the
-    assumption then is that the classifier errs alike everywhere. Each bootstrap replicate
-    resamples the outlet's articles *and* the labelled articles the rates are measured on, so the
-    interval includes the uncertainty of the correction itself.
-
-    Returns columns outlet, dimension, label, corrected, corrected_low, corrected_high, calibration
-    ("outlet" or "pooled") and calibration_n (labelled paragraphs the rates come from).
-    """
-    rng = np.random.default_rng(seed)
-    pred_all = indicators(frame, codebook) if ind is None else ind
-    cal_pred = predicted_indicators(oof, codebook, thresholds)
-    cal_true = true_indicators(oof, codebook)
-    cal_articles = oof["article_id"].astype(str).to_numpy()
-    cal_outlets = oof["outlet"].astype(str).to_numpy()
-    articles = frame["article_id"].astype(str)
-    groups = frame[group].astype(str)
-    alpha = (1 - level) / 2
-    rows = []
-    for dim in codebook.dimensions:
-        cols = [f"{dim.name}:{label}" for label in dim.label_names]
-        if not set(cols) <= set(cal_pred.columns):
-            continue
-        ok = (cal_pred[cols].notna().all(axis=1) & cal_true[cols].notna().all(axis=1)).to_numpy()
-
-        def calibration(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            codes, inv = np.unique(cal_articles[mask], return_inverse=True)
-            weights = rng.multinomial(len(codes), np.full(len(codes), 1 / len(codes)), size=n_boot)[:, inv]
-            return cal_pred.loc[mask, cols].to_numpy(), cal_true.loc[mask, cols].to_numpy(), weights
-
-        pooled = calibration(ok)
-
-        def counts(cal: tuple, b: int | None) -> tuple[np.ndarray, np.ndarray]:
-            """Weighted (predicted × true) counts and per-true-label totals; multi-label: per label,
-            rows (hits, totals) for the label's positives [0] and negatives [1]."""
-            cp, ct, weights = cal
-            weight = (np.ones(len(cp)) if b is None else weights[b])[:, None]
-            if dim.multi:
-                pos, neg = (ct == 1) * weight, (ct == 0) * weight
-                return np.vstack([(cp * pos).sum(0), (cp * neg).sum(0)]), np.vstack([pos.sum(0), neg.sum(0)])
-            table = (cp * weight).T @ ct
-            return table, table.sum(axis=0)
-
-        def correct(q: np.ndarray, b: int | None, own: tuple | None) -> np.ndarray:
-            """The corrected shares, from the pooled rates or (``own``) the outlet's own counts
-            shrunk towards them."""
-            hits, totals = counts(pooled, b)
-            if dim.multi:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    rates = np.where(totals > 0, hits / totals, 0.0)
-                    if own is not None:
-                        own_hits, own_totals = counts(own, b)
-                        rates = (own_hits + prior_strength * rates) / (own_totals + prior_strength)
-                return acc_binary(q, rates[0], rates[1])
-            rates = _rates(hits)
-            if own is not None:
-                rates = _rates(counts(own, b)[0] + prior_strength * rates)
-            return acc_multiclass(q, rates)
-
-        for outlet in sorted(groups.unique()):
-            mask = ok & (cal_outlets == outlet)
-            own, source = (calibration(mask), "outlet") if mask.sum() >= min_outlet_calibration else (None, "pooled")
-            k, n = _article_counts(pred_all, articles, (groups == outlet).to_numpy(), cols)
-            point = correct(k.sum(0) / n.sum(), None, own)
-            boots = np.array([correct(q, b, own) for b, q in enumerate(_boot(k, n, rng, n_boot))]) if len(n) >= 2 else None
-            for j, label in enumerate(dim.label_names):
-                low = high = float("nan")
-                if boots is not None and (~np.isnan(boots[:, j])).any():
-                    low, high = (float(x) for x in np.nanquantile(boots[:, j], [alpha, 1 - alpha]))
-                rows.append({"outlet": outlet, "dimension": dim.name, "label": label, "corrected": float(point[j]),
-                             "corrected_low": low, "corrected_high": high, "calibration": source,
-                             "calibration_n": int(len((own or pooled)[0]))})
-    return pd.DataFrame(rows, columns=["outlet", "dimension", "label", "corrected", "corrected_low", "corrected_high",
-                                       "calibration", "calibration_n"])
 
 
 # ----------------------------------------------------------------------------- comparisons and time

@@ -26,7 +26,7 @@ class ReportContent:
 
     title: str
     codebook: Codebook
-    profile: pd.DataFrame                       # outlet, dimension, label, share, ci_*, n_*, [corrected, corrected_*]
+    profile: pd.DataFrame                       # outlet, dimension, label, share, ci_*, n_*, [predicted*, basis, ...]
     summary: list[dict] = field(default_factory=list)
     time: pd.DataFrame | None = None
     period: str = ""
@@ -37,6 +37,7 @@ class ReportContent:
     compare: pd.DataFrame | None = None
     compare_pair: tuple[str, str] | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    budget: pd.DataFrame | None = None          # outlet, basis, n_labelled, widest, extra_labels, target_width
 
 
 def _save(fig: Figure, stem: Path, data: pd.DataFrame) -> str:
@@ -104,11 +105,11 @@ def write_report(content: ReportContent, out_dir: str | Path) -> Path:
                       lambda fig, d=dim.name: charts.draw_bars(profile, d, fig.add_subplot()))
         parts.append(_img(f"{dim.name}_bars", png, f"{dim.name}: label shares by outlet with 95% CIs"))
         parts.append(_share_table(sub, dim, content))
-        if "corrected" in sub:
-            png = _figure(out / f"{dim.name}_corrected", sub, (2.2 * n_labels + 2, 0.35 * n_outlets + 2.4),
-                          lambda fig, d=dim.name: charts.draw_corrected(profile, d, fig))
-            parts.append("<h3>Corrected for classifier error</h3>" + _img(
-                f"{dim.name}_corrected", png, f"{dim.name}: predicted and error-corrected shares"))
+        if "predicted" in sub:
+            png = _figure(out / f"{dim.name}_estimates", sub, (2.2 * n_labels + 2, 0.35 * n_outlets + 2.4),
+                          lambda fig, d=dim.name: charts.draw_estimates(profile, d, fig))
+            parts.append("<h3>Outlet shares and the model's raw reading</h3>" + _img(
+                f"{dim.name}_estimates", png, f"{dim.name}: outlet shares (hand labels + model) and the model's predicted shares"))
         if content.time is not None and not content.time.empty:
             tsub = content.time[content.time["dimension"] == dim.name]
             if not tsub.empty:
@@ -134,6 +135,18 @@ def write_report(content: ReportContent, out_dir: str | Path) -> Path:
             parts.append(_img(f"{dim.name}_validation", png, f"{dim.name}: hand labels vs cross-validated predictions"))
         sections.append(f'<section id="validation"><h2>Hand labels vs model</h2>{"".join(parts)}</section>')
         nav.append('<a href="#validation">hand labels vs model</a>')
+    if content.budget is not None and not content.budget.empty:
+        with atomic_write(out / "label_budget.csv") as handle:
+            content.budget.to_csv(handle, index=False)
+        shown = content.budget.assign(widest=content.budget["widest"].map(lambda v: f"{v * 100:.0f} points"))
+        target = float(content.budget["target_width"].iloc[0])
+        quota = " ".join(f'--quota "{r.outlet}={r.extra_labels}"' for r in content.budget.itertuples() if r.extra_labels > 0)
+        sections.append(f'<section id="budget"><h2>Label budget</h2><p>More hand-labelled paragraphs per outlet that '
+                        f'would bring every interval under {target * 100:.0f} points.</p>'
+                        + shown.drop(columns=["target_width"]).to_html(index=False, border=0)
+                        + (f"<p class=\"hint\">framing labels sample {html.escape(quota)}</p>" if quota else "")
+                        + '<p class="hint"><a href="label_budget.csv">CSV</a></p></section>')
+        nav.append('<a href="#budget">label budget</a>')
     if content.compare is not None and content.compare_pair:
         a, b = content.compare_pair
         png = _figure(out / "compare", content.compare, (9, 0.28 * len(content.compare) + 1.5),
@@ -163,13 +176,16 @@ def _share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
         for label in dim.label_names:
             r = rows.loc[label]
             ci = "" if np.isnan(r["ci_low"]) else f' <span class="ci">{_pct(r["ci_low"])}–{_pct(r["ci_high"])}</span>'
-            corrected = f'<br><span class="corr">corr. {_pct(r["corrected"])}</span>' if "corrected" in r else ""
+            corrected = (f'<br><span class="corr">model {_pct(r["predicted"])}'
+                         + (" · model-only" if r.get("basis") == "model-only" else "") + "</span>") if "predicted" in r else ""
             link = _anchor(dim.name, label, outlet)
             cells.append(f'<td><a href="#{link}">{_pct(r["share"])}</a>{ci}{corrected}</td>')
         n = rows["n_paragraphs"].iloc[0]
         body.append(f"<tr><th>{html.escape(str(outlet))} <span class=\"ci\">n={n}</span></th>{''.join(cells)}</tr>")
     return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
-            f'<p class="hint">Share of paragraphs with 95% CI; click a share for the terms and paragraphs behind it.</p>')
+            f'<p class="hint">Share of paragraphs with 95% CI ("model": the model\'s own predicted share; "model-only": '
+            f'no hand-labelled sample of that outlet, see the method section); click a share for the terms and '
+            f'paragraphs behind it.</p>')
 
 
 def _why(dim, content: ReportContent) -> str:
@@ -209,7 +225,7 @@ def _page(content: ReportContent, sections: list[str], nav: list[str]) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(content.title)}</title><style>{_CSS}</style></head><body>"
             f"<h1>{html.escape(content.title)}</h1><p class=\"hint\">Generated {stamp}. Shares are of paragraphs; "
-            f"intervals are 95% bootstrap intervals resampling whole articles (an outlet with one article has none).</p>"
+            f"intervals are 95% intervals; how each is made is in the method section.</p>"
             f'<section id="summary"><h2>Summary: the largest differences between outlets</h2><ul class="summary">{summary}</ul></section>'
             f'<nav><a href="#summary">summary</a>{"".join(nav)}<a href="#method">method</a></nav>'
             + "".join(sections)

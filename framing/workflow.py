@@ -316,7 +316,8 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
            period: str = "auto") -> Path:
     """Build the outlet report from predictions (``source="predictions"``) or hand labels
     (``source="labels"``). Returns the path of ``index.html``."""
-    from framing.profile import compare_outlets, corrected_profile, indicators, largest_differences, time_profile
+    from framing.inference import label_budget, method_notes, outlet_shares
+    from framing.profile import compare_outlets, indicators, largest_differences, time_profile
     from framing.report import ReportContent, write_report
 
     root = Path(root)
@@ -373,23 +374,24 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
                 f"{swapped:,} of the {len(frame):,} predicted paragraphs are hand-labelled paragraphs the model was "
                 "trained on; their in-sample predictions are replaced by their out-of-fold predictions from "
                 "cross-validation (cv_predictions.csv), so they count as the model would label unseen text and "
-                "the error correction below stays valid.")
+                "the outlet shares below stay valid.")
     ind = indicators(frame, codebook)  # the 0/1 table every profile below starts from, built once
     profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed, ind=ind)
     content_kwargs: dict = {}
     if oof is not None:
         thresholds = model.thresholds
-        corrected = corrected_profile(frame, codebook, oof, thresholds, n_boot=n_boot, seed=seed, ind=ind)
-        profile = profile.merge(corrected, on=["outlet", "dimension", "label"], how="left")
-        own = sorted(corrected.loc[corrected["calibration"] == "outlet", "outlet"].unique())
-        notes["Error correction"] = ("adjusted classify-and-count: each label's true- and false-positive rates "
-                                     "(single-choice: the confusion matrix) measured on out-of-fold predictions of "
-                                     "hand-labelled paragraphs — the outlet's own where it has at least 100, each "
-                                     "rate shrunk towards the pooled one by 20 pseudo-paragraphs ("
-                                     + (", ".join(own) or "none") + f"), otherwise all {len(oof)} pooled, which assumes "
-                                     "the classifier errs alike in every outlet. The bootstrap resamples those labelled "
-                                     "articles too. With a weak classifier the correction is unstable: compare with the "
-                                     "hand labels vs model section before trusting it.")
+        settings = config.report
+        if settings.estimator == "ppi":
+            if "collection" in oof and collections:
+                oof = oof[oof["collection"].isin(collections)]
+            shares = outlet_shares(frame, oof, codebook, level=settings.level, calibrate=settings.calibrate,
+                                   min_labelled=settings.min_labelled, target_width=settings.target_width,
+                                   power_tuning=settings.power_tuning)
+            keys = ["outlet", "dimension", "label"]
+            profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
+                                              "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
+            content_kwargs["budget"] = label_budget(shares, target_width=settings.target_width)
+            notes.update(method_notes(shares, settings))
         validation = validation_table(oof, codebook, thresholds, outlets=sorted(frame["outlet"].unique()),
                                       n_boot=min(n_boot, 1000), seed=seed)
         content_kwargs["validation"] = validation
@@ -403,10 +405,15 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
     if compare:
         content_kwargs["compare"] = compare_outlets(frame, codebook, *compare, n_boot=n_boot, seed=seed, ind=ind)
         content_kwargs["compare_pair"] = compare
-    notes["Confidence intervals"] = f"95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
+    notes["Confidence intervals"] = (
+        ("Outlet shares: see above. " if "predicted" in profile else "")
+        + f"The model's predicted shares, time charts and comparisons: 95% percentile bootstrap over articles within "
+          f"each outlet, {n_boot} resamples, seed {seed} — these cover the sampling of articles, not the "
+          "classifier's error.")
     title = title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile")
+    raw = profile if "predicted" not in profile else profile.drop(columns=["share"]).rename(columns={"predicted": "share"})
     content = ReportContent(title=title, codebook=codebook, profile=profile, notes=notes,
-                            summary=largest_differences(profile, frame, codebook, n_boot=min(n_boot, 1000), seed=seed,
+                            summary=largest_differences(raw, frame, codebook, n_boot=min(n_boot, 1000), seed=seed,
                                                         ind=ind),
                             **content_kwargs)
     return write_report(content, out_dir)

@@ -54,25 +54,30 @@ def test_end_to_end(project):
     profile = pd.read_csv(project / "rep" / "profile.csv")
     assert set(profile["outlet"]) == {"Daily", "Herald"}
     assert ((profile["ci_low"] <= profile["share"] + 1e-12) & (profile["share"] <= profile["ci_high"] + 1e-12)).all()
-    assert {"corrected", "corrected_low", "corrected_high"} <= set(profile.columns)
-    assert profile["corrected"].between(0, 1).all()
-    for name in ("index.html", "mood_heatmap.png", "mood_corrected.png", "mood_validation.png", "compare.csv"):
+    assert {"predicted", "predicted_low", "predicted_high", "basis", "extra_labels"} <= set(profile.columns)
+    assert profile["share"].between(0, 1).all()
+    for name in ("index.html", "mood_heatmap.png", "mood_estimates.png", "mood_validation.png", "compare.csv",
+                 "label_budget.csv"):
         assert (project / "rep" / name).exists(), name
     html = (project / "rep" / "index.html").read_text()
-    assert "Hand labels vs model" in html and "Daily vs Herald" in html and "Error correction" in html
+    assert "Hand labels vs model" in html and "Daily vs Herald" in html and "Outlet shares" in html
     # All 18 predicted paragraphs were training paragraphs: the report counts their out-of-fold
     # predictions, so its shares are exactly the cross-validated shares of the validation section.
     assert "18 of the 18 predicted paragraphs are hand-labelled paragraphs the model was trained on" in html
-    shares = profile[profile["dimension"] == "mood"].merge(pd.read_csv(project / "rep" / "mood_validation.csv"),
-                                                           on=["outlet", "label"])
-    assert len(shares) == 4 and (shares["share"] - shares["predicted"]).abs().max() < 1e-9
+    raw = profile.loc[profile["dimension"] == "mood", ["outlet", "label", "predicted", "share", "basis"]]
+    shares = raw.rename(columns={"predicted": "raw"}).merge(pd.read_csv(project / "rep" / "mood_validation.csv"),
+                                                            on=["outlet", "label"])
+    assert len(shares) == 4 and (shares["raw"] - shares["predicted"]).abs().max() < 1e-9
+    # ... and every paragraph is hand-labelled, so the outlet share is the hand share, exactly.
+    assert (shares["basis"] == "all hand-labelled").all() and (shares["share"] - shares["hand"]).abs().max() < 1e-9
     unseen = project / "out" / "unseen.csv"
     frame.assign(paragraph_id="new-" + frame["paragraph_id"]).to_csv(unseen, index=False)
     run("report", "--predictions", unseen, "--model", project / "experiments/default", "--out", project / "rep2",
         "--n-boot", 200, "--root", project)
     assert "trained on" not in (project / "rep2" / "index.html").read_text()
     in_sample = pd.read_csv(project / "rep2" / "profile.csv")
-    assert not in_sample[["outlet", "dimension", "label", "share"]].equals(profile[["outlet", "dimension", "label", "share"]])
+    assert not in_sample[["outlet", "dimension", "label", "predicted"]].equals(profile[["outlet", "dimension", "label", "predicted"]])
+    assert (in_sample["ci_high"] > in_sample["ci_low"]).all()   # nothing known: never a point
 
     run("report", "--labels", *root, "--out", project / "hand", "--n-boot", 200)
     assert (project / "hand" / "topics_bars.csv").exists()

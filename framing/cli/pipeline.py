@@ -257,7 +257,7 @@ def report_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """One self-contained page of each outlet's framing profile: summary, charts with CIs,
-    error-corrected shares, time, why, hand labels vs model, and method notes."""
+    outlet shares from hand labels + model, time, why, hand labels vs model, and method notes."""
     from framing.errors import ReportError
     from framing.workflow import report
 

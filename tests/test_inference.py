@@ -1,0 +1,141 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from framing.inference import acc_binary, emq_binary, labels_for_width, outlet_shares, pacc_binary, ppi_mean
+
+
+def _data(rng, n, big_n, share=0.3, per_article=1):
+    """Labels, probabilities that see them through noise (biased upwards), article ids."""
+    def draw(m):
+        y = (rng.random(m) < share).astype(float)
+        f = np.clip(0.25 + 0.45 * y + rng.normal(0, 0.15, m), 0.01, 0.99)
+        return y, f, np.arange(m) // per_article
+    y, f, g = draw(n)
+    y_u, f_u, g_u = draw(big_n)
+    return y, f, g, y_u, f_u, g_u
+
+
+def test_ppi_agrees_with_ppi_python_on_the_same_numbers():
+    ppi_py = pytest.importorskip("ppi_py")
+    rng = np.random.default_rng(0)
+    y, f, g, _, f_u, g_u = _data(rng, 400, 3000)
+    for lam in (0.0, 1.0, 0.6):
+        ours = ppi_mean(y, f, g, f_u, g_u, lam=lam, level=0.9, finite=False, small_sample=False, clip=False)
+        point = ppi_py.ppi_mean_pointestimate(y, f, f_u, lam=lam)
+        low, high = ppi_py.ppi_mean_ci(y, f, f_u, lam=lam, alpha=0.1)
+        np.testing.assert_allclose(ours.estimate, point, rtol=1e-12)
+        # one paragraph per article: our cluster variance is the library's up to ddof (n vs n−1)
+        np.testing.assert_allclose([ours.low[0], ours.high[0]], [low[0], high[0]], rtol=2e-3)
+    tuned = ppi_mean(y, f, g, f_u, g_u, level=0.9, finite=False, small_sample=False, clip=False)
+    np.testing.assert_allclose(tuned.estimate, ppi_py.ppi_mean_pointestimate(y, f, f_u), atol=2e-3)
+    np.testing.assert_allclose(tuned.high - tuned.low, np.diff(ppi_py.ppi_mean_ci(y, f, f_u, alpha=0.1), axis=0)[0],
+                               rtol=1e-2)
+
+
+def test_quantifiers_agree_with_quapy_on_the_same_numbers():
+    pytest.importorskip("quapy")
+    from quapy.method.aggregative import ACC, EMQ, PACC
+
+    rng = np.random.default_rng(1)
+    y, f, _, _, f_u, _ = _data(rng, 600, 2000, share=0.3)
+    f_u = f_u[: 1000]
+    d, d_u = (f >= 0.5).astype(float), (f_u >= 0.5).astype(float)
+
+    from sklearn.linear_model import LogisticRegression
+
+    def Fixed():  # quapy asks a fitted classifier only for its classes; the decisions are given
+        model = LogisticRegression()
+        model.classes_ = np.array([0, 1])
+        return model
+
+    acc = ACC(Fixed(), fit_classifier=False, solver="exact-raise")
+    acc.aggregation_fit(d.astype(int), y.astype(int))
+    np.testing.assert_allclose(acc_binary(d, y, d_u)[0], acc.aggregate(d_u.astype(int))[1], atol=1e-9)
+    pacc = PACC(Fixed(), fit_classifier=False, solver="exact-raise")
+    pacc.aggregation_fit(np.c_[1 - f, f], y.astype(int))
+    np.testing.assert_allclose(pacc_binary(f, y, f_u)[0], pacc.aggregate(np.c_[1 - f_u, f_u])[1], atol=1e-9)
+    prior = 0.4
+    theirs, _ = EMQ.EM(np.array([1 - prior, prior]), np.c_[1 - f_u, f_u], epsilon=1e-6)
+    np.testing.assert_allclose(emq_binary(f_u, prior, epsilon=1e-6)[0], theirs[1], atol=1e-4)
+
+
+def test_ppi_covers_and_beats_hand_labels_alone_with_clustered_paragraphs():
+    rng = np.random.default_rng(2)
+    covered, narrower = 0, 0
+    for _ in range(200):
+        y, f, g, y_u, f_u, g_u = _data(rng, 200, 1500, per_article=5)
+        r = ppi_mean(y, f, g, f_u, g_u, lam=1.0)
+        hand = ppi_mean(y, f, g, f_u, g_u, lam=0.0)
+        covered += r.low[0] <= y_u.mean() <= r.high[0]
+        narrower += (r.high - r.low)[0] < (hand.high - hand.low)[0]
+    assert covered >= 0.92 * 200 and narrower >= 0.9 * 200
+
+
+def test_never_a_point_at_0_or_1_unless_every_paragraph_is_known():
+    rng = np.random.default_rng(3)
+    f = rng.uniform(0.0, 0.05, 300)
+    g = np.arange(300) // 3
+    for y in (np.zeros(300), np.ones(300)):
+        r = ppi_mean(y, f, g, f[:100], g[:100])
+        assert r.high[0] - r.low[0] > 0.005 and 0 <= r.low[0] <= r.estimate[0] <= r.high[0] <= 1
+        hand = ppi_mean(y, f, g, f[:100], g[:100], lam=0.0)
+        assert hand.high[0] - hand.low[0] > 0.005
+    # labels seen, but the rectified estimate falls wholly below 0: cutting must not leave a point
+    y = np.r_[np.ones(2), np.zeros(58)]
+    r = ppi_mean(y, np.r_[np.full(2, 0.9), np.full(58, 0.3)], np.arange(60), np.full(200, 0.01), np.arange(200), lam=1.0)
+    assert r.estimate[0] == 0.0 and r.low[0] == 0.0 and r.high[0] > 0.01
+    known = ppi_mean(np.zeros(10), f[:10], g[:10], f[:0], g[:0], y_known=np.zeros(40))
+    assert known.estimate[0] == known.low[0] == known.high[0] == 0.0
+
+
+def test_few_labelled_articles_widen_the_interval_to_a_t_quantile():
+    rng = np.random.default_rng(7)
+    y, f, g, _, f_u, g_u = _data(rng, 60, 600, per_article=6)    # 10 labelled articles
+    t = ppi_mean(y, f, g, f_u, g_u, lam=1.0)
+    z = ppi_mean(y, f, g, f_u, g_u, lam=1.0, small_sample=False)
+    from scipy.stats import norm, t as student_t
+    ratio = student_t.ppf(0.975, 9) / norm.ppf(0.975)
+    np.testing.assert_allclose((t.high - t.low) / (z.high - z.low), ratio, rtol=1e-9)
+
+
+def test_known_paragraphs_count_as_they_are():
+    rng = np.random.default_rng(4)
+    y, f, g, y_u, f_u, g_u = _data(rng, 300, 300)
+    part = ppi_mean(y, f, g, f_u, g_u, y_known=np.ones(300))
+    alone = ppi_mean(y, f, g, f_u, g_u)
+    np.testing.assert_allclose(part.estimate, (300 + 300 * alone.estimate) / 600)
+    np.testing.assert_allclose(part.se, alone.se / 2)
+
+
+def test_label_budget_reaches_the_target():
+    rng = np.random.default_rng(5)
+    y, f, g, _, f_u, g_u = _data(rng, 60, 5000)
+    r = ppi_mean(y, f, g, f_u, g_u)
+    extra = labels_for_width(r.var_unlabelled, r.var_rectifier, 60, 0.08)[0]
+    assert extra > 0
+    y2, f2, g2, _, _, _ = _data(rng, 60 + extra, 10)
+    wider = ppi_mean(y2, f2, g2, f_u, g_u)
+    assert (wider.high - wider.low)[0] < 0.08 * 1.15
+    assert labels_for_width(r.var_unlabelled, r.var_rectifier, 60, 0.9)[0] == 0
+
+
+def test_outlet_shares_marks_model_only_outlets(codebook):
+    rng = np.random.default_rng(6)
+    rows, frame = [], []
+    for outlet, n_lab in (("A", 200), ("B", 0)):
+        for i in range(n_lab + 300):
+            y = rng.random() < 0.3
+            p = float(np.clip(0.3 + 0.4 * y + rng.normal(0, 0.1), 0.01, 0.99))
+            record = {"paragraph_id": f"{outlet}{i}", "article_id": f"{outlet}{i // 4}", "outlet": outlet,
+                      "topics:sport": p, "topics:weather": 0.2, "mood:upbeat": 0.5, "mood:gloomy": 0.5}
+            if i < n_lab:
+                rows.append({**record, "topics__true": "sport" if y else "", "mood__true": None})
+            else:
+                frame.append(record)
+    shares = outlet_shares(pd.DataFrame(frame), pd.DataFrame(rows), codebook, min_labelled=30)
+    topics = shares[shares["dimension"] == "topics"].set_index(["outlet", "label"])
+    assert topics.loc[("A", "sport"), "basis"] == "outlet" and topics.loc[("B", "sport"), "basis"] == "model-only"
+    assert topics.loc[("B", "sport"), "extra_labels"] >= 30
+    assert (topics["ci_high"] > topics["ci_low"]).all()
+    assert abs(topics.loc[("A", "sport"), "share"] - 0.3) < 0.08
