@@ -7,6 +7,10 @@ turns a paragraph into tokens describing its attributions, for a TF-IDF vectoris
 
 * ``CUE`` for each cue of attribution (a verb of saying, "according to", "statement", …), or
   ``NOCUE`` when there is none, and ``QUOTE`` when the paragraph quotes;
+* with context (:func:`with_context`), ``CTXSPK:<label>`` / ``CTXNAME:<label>`` for a speaker
+  named in earlier paragraphs, and ``COLL:<collection>`` / ``COLLACT:<collection>:<label>`` for a
+  paragraph of another collection than the lead one (conventions differ: a press release's issuer
+  is its source without a verb of saying);
 * ``SPK:<prefix>`` for each word of a *speaker span*: the words before a cue up to the previous
   clause boundary ("the Kremlin spokesman, Dmitry Peskov, said"), the words after an inverted cue
   ("…,” said Dmitry Peskov, Putin's spokesman") or after "according to";
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
 
 # English cues of attribution: verbs of saying and nouns of statements (lower case, whole words).
@@ -51,20 +56,31 @@ _COMMA = ","
 CONTEXT_MARK = "\x1e"
 
 
-def with_context(article_ids: Sequence, texts: Sequence[str], n: int) -> list[str]:
-    """Each text followed by up to ``n`` earlier paragraphs of the same article (nearest first),
-    joined by :data:`CONTEXT_MARK`. Rows must be in article order, an article's paragraphs
-    together (as the corpus reader yields them)."""
-    if n <= 0:
+# Starts the segment that names the paragraph's corpus collection (after the context).
+COLLECTION_MARK = "\x1d"
+
+
+def with_context(article_ids: Sequence, texts: Sequence[str], n: int, collections: Sequence | None = None,
+                 baseline: str = "") -> list[str]:
+    """What the attribution block reads: each text followed by up to ``n`` earlier paragraphs of
+    the same article (nearest first), and — when ``collections`` are given — its collection unless
+    it is the ``baseline`` one, segments joined by :data:`CONTEXT_MARK`. Rows must be in article
+    order, an article's paragraphs together (as the corpus reader yields them)."""
+    if n <= 0 and collections is None:
         return list(texts)
     out: list[str] = []
     previous: list[str] = []
     last = object()
-    for article, text in zip(article_ids, texts):
+    for i, (article, text) in enumerate(zip(article_ids, texts)):
         if article != last:
             previous, last = [], article
-        out.append(CONTEXT_MARK.join([text, *previous[::-1]]) if previous else text)
-        previous = (previous + [text])[-n:]
+        parts = [text, *previous[::-1]]
+        collection = collections[i] if collections is not None else None
+        if collection and collection != baseline:
+            parts.append(COLLECTION_MARK + str(collection))
+        out.append(CONTEXT_MARK.join(parts) if len(parts) > 1 else text)
+        if n > 0:
+            previous = (previous + [text])[-n:]
     return out
 
 
@@ -196,6 +212,7 @@ class AttributionAnalyzer:
 
     def __call__(self, doc: str) -> list[str]:
         doc, *contexts = doc.split(CONTEXT_MARK)
+        collection = contexts.pop()[1:] if contexts and contexts[-1].startswith(COLLECTION_MARK) else None
         tokens, cues, spans, hits = self._parsed(doc)
         n = self.prefix_len
         out = ["CUE"] * len(cues) or ["NOCUE"]  # never empty: a block fitted on cue-less texts still has a column
@@ -218,6 +235,9 @@ class AttributionAnalyzer:
                 out.append(f"ACTSPK:{label}")
         if contexts:
             out += self._context_tokens(doc, spans, tokens, hits, contexts)
+        if collection:  # conventions differ by collection: in a press release the issuer is the source
+            out.append(f"COLL:{collection}")
+            out += [f"COLLACT:{collection}:{label}" for label in sorted({label for label, _, _ in hits})]
         return out
 
     # ------------------------------------------------------------------ evidence
@@ -227,6 +247,8 @@ class AttributionAnalyzer:
         actor alone; a label with none of these gets the paragraph's first speaker span and cue
         (the attribution the classifier saw), or nothing when the paragraph has no cue."""
         doc, *contexts = doc.split(CONTEXT_MARK)
+        if contexts and contexts[-1].startswith(COLLECTION_MARK):
+            contexts.pop()
         tokens, cues, spans, hits = self._parse(doc)
         if not tokens:
             return {}
@@ -266,6 +288,33 @@ class AttributionAnalyzer:
                     if label in earlier and any(n == label for n, _, _ in self._parse(contexts[0])[3]):
                         found[label] += f" (earlier: {earlier[label]})"
         return found
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a model reads paragraphs: with ``context`` earlier paragraphs of the article and, when
+    ``collection_aware``, the collection (the ``baseline`` one reads as none). From a config's
+    ``features.context``, ``features.collection_aware`` and ``classifier.tune_on``."""
+    context: int = 0
+    collection_aware: bool = False
+    baseline: str = ""
+
+    @classmethod
+    def of(cls, config) -> Reading:
+        features = config.features
+        return cls(getattr(features, "context", 0), getattr(features, "collection_aware", False),
+                   getattr(config.classifier, "tune_on", ""))
+
+    @property
+    def plain(self) -> bool:
+        return not self.context and not self.collection_aware
+
+    def inputs(self, article_ids: Sequence, texts: Sequence[str], collections: Sequence) -> list[str]:
+        """What the model reads for these paragraphs (:func:`with_context`)."""
+        if self.plain:
+            return list(texts)
+        return with_context(article_ids, texts, self.context, collections if self.collection_aware else None,
+                            self.baseline)
 
 
 def codebook_actors(dimension) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -71,11 +71,16 @@ class FeaturesConfig:
     # Earlier paragraphs of the same article the attribution block also reads, to resolve "he
     # said" and names introduced before (0 = none; needs analyzer = "prefix").
     context: int = 0
+    # The attribution block also knows the paragraph's corpus collection (tokens for collections
+    # other than the lead one, classifier.tune_on; text of an unknown collection reads as the lead's).
+    collection_aware: bool = False
 
 
 @dataclass
 class ClassifierConfig:
     C: float = 4.0
+    # Per-dimension regularisation where one C does not suit all: {tone = 2.0}.
+    C_by_dimension: dict[str, float] = field(default_factory=dict)
     class_weight: str | None = "balanced"
     max_iter: int = 2000
     # Multi-label decision threshold: a number, or "oof" to choose one per label on
@@ -213,6 +218,8 @@ def _coerce(value: Any, default: Any, name: str, path: Path | None) -> Any:
         return value
     elif isinstance(default, list) and isinstance(value, list):
         return value
+    elif isinstance(default, dict) and isinstance(value, dict):
+        return value
     raise ConfigError(f"{name} = {value!r} should be {type(default).__name__}", path=path,
                       fix=f"the default is {default!r}")
 
@@ -234,8 +241,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("features.ngram_min/ngram_max", "need 1 <= ngram_min <= ngram_max"))
     if not 1 <= f.char_ngram_min <= f.char_ngram_max:
         problems.append(("features.char_ngram_min/max", "need 1 <= char_ngram_min <= char_ngram_max"))
-    if c.C <= 0:
-        problems.append(("classifier.C", "must be > 0"))
+    if c.C <= 0 or any(not isinstance(v, int | float) or v <= 0 for v in c.C_by_dimension.values()):
+        problems.append(("classifier.C", "must be > 0 (also in C_by_dimension)"))
     if c.class_weight not in (None, "balanced"):
         problems.append(("classifier.class_weight", 'use "balanced" or leave it out'))
     if isinstance(c.threshold, str) and c.threshold != "oof" or (

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from framing.attribution import with_context
+from framing.attribution import Reading
 from framing.fastpath import FastScorer, _probabilities, top_terms_fast, transform_with
 
 META_COLUMNS = ["article_id", "outlet", "date", "collection", "p_index", "paragraph_id"]
@@ -54,7 +54,7 @@ class LeanModel:
     """Everything predicting needs, as arrays (see the module docstring)."""
     groups: list[LeanGroup]
     dims: list[LeanDimension]
-    context: int = 0  # earlier paragraphs of the article each paragraph is read with (features.context)
+    reading: Reading = Reading()  # what the model reads besides the text (context, collection)
 
     @classmethod
     def from_model(cls, model: Any, scorer: FastScorer | None = None) -> LeanModel:
@@ -73,7 +73,7 @@ class LeanModel:
                                           attribution_analyzer(dim) if dim.multi else None))
         order = list(model.dimensions)
         dims.sort(key=lambda d: order.index(d.name))
-        return cls(groups, dims, getattr(model.config.features, "context", 0))
+        return cls(groups, dims, Reading.of(model.config))
 
     @property
     def fast(self) -> bool:
@@ -135,7 +135,7 @@ def predict_columns(lean: LeanModel, meta: dict[str, list], texts: list[str], te
     """Output columns of some paragraphs: ids and metadata, ``text_sha1``, then :meth:`LeanModel.columns`."""
     out: dict[str, Any] = {c: meta[c] for c in META_COLUMNS}
     out["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:8] for t in texts]
-    out.update(lean.columns(with_context(meta["article_id"], texts, lean.context), terms))
+    out.update(lean.columns(lean.reading.inputs(meta["article_id"], texts, meta["collection"]), terms))
     return out
 
 

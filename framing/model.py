@@ -11,7 +11,7 @@ import json
 import platform
 import re
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -262,7 +262,10 @@ def dimension_model(dim: Dimension, config: ExperimentConfig) -> DimensionModel:
     """An unfitted model of one codebook dimension as the config describes it (with the
     attribution block and the dimension's actors when ``features.attribution`` names it)."""
     attribution = dim.name in config.features.attribution
-    return DimensionModel(tuple(dim.label_names), dim.multi, config.features, config.classifier,
+    classifier = config.classifier
+    if dim.name in getattr(classifier, "C_by_dimension", {}):
+        classifier = replace(classifier, C=float(classifier.C_by_dimension[dim.name]))
+    return DimensionModel(tuple(dim.label_names), dim.multi, config.features, classifier,
                           attribution=attribution, actors=codebook_actors(dim) if attribution else ())
 
 

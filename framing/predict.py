@@ -18,7 +18,7 @@ from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, art
 from framing.errors import CorpusError, ModelError
 from framing.explain import top_terms
 from framing.fastpath import FastScorer
-from framing.attribution import with_context
+from framing.attribution import Reading
 from framing.lean import META_COLUMNS, LeanModel, UnitTask, evidence_column, predict_columns, worker_init, worker_run
 from framing.model import FramingModel, attribution_analyzer
 
@@ -48,7 +48,7 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
         return pd.DataFrame(predict_columns(lean, meta, texts, terms))
     out = paragraphs[META_COLUMNS].reset_index(drop=True).copy()
     out["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:8] for t in texts]
-    texts = with_context(meta["article_id"], texts, getattr(model.config.features, "context", 0))
+    texts = Reading.of(model.config).inputs(meta["article_id"], texts, meta["collection"])
     columns: dict[str, object] = {}
     for name, dim_model in model.dimensions.items():
         X = dim_model.transform(texts)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from framing._io import atomic_write, sha256_file, write_json
-from framing.attribution import with_context
+from framing.attribution import Reading
 from framing.codebook import Codebook, load_codebook
 from framing.config import ExperimentConfig
 from framing.corpus import read_paragraphs
@@ -53,9 +53,10 @@ def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectDat
         raise LabelsError("no labels files (*.jsonl) found", path=labels_path,
                           fix="label paragraphs with `framing labels add` or point data.labels at your labels")
     labels = read_labels(labels_path, codebook, paragraph_ids=paragraphs["paragraph_id"])
-    if config.features.context:  # what the models read: each text with its article's earlier paragraphs
-        paragraphs = paragraphs.assign(input=with_context(paragraphs["article_id"].tolist(), paragraphs["text"].tolist(),
-                                                          config.features.context))
+    reading = Reading.of(config)
+    if not reading.plain:  # what the models read: each text with its article's earlier paragraphs, its collection
+        paragraphs = paragraphs.assign(input=reading.inputs(paragraphs["article_id"].tolist(), paragraphs["text"].tolist(),
+                                                            paragraphs["collection"].tolist()))
     table = labelled_paragraphs(paragraphs, labels, codebook)
     hashes = {"codebook_sha256": codebook.sha256,
               "labels_sha256": {str(f.relative_to(root) if f.is_relative_to(root) else f): sha256_file(f) for f in files}}

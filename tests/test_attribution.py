@@ -88,3 +88,15 @@ def test_text_features_ignore_the_context():
 
     prefix = PrefixAnalyzer(5, (1, 2))
     assert prefix("He said so." + CONTEXT_MARK + "Peskov spoke") == prefix("He said so.")
+
+
+def test_collection_tokens_only_for_collections_other_than_the_lead(analyzer):
+    from framing.attribution import Reading
+
+    reading = Reading(context=0, collection_aware=True, baseline="news")
+    press, news, new = reading.inputs(["a", "b", "c"], ["Putin met the governor."] * 3, ["official", "news", "mine"])
+    assert {"COLL:official", "COLLACT:official:kremlin"} <= set(analyzer(press))
+    assert news == "Putin met the governor."  # the lead collection reads as plain text
+    assert not any(t.startswith("COLL") for t in analyzer(news))
+    assert "COLL:mine" in analyzer(new)  # unseen in training: the vectoriser has no column for it
+    assert Reading().inputs(["a"], ["x"], ["official"]) == ["x"]

@@ -26,6 +26,9 @@ def test_file_then_overrides(tmp_path):
     (["features.analyzer=char"], "features.analyzer"),
     (["C=1"], "is not section.key=value"),
     (["classifier.threshold=2"], "classifier.threshold"),
+    (["classifier.C_by_dimension={tone=0}"], "classifier.C"),
+    (["features.context=2", "features.analyzer=word"], "features.context"),
+    (["evaluate.forward_share=1"], "evaluate.forward_share"),
 ])
 def test_bad_values(overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -39,3 +42,15 @@ def test_missing_and_broken_files(tmp_path):
     bad.write_text("[features\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(bad)
+
+
+def test_per_dimension_c_reaches_that_dimension_only():
+    from framing import load_codebook
+    from framing.model import dimension_model
+    from pathlib import Path
+
+    codebook = load_codebook(Path(__file__).resolve().parents[1] / "labels" / "codebook.toml")
+    config = load_config(None, ["classifier.C=4", "classifier.C_by_dimension={tone=2.0}", "features.attribution=['sources']"])
+    tone, sources = dimension_model(codebook.dimension("tone"), config), dimension_model(codebook.dimension("sources"), config)
+    assert tone.classifier.C == 2.0 and sources.classifier.C == 4.0
+    assert sources.attribution and dict(sources.actors)["kremlin"] and not tone.attribution
