@@ -502,9 +502,14 @@ def summarise_experiments(root) -> pd.DataFrame:
                                + (f" + lexicon ({f.lexicon})" if f.lexicon != "none" else "")
                                + f", sublinear={f.sublinear_tf}, min_df={f.min_df}")
             row["C"] = c.C
+        expected = metrics.get("expected", {})
+        for name, value in expected.get("dimensions", {}).items():  # what to expect on new articles leads
+            row[f"{name} expected"] = round(value, 3)
+        if expected:
+            row["expected on"] = expected.get("basis", "")
         for name, m in metrics.items():
             if isinstance(m, dict) and "macro_f1" in m:
-                row[f"{name} macro-F1"] = round(m["macro_f1"], 3)
+                row[f"{name} pooled CV"] = round(m["macro_f1"], 3)
                 row[f"{name} baseline"] = round(m["baseline_macro_f1"], 3)
                 row[f"{name} n"] = m["n"]
         row["has model"] = meta_path.exists()

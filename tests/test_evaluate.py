@@ -84,3 +84,40 @@ def test_oof_thresholds_are_saved_with_the_model(project):
     assert "cross-fitted" in str(result.metrics["topics"]["threshold"])
     model = load_model(project / "experiments/default")[0]
     assert set(model.thresholds["topics"]) == {"sport", "weather"}
+
+
+def test_time_forward_trains_only_on_earlier_paragraphs(data):
+    from framing.evaluate import forward_cut, forward_dimension
+
+    config = load_config(None, ["evaluate.folds=2", "evaluate.forward_share=0.34"])
+    cut = forward_cut(data.table, config)
+    dates = data.table.groupby("article_id")["date"].min().sort_values()
+    assert cut == "2025-03-09" and (dates >= cut).sum() == 3  # the latest third of the six articles
+    result = forward_dimension(data.table, data.codebook.dimension("mood"), config, cut)
+    test = data.table[data.table["date"] >= cut]
+    assert set(result.oof["paragraph_id"]) == set(test["paragraph_id"])
+    assert result.metrics["train_n"] == int((data.table["date"] < cut).sum()) and result.metrics["cut"] == cut
+    assert "mood__pred" in result.oof
+    assert load_config(None, ["evaluate.forward_share=0"]) and forward_cut(
+        data.table, load_config(None, ["evaluate.forward_share=0"])) is None
+
+
+def test_metrics_per_collection(data):
+    table = data.table.assign(collection=np.where(data.table["outlet"] == "Daily", "news", "wire"))
+    result = cross_validate_dimension(table, data.codebook.dimension("mood"), load_config(None, ["evaluate.folds=3"]))
+    per = result.metrics["by_collection"]
+    assert set(per) == {"news", "wire"} and per["news"]["n"] + per["wire"]["n"] == result.n
+
+
+def test_offsets_make_a_rare_label_predictable():
+    from framing.evaluate import best_offsets
+
+    rng = np.random.default_rng(1)
+    truth = np.array(["rare"] * 30 + ["common"] * 270)
+    signal = np.where(truth == "rare", 0.3, 0.1) + rng.random(300) * 0.15  # rare is likelier, never the top label
+    proba = np.column_stack([1 - signal, signal])
+    labels = ["common", "rare"]
+    assert (proba.argmax(axis=1) == 1).sum() == 0
+    offsets = best_offsets(truth, proba, labels)
+    pred = np.array(labels)[(np.log(proba) + offsets).argmax(axis=1)]
+    assert offsets[0] == 0 and offsets[1] > 0 and (pred[truth == "rare"] == "rare").mean() > 0.8
