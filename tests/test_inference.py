@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing.inference import acc_binary, emq_binary, labels_for_width, outlet_shares, pacc_binary, ppi_mean
+from framing.inference import (acc_binary, drift_variance, emq_binary, labels_for_width, outlet_shares, pacc_binary,
+                               ppi_mean)
 
 
 def _data(rng, n, big_n, share=0.3, per_article=1):
@@ -139,3 +140,74 @@ def test_outlet_shares_marks_model_only_outlets(codebook):
     assert topics.loc[("B", "sport"), "extra_labels"] >= 30
     assert (topics["ci_high"] > topics["ci_low"]).all()
     assert abs(topics.loc[("A", "sport"), "share"] - 0.3) < 0.08
+
+
+def _dated(rng, n_articles, per_article=4, step=0.0, start=0):
+    """Articles in date order; the model's error (rectifier) jumps by ``step`` halfway through."""
+    g = np.repeat(np.arange(start, start + n_articles), per_article)
+    t = g.astype(float)
+    y = (rng.random(len(g)) < 0.3).astype(float)
+    f = np.clip(0.3 + 0.4 * (y - 0.3) + rng.normal(0, 0.1, len(g)), 0.01, 0.99)
+    late = g >= start + n_articles // 2
+    f = np.clip(f - step * late, 0.01, 0.99)   # later, the model under-reads the label by ``step``
+    return y, f, g, t
+
+
+def test_no_drift_component_inside_the_labelled_period_or_without_dates():
+    rng = np.random.default_rng(8)
+    y, f, g, t = _dated(rng, 40, step=0.15)
+    y_u, f_u, g_u, t_u = _dated(rng, 40, start=5)
+    t_u = np.clip(t_u, 0, 39)          # every estimated paragraph inside the labelled period
+    plain = ppi_mean(y, f, g, f_u, g_u + 100, lam=1.0)
+    inside = ppi_mean(y, f, g, f_u, g_u + 100, lam=1.0, t_lab=t, t_unl=t_u, drift_blocks=4)
+    undated = ppi_mean(y, f, g, f_u, g_u + 100, lam=1.0, drift_blocks=4)
+    off = ppi_mean(y, f, g, f_u, g_u + 100, lam=1.0, t_lab=t, t_unl=t_u + 100, drift_blocks=0)
+    for r in (inside, undated, off):
+        np.testing.assert_allclose([r.low, r.high], [plain.low, plain.high], rtol=1e-12)
+        assert not np.any(r.var_drift)
+
+
+def test_a_stable_rectifier_adds_little():
+    rng = np.random.default_rng(9)
+    added = []
+    for _ in range(100):
+        y, f, g, t = _dated(rng, 40)
+        assert drift_variance(y - f, g, t, 4).shape == (1,)
+        _, f_u, g_u, t_u = _dated(rng, 40, start=40)
+        plain = ppi_mean(y, f, g, f_u, g_u, lam=1.0)
+        later = ppi_mean(y, f, g, f_u, g_u, lam=1.0, t_lab=t, t_unl=t_u, drift_blocks=4)
+        assert later.outside == 1.0
+        added.append((later.high - later.low)[0] / (plain.high - plain.low)[0])
+    # τ² is floored at 0 in most samples; from 3 df it is sometimes large by chance
+    assert np.median(added) < 1.01 and np.mean(added) < 1.3
+
+
+def test_a_step_in_the_rectifier_widens_the_interval_and_covers():
+    rng = np.random.default_rng(10)
+    covered = {"none": 0, "blocks": 0}
+    wider = 0
+    for _ in range(100):
+        # labelled: articles 0–39, the model's error steps halfway; estimated: later articles, where
+        # it stays at its new level (the labelled mean is off by half the step)
+        y, f, g, t = _dated(rng, 40, step=0.12)
+        y_u, f_u, g_u, t_u = _dated(rng, 40, start=40)
+        f_u = np.clip(f_u - 0.12, 0.01, 0.99)
+        plain = ppi_mean(y, f, g, f_u, g_u, lam=1.0)
+        drift = ppi_mean(y, f, g, f_u, g_u, lam=1.0, t_lab=t, t_unl=t_u, drift_blocks=4)
+        truth = y_u.mean()
+        covered["none"] += plain.low[0] <= truth <= plain.high[0]
+        covered["blocks"] += drift.low[0] <= truth <= drift.high[0]
+        wider += (drift.high - drift.low)[0] > (plain.high - plain.low)[0]
+        np.testing.assert_allclose(drift.estimate, plain.estimate)
+    assert wider >= 80 and covered["blocks"] >= 90 and covered["blocks"] > covered["none"] + 15
+
+
+def test_label_budget_uses_the_interval_quantile_and_keeps_the_drift_part():
+    from scipy.stats import t as student_t
+    from framing.inference import labels_for_width as budget
+    # half-width with t(9): target 2·t·sqrt(v/n') with v = var_r·n
+    need = budget(np.zeros(1), np.array([0.0025]), 10, 0.1, df=9)[0]
+    v_needed = (0.1 / (2 * student_t.ppf(0.975, 9))) ** 2
+    assert need == int(np.ceil(10 * 0.0025 / v_needed) - 10)
+    assert need > budget(np.zeros(1), np.array([0.0025]), 10, 0.1)[0]
+    assert budget(np.zeros(1), np.array([0.0025]), 10, 0.1, var_drift=np.array([0.001]))[0] == 100_000

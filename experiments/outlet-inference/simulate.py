@@ -12,6 +12,10 @@ Coverage comes with a standard error: random, the spread of the replicates' cove
 ``--reps`` (Monte Carlo); time-forward, the spread over the outlet × cut splits (its cuts
 overlap, so that one understates).
 
+PPI's drift component (``report.drift = "blocks"``) needs the paragraphs' dates: the corpus's
+article dates, as in the report. Random splits estimate paragraphs inside the labelled period
+(mostly), so it adds little there; time-forward, every estimated paragraph is after it.
+
 Every estimator sees only the out-of-fold probabilities of the model (cv_predictions.csv: each
 paragraph predicted by a model that never saw its article) and the labelled part's hand labels.
 Calibration maps are fitted on the other outlets' labelled paragraphs (never the outlet's own).
@@ -29,15 +33,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from framing.config import ExperimentConfig
+from framing.config import ExperimentConfig, ReportConfig
 from framing.evaluate import read_oof
 from framing.inference import acc_binary, apply_calibration, emq_binary, fit_calibration, pacc_binary, ppi_mean
 from framing.model import load_model
 from framing.profile import predicted_indicators, true_indicators
 from framing.workflow import project_paragraphs
 
+DRIFT_BLOCKS = (2, 3, 5, 6)   # alternatives to the default's 4 (report.drift_blocks)
 ESTIMATORS = ["raw", "hand only", "ACC", "PACC", "EMQ", "PPI (λ=1), raw probabilities", "PPI (λ=1), normal quantile",
-              "PPI++", "PPI (λ=1)"]
+              "PPI++", "PPI (λ=1), no drift"] + [f"PPI (λ=1), drift {b} blocks" for b in DRIFT_BLOCKS] + ["PPI (λ=1)"]
 CUTS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
@@ -52,7 +57,7 @@ def percentile(boots: np.ndarray, level: float) -> tuple[float, float]:
     return (float(np.quantile(ok, a)), float(np.quantile(ok, 1 - a))) if len(ok) else (np.nan, np.nan)
 
 
-def estimate_all(y_l, p_l, d_l, g_l, p_u, d_u, g_u, coef, prior, *, n_boot, level, rng) -> dict:
+def estimate_all(y_l, p_l, d_l, g_l, t_l, p_u, d_u, g_u, t_u, coef, prior, *, n_boot, level, rng) -> dict:
     """Every estimator on one split: {name: (estimates, lows, highs)} with one entry per label."""
     k = y_l.shape[1]
     out = {}
@@ -85,7 +90,13 @@ def estimate_all(y_l, p_l, d_l, g_l, p_u, d_u, g_u, coef, prior, *, n_boot, leve
     r = ppi_mean(y_l, c_l, g_l, c_u, g_u, level=level)
     out["PPI++"] = (r.estimate, r.low, r.high)
     r = ppi_mean(y_l, c_l, g_l, c_u, g_u, level=level, lam=1.0)
-    out["PPI (λ=1)"] = (r.estimate, r.low, r.high)
+    out["PPI (λ=1), no drift"] = (r.estimate, r.low, r.high)    # the default until the drift component
+    for b in DRIFT_BLOCKS:
+        r = ppi_mean(y_l, c_l, g_l, c_u, g_u, level=level, lam=1.0, t_lab=t_l, t_unl=t_u, drift_blocks=b)
+        out[f"PPI (λ=1), drift {b} blocks"] = (r.estimate, r.low, r.high)
+    r = ppi_mean(y_l, c_l, g_l, c_u, g_u, level=level, lam=1.0, t_lab=t_l, t_unl=t_u,
+                 drift_blocks=ReportConfig.drift_blocks)
+    out["PPI (λ=1)"] = (r.estimate, r.low, r.high)                 # the report's default: drift, 4 blocks
     return out
 
 
@@ -110,12 +121,13 @@ def main() -> None:
     paragraphs = project_paragraphs(ExperimentConfig(), args.root)
     dates = pd.to_datetime(paragraphs.drop_duplicates("article_id").set_index("article_id")["date"], errors="coerce")
     oof["date"] = oof["article_id"].map(dates)
+    days = ((oof["date"] - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(float)
     truth_ind, pred_ind = true_indicators(oof, codebook), predicted_indicators(oof, codebook, model.thresholds)
     rows = []
     for dim in codebook.dimensions:
         cols = [f"{dim.name}:{label}" for label in dim.label_names]
         ok = (truth_ind[cols].notna().all(axis=1) & oof[cols].notna().all(axis=1) & pred_ind[cols].notna().all(axis=1)).to_numpy()
-        sub = oof[ok]
+        sub, T = oof[ok], days[ok]
         Y, P, D = truth_ind.loc[ok, cols].to_numpy(), sub[cols].to_numpy(float), pred_ind.loc[ok, cols].to_numpy()
         outlets, articles = sub["outlet"].astype(str).to_numpy(), sub["article_id"].astype(str).to_numpy()
         for outlet in sorted(set(outlets)):
@@ -125,7 +137,7 @@ def main() -> None:
                 continue
             coef = fit_calibration(P[~mine], Y[~mine])    # never the outlet's own labels
             prior = Y[~mine].mean(0)
-            y, p, d, g = Y[mine], P[mine], D[mine], articles[mine]
+            y, p, d, g, t = Y[mine], P[mine], D[mine], articles[mine], T[mine]
             splits = []
             for rep in range(args.reps):
                 chosen = rng.choice(arts, size=max(2, int(round(args.label_share * len(arts)))), replace=False)
@@ -139,7 +151,7 @@ def main() -> None:
                 if len(np.unique(g[lab])) < 2 or len(np.unique(g[~lab])) < 2:
                     continue
                 truth = y[~lab].mean(0)   # the hand share of exactly the paragraphs estimated
-                found = estimate_all(y[lab], p[lab], d[lab], g[lab], p[~lab], d[~lab], g[~lab], coef, prior,
+                found = estimate_all(y[lab], p[lab], d[lab], g[lab], t[lab], p[~lab], d[~lab], g[~lab], t[~lab], coef, prior,
                                      n_boot=args.n_boot, level=args.level, rng=rng)
                 for name, (est, lo, hi) in found.items():
                     for j, label in enumerate(dim.label_names):
