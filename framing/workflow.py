@@ -387,7 +387,8 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
                 oof = oof[oof["collection"].isin(collections)]
             shares = outlet_shares(frame, oof, codebook, level=settings.level, calibrate=settings.calibrate,
                                    min_labelled=settings.min_labelled, target_width=settings.target_width,
-                                   power_tuning=settings.power_tuning)
+                                   power_tuning=settings.power_tuning, drift=settings.drift,
+                                   drift_blocks=settings.drift_blocks)
             keys = ["outlet", "dimension", "label"]
             profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
                                               "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
