@@ -62,6 +62,7 @@ class FeaturesConfig:
     # annotators marked as their reason (label records' "rationale"); "rationale-by-label": one
     # lexicon from all marks plus one per label. Prediction reads the text only. "none": off.
     lexicon: str = "none"
+    lexicon_dimensions: list[str] = field(default_factory=list)   # the lexicon only for these (empty: all)
     # Dimensions that also get the attribution block (framing/attribution.py): tokens for cues of
     # attribution, speaker spans, words near a cue and the codebook's actors per label.
     attribution: list[str] = field(default_factory=list)

@@ -86,7 +86,8 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
 
 def _lexicon_warnings(rows: pd.DataFrame, dim: Dimension, config: ExperimentConfig) -> list[str]:
     """Say so when the config asks for a rationale lexicon that this dimension's labels cannot feed."""
-    if config.features.lexicon == "none":
+    wanted = config.features.lexicon_dimensions
+    if config.features.lexicon == "none" or wanted and dim.name not in wanted:
         return []
     column = rationale_column(dim.name)
     if column not in rows or not rows[column].map(has_marks).any():

@@ -262,10 +262,14 @@ def dimension_model(dim: Dimension, config: ExperimentConfig) -> DimensionModel:
     """An unfitted model of one codebook dimension as the config describes it (with the
     attribution block and the dimension's actors when ``features.attribution`` names it)."""
     attribution = dim.name in config.features.attribution
+    features = config.features
+    if features.lexicon != "none" and getattr(features, "lexicon_dimensions", []) \
+            and dim.name not in features.lexicon_dimensions:
+        features = replace(features, lexicon="none")
     classifier = config.classifier
     if dim.name in getattr(classifier, "C_by_dimension", {}):
         classifier = replace(classifier, C=float(classifier.C_by_dimension[dim.name]))
-    return DimensionModel(tuple(dim.label_names), dim.multi, config.features, classifier,
+    return DimensionModel(tuple(dim.label_names), dim.multi, features, classifier,
                           attribution=attribution, actors=codebook_actors(dim) if attribution else ())
 
 

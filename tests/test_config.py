@@ -54,3 +54,6 @@ def test_per_dimension_c_reaches_that_dimension_only():
     tone, sources = dimension_model(codebook.dimension("tone"), config), dimension_model(codebook.dimension("sources"), config)
     assert tone.classifier.C == 2.0 and sources.classifier.C == 4.0
     assert sources.attribution and dict(sources.actors)["kremlin"] and not tone.attribution
+    lex = load_config(None, ["features.lexicon=rationale", "features.lexicon_dimensions=['tone']"])
+    assert dimension_model(codebook.dimension("tone"), lex).features.lexicon == "rationale"
+    assert dimension_model(codebook.dimension("frames"), lex).features.lexicon == "none"
