@@ -178,3 +178,16 @@ def test_predict_engines_agree(project):
     result = run("predict", shards, "--paragraphs", "--id-col", "paragraph_id", "--out", project / "dask_out",
                  "--model", model, "--engine", "dask", "--workers", 1)
     assert "1 new shard(s)" in result.output and (project / "dask_out" / "a.parquet").exists()
+
+
+def test_errors_keep_bracketed_words_and_a_missing_experiment_is_named(project):
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["evaluate", "--root", str(project), "--set", "classifer.C=2"])
+    assert result.exit_code == 1 and "[classifer]" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["evaluate", "--root", str(project), "-e", "nosuch"])
+    assert result.exit_code == 1 and "experiments/nosuch/config.toml" in result.output
+    assert not (project / "experiments" / "nosuch").exists()

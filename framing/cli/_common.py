@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from framing.errors import FramingError
@@ -38,7 +39,8 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except FramingError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True)
+            # the message is plain text: "[classifer]" or "[[dimensions.labels]]" must not be read as markup
+            err.print(Text.assemble(("error:", "bold red"), " ", exc.message), highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("interrupted: files written so far are complete; partial output was discarded")
@@ -49,7 +51,13 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 def _config(root: Path, experiment: str, config: Path | None, overrides: list[str] | None):
     from framing.config import load_config
 
+    from framing.errors import ConfigError
+
     path = config if config is not None else root / "experiments" / experiment / "config.toml"
+    if config is None and not path.is_file() and experiment != "default":
+        raise ConfigError("no such experiment: its config is missing", path=path,
+                          fix=f"create {path} (copy experiments/default/config.toml), or pick an existing -e NAME")
+    # a project without experiments/default/config.toml runs with the built-in defaults
     return load_config(path if path.is_file() or config is not None else None, overrides, name=experiment)
 
 
