@@ -205,6 +205,9 @@ def predict_cmd(
                                              "(a folder of shards on a Dask cluster; needs framing[dask]).")] = "fast",
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all local cores).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask; default: a local cluster).")] = None,
+    keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text in the output, so that "
+                                            "`framing report` can show the words and paragraphs behind the shares "
+                                            "of articles outside the project's corpus.")] = False,
 ) -> None:
     """Tag every paragraph of new articles; streams the input in chunks."""
     import os
@@ -216,6 +219,8 @@ def predict_cmd(
 
     if engine not in ("fast", "sklearn", "dask"):
         raise ConfigError(f"--engine {engine!r} is not supported", fix="use fast, sklearn or dask")
+    if keep_text and engine == "dask":
+        raise ConfigError("--keep-text is not supported with --engine dask", fix="use --engine fast for --keep-text")
     n_workers = workers or os.cpu_count() or 1
 
     loaded, _, notes = load_model(model)
@@ -235,7 +240,8 @@ def predict_cmd(
     with _progress() as bar:
         task = bar.add_task("predicting paragraphs", total=None)
         rows = predict_file(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size,
-                            terms=terms, progress=lambda n: bar.advance(task, n), engine=engine, workers=n_workers)
+                            terms=terms, progress=lambda n: bar.advance(task, n), engine=engine, workers=n_workers,
+                            keep_text=keep_text)
     out.print(f"wrote {rows} paragraph predictions to {output}")
 
 
