@@ -3,7 +3,9 @@ returns data. The CLI only parses arguments, calls one of these and prints."""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,79 +285,69 @@ def validation_table(oof: pd.DataFrame, codebook: Codebook, thresholds: dict, *,
     return table
 
 
-def _why(model: FramingModel, frame: pd.DataFrame, texts: pd.Series, *, per_outlet: int = 3000, seed: int = 0) -> tuple[dict, dict]:
-    """Outlet-specific terms per label, and the most confident example paragraphs."""
-    from framing.explain import outlet_terms
-
-    rows = frame.assign(text=frame["paragraph_id"].astype(str).map(texts)).dropna(subset=["text"])
-    if rows.empty:
-        return {}, {}
-    rows = rows.sample(frac=1.0, random_state=seed).groupby("outlet").head(per_outlet).reset_index(drop=True)
-    outlets = rows["outlet"].astype(str).to_numpy()
-    why, examples = {}, {}
-    for name, dim_model in model.dimensions.items():
-        X = dim_model.transform(rows["text"].tolist())
-        for label in dim_model.labels_:
-            why[(name, label)] = outlet_terms(dim_model, X, outlets, label)
-            column = f"{name}:{label}"
-            if column not in rows:
-                continue
-            for outlet, group in rows.groupby("outlet"):
-                top = group.nlargest(3, column)
-                top = top[top[column] >= 0.5]
-                examples[(name, label, str(outlet))] = [(float(r[column]), r["text"], str(r["paragraph_id"]))
-                                                        for _, r in top.iterrows()]
-    return why, examples
-
-
 def report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
            model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
            out_dir: str | Path, title: str | None = None, n_boot: int = 2000, seed: int = 0,
            collections: list[str] | None = None, outlets: list[str] | None = None,
            compare: tuple[str, str] | None = None, events: str | Path | None = None,
-           period: str = "auto") -> Path:
+           period: str = "auto", progress: Callable[[str], None] | None = None) -> Path:
     """Build the outlet report from predictions (``source="predictions"``) or hand labels
-    (``source="labels"``). Returns the path of ``index.html``."""
+    (``source="labels"``). Returns the path of ``index.html``. ``progress`` is called with a
+    short description at the start of each step."""
     from framing.inference import label_budget, method_notes, outlet_shares
-    from framing.profile import compare_outlets, indicators, largest_differences, time_profile
+    from framing.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
+    from framing.profile import (compare_outlets, date_warning, eligible_outlets, indicators, largest_differences,
+                                 outlet_collections, time_profile)
     from framing.report import ReportContent, write_report
+    from framing.why import duplicate_count, outlet_why
 
+    step = progress or (lambda text: None)
     root = Path(root)
     config = config or ExperimentConfig()
+    settings = config.report
     notes: dict[str, str] = {}
+    omitted: dict[str, str] = {}
     model = meta = oof = None
+    metrics: dict = {}
+    model_path = Path(model_dir) if model_dir else root / "experiments" / config.name
+    step("reading the hand labels" if source == "labels" else "reading the predictions and the model")
+    project_codebook = root / config.data.codebook
     if source == "labels":
         data = load_project(config, root)
         frame, codebook = data.table, data.codebook
-        notes["Data"] = f"hand labels ({len(frame)} labelled paragraphs) from {config.data.labels}"
         notes["Labels"] = "; ".join(f"{f}: sha256 {h[:12]}" for f, h in data.hashes["labels_sha256"].items())
-        notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]})"
+        notes["Codebook"] = f"{codebook.name} v{codebook.version} ({config.data.codebook}, sha256 {codebook.sha256[:12]})"
+        labelled_collections = set(frame["collection"]) if "collection" in frame else set()
+        paragraphs = data.paragraphs
+        if collections:
+            paragraphs = paragraphs[paragraphs["collection"].isin(collections)]
+        notes["Sampling"] = sampling_note(paragraphs[paragraphs["collection"].isin(labelled_collections)]
+                                          if labelled_collections else paragraphs, frame)
+        notes["Agreement"] = agreement_note(data.labels, codebook)
+        if (model_path / "metrics.json").is_file():
+            metrics = json.loads((model_path / "metrics.json").read_text(encoding="utf-8"))
     else:
-        model_path = Path(model_dir) if model_dir else root / "experiments" / config.name
         model, meta, _ = load_model(model_path)
         codebook = model.codebook
         frame = read_predictions(predictions)
-        notes["Data"] = f"model predictions for {len(frame)} paragraphs, {predictions} (sha256 {sha256_file(predictions)[:12]})"
+        notes["Data"] = f"model predictions, {predictions} (sha256 {sha256_file(predictions)[:12]})"
         f = meta["config"]["features"]
         lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""
         notes["Model"] = (f"{model_path}: TF-IDF ({f['analyzer']}, {f['ngram_min']}–{f['ngram_max']}-grams, "
                           f"sublinear_tf={f['sublinear_tf']}){lexicon} + logistic regression (C={meta['config']['classifier']['C']}, "
                           f"class_weight={meta['config']['classifier']['class_weight']}), trained {meta['created']}")
-        notes["Codebook"] = f"{meta['codebook']['name']} v{meta['codebook']['version']} (sha256 {meta['codebook']['sha256'][:12]})"
+        notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]}, the model's copy)"
+        if project_codebook.is_file():
+            current = load_codebook(project_codebook)
+            if current.sha256 != codebook.sha256:
+                notes["Codebook"] += (f"; the project's {config.data.codebook} is now v{current.version} "
+                                      f"(sha256 {current.sha256[:12]}): retrain the model to report under it")
         notes["Labels"] = "; ".join(f"{k}: sha256 {v[:12]}" for k, v in meta.get("data", {}).get("labels_sha256", {}).items())
         counts = meta.get("label_counts", {})
         notes["Training labels"] = "; ".join(f"{d}: {c['paragraphs']} paragraphs" for d, c in counts.items())
-        expected = meta.get("cv_metrics", {}).get("expected", {})
-        if expected.get("dimensions"):
-            notes["Expected on new articles"] = (
-                "macro-F1 " + ", ".join(f"{d} {v:.2f}" for d, v in expected["dimensions"].items())
-                + f" — {expected['basis']}; this, not the pooled figure below, is what to expect on new articles")
-        for name, m in meta.get("cv_metrics", {}).items():
-            if isinstance(m, dict) and "macro_f1" in m:
-                per = "; ".join(f"{c} {v['macro_f1']:.2f}" for c, v in m.get("by_collection", {}).items())
-                notes[f"CV macro-F1, {name}"] = (f"{m['macro_f1']:.2f} pooled (majority baseline {m['baseline_macro_f1']:.2f}; "
-                                                 f"{m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})"
-                                                 + (f"; by collection {per}" if per else ""))
+        metrics = meta.get("cv_metrics", {})
+        if (model_path / "metrics.json").is_file():  # `framing evaluate` may have run since training
+            metrics = json.loads((model_path / "metrics.json").read_text(encoding="utf-8"))
         oof_path = model_path / "cv_predictions.csv"
         if oof_path.is_file():
             oof = read_oof(oof_path, codebook)
@@ -367,6 +359,18 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         frame = frame[frame["outlet"].isin(outlets)]
     if frame.empty:
         raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
+    shown_collections = sorted(frame["collection"].astype(str).unique()) if "collection" in frame else []
+    unit = unit_word(shown_collections, settings.units)
+    what = "hand-labelled" if source == "labels" else "predicted"
+    notes["Data"] = f"{what}: {count_line(frame, settings.units)}" + (
+        "" if source == "labels" else f" — {notes['Data']}")
+    if metrics:
+        validity = validity_table(metrics, codebook)
+        validity = validity[validity["collection"].isin([*shown_collections, "all"])]
+        notes["Expected on new articles"] = expected_line(metrics) or "no time-forward figures (run framing evaluate)"
+    else:
+        validity = None
+        omitted["Validity per collection"] = f"no metrics.json in {model_path}: run `framing evaluate` to measure it"
     if oof is not None:
         frame, swapped = _out_of_fold(frame, oof, codebook, model.thresholds)
         if swapped:
@@ -375,12 +379,14 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
                 "trained on; their in-sample predictions are replaced by their out-of-fold predictions from "
                 "cross-validation (cv_predictions.csv), so they count as the model would label unseen text and "
                 "the outlet shares below stay valid.")
+    step("outlet profiles")
     ind = indicators(frame, codebook)  # the 0/1 table every profile below starts from, built once
     profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed, ind=ind)
+    groups = outlet_collections(frame) if settings.within_collection else {o: "all" for o in profile["outlet"]}
     content_kwargs: dict = {}
+    step("outlet shares with the classifier's error")
     if oof is not None:
         thresholds = model.thresholds
-        settings = config.report
         if settings.estimator == "ppi":
             if "collection" in oof and collections:
                 oof = oof[oof["collection"].isin(collections)]
@@ -395,28 +401,86 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         validation = validation_table(oof, codebook, thresholds, outlets=sorted(frame["outlet"].unique()),
                                       n_boot=min(n_boot, 1000), seed=seed)
         content_kwargs["validation"] = validation
-        texts = project_paragraphs(config, root).set_index("paragraph_id")["text"]             if (root / config.data.corpus).exists() else pd.Series(dtype=str)
-        content_kwargs["why"], content_kwargs["examples"] = _why(model, frame, texts, seed=seed)
+        if validation.empty:
+            omitted["Hand labels vs model"] = "none of these outlets has hand-labelled paragraphs to check the model on"
+    elif source != "labels":
+        omitted["Outlet shares"] = (f"no cv_predictions.csv in {model_path}: shares are the model's raw reading, "
+                                    "without the classifier's error")
+    step("words and paragraphs behind the shares")
+    if model is not None:
+        texts = project_paragraphs(config, root).set_index("paragraph_id")["text"] \
+            if "text" not in frame and (root / config.data.corpus).exists() else pd.Series(dtype=str)
+        why, examples = outlet_why(model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
+        content_kwargs["why"], content_kwargs["examples"] = why, examples
+        if not why:
+            omitted["why"] = ("the predictions carry no text and their paragraphs are not in the project's corpus: "
+                              "predict with `framing predict --keep-text` to see the words and paragraphs behind "
+                              "the shares")
+        else:
+            dupes = duplicate_count(frame, texts)
+            if dupes:
+                notes["Repeated paragraphs"] = (f"{dupes:,} paragraphs repeat an earlier paragraph of their article "
+                                                "(pull quotes, repeated captions); they count in the shares, as "
+                                                "published, and are shown once among the examples.")
+    else:
+        omitted["why"] = "the hand-labels report has no model to explain: see a predictions report"
+    step("time series")
+    left_out: dict[str, str] = {}
     if "date" in frame:
-        time_table, used = time_profile(frame, codebook, period=period, n_boot=min(n_boot, 500), seed=seed)
+        time_table, used = time_profile(frame, codebook, period=period, n_boot=min(n_boot, 500), seed=seed,
+                                        min_articles=settings.time_min_articles)
+        left_out = time_table.attrs.get("left_out", {})
         content_kwargs.update(time=time_table, period=used)
+        if time_table.empty:
+            omitted["Over time"] = (f"no outlet has a {used if used != 'none' else 'period'} with "
+                                    f"{settings.time_min_articles} or more dated articles (report.time_min_articles)")
         if events is not None:
             content_kwargs["events"] = read_events(events)
+    else:
+        omitted["Over time"] = "the table has no date column"
+    step("comparison")
     if compare:
-        content_kwargs["compare"] = compare_outlets(frame, codebook, *compare, n_boot=n_boot, seed=seed, ind=ind)
-        content_kwargs["compare_pair"] = compare
+        a, b = compare
+        small = [o for o in compare if o not in eligible_outlets(profile[profile["outlet"] == o], settings.min_articles)]
+        if small and set(compare) <= set(profile["outlet"]):
+            raise ReportError(f"{' and '.join(small)} {'has' if len(small) == 1 else 'have'} fewer than "
+                              f"{settings.min_articles} articles: too few to compare",
+                              fix="choose outlets with more articles, or lower report.min_articles in the config "
+                                  "(--min-articles)")
+        table = compare_outlets(frame, codebook, a, b, n_boot=n_boot, seed=seed, ind=ind,
+                                level=settings.level, correction=settings.correction)
+        warnings = []
+        if groups.get(a) != groups.get(b):
+            warnings.append(f"{a} ({groups.get(a)}) and {b} ({groups.get(b)}) belong to different collections: "
+                            "differences may be differences of genre, not of framing.")
+        dated = date_warning(frame, a, b, max_gap_days=settings.date_gap_days)
+        if dated:
+            warnings.append(dated)
+        content_kwargs.update(compare=table, compare_pair=compare, compare_warnings=warnings)
     notes["Confidence intervals"] = (
         ("Outlet shares: see above. " if "predicted" in profile else "")
         + f"The model's predicted shares, time charts and comparisons: 95% percentile bootstrap over articles within "
           f"each outlet, {n_boot} resamples, seed {seed} — these cover the sampling of articles, not the "
           "classifier's error.")
-    title = title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile")
-    raw = profile if "predicted" not in profile else profile.drop(columns=["share"]).rename(columns={"predicted": "share"})
-    content = ReportContent(title=title, codebook=codebook, profile=profile, notes=notes,
-                            summary=largest_differences(raw, frame, codebook, n_boot=min(n_boot, 1000), seed=seed,
-                                                        ind=ind),
-                            **content_kwargs)
-    return write_report(content, out_dir)
+    notes["Fair comparisons"] = (
+        f"outlets are compared within their collection ({'on' if settings.within_collection else 'off'}: "
+        f"report.within_collection); an outlet needs {settings.min_articles} or more articles (report.min_articles) "
+        f"for the summary, the charts and --compare; a time point needs {settings.time_min_articles} or more "
+        f"(report.time_min_articles); an outlet's own voice (report.self_sources) is never a finding; --compare "
+        f"adjusts its p-values by {settings.correction} (report.correction).")
+    step("summary")
+    content = ReportContent(
+        title=title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile"),
+        codebook=codebook, profile=profile, notes=notes, omitted=omitted, groups=groups, unit=unit,
+        min_articles=settings.min_articles, time_min_articles=settings.time_min_articles,
+        self_sources={o: list(v) for o, v in settings.self_sources.items()}, time_left_out=left_out,
+        validity=validity, expected=expected_line(metrics) if metrics else "",
+        summary=largest_differences(profile, groups=groups, top=settings.summary_top,
+                                    min_articles=settings.min_articles, self_sources=settings.self_sources,
+                                    level=settings.level),
+        **content_kwargs)
+    step("drawing the charts")
+    return write_report(content, out_dir, progress=step)
 
 
 def read_events(path: str | Path) -> pd.DataFrame:

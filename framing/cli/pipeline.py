@@ -260,6 +260,8 @@ def report_cmd(
     period: Annotated[str, typer.Option(help="Time charts by 'week', 'month' or 'auto'.")] = "auto",
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
     n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap resamples.")] = 2000,
+    min_articles: Annotated[int | None, typer.Option(min=1, help="Articles an outlet needs to enter the summary, "
+                                                      "the charts and --compare (default: report.min_articles).")] = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """One self-contained page of each outlet's framing profile: summary, charts with CIs,
@@ -271,9 +273,17 @@ def report_cmd(
         raise ReportError("say what to profile", fix="pass either --predictions FILE or --labels")
     if period not in ("auto", "week", "month"):
         raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
+    overrides = [f"report.min_articles={min_articles}"] if min_articles is not None else None
+    settings = _config(root, experiment, config, overrides)
     with _progress() as bar:
-        bar.add_task("building the report", total=None)
+        task = bar.add_task("building the report", total=None)
+
+        def step(text: str) -> None:
+            bar.update(task, description=f"report: {text}")
+            if not err.is_terminal:  # a log rather than a live bar
+                err.print(f"report: {text}")
+
         page = report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
-                      config=_config(root, experiment, config, None), out_dir=output, title=title, n_boot=n_boot,
-                      collections=collection, outlets=outlet, compare=compare, events=events, period=period)
+                      config=settings, out_dir=output, title=title, n_boot=n_boot, collections=collection,
+                      outlets=outlet, compare=compare, events=events, period=period, progress=step)
     out.print(f"report written to {page}")
