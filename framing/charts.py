@@ -123,9 +123,11 @@ def time_grid(table: pd.DataFrame, period: str) -> pd.DatetimeIndex:
 
 
 def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataFrame | None = None, *,
-              colors: dict[str, str] | None = None, period: str = "month", unit: str = "paragraph") -> Figure:
+              colors: dict[str, str] | None = None, period: str = "month", unit: str = "paragraph",
+              max_bands: int = 4) -> Figure:
     """One panel per label: each outlet's share per period in its own colour with a light 95 %
-    band; periods without enough articles are gaps, not joined; events as vertical lines."""
+    band (up to ``max_bands`` outlets; more would hide the lines: the CSV has the intervals);
+    periods without enough articles are gaps, not joined; events as vertical lines."""
     sub = table[table["dimension"] == dimension].copy()
     sub["when"] = pd.to_datetime(sub["period"])
     grid = time_grid(sub, period)
@@ -134,12 +136,14 @@ def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataF
     rows_n = int(np.ceil(len(labels) / cols))
     axes = fig.subplots(rows_n, cols, sharex=True, sharey=True, squeeze=False).ravel()
     colors = colors or {}
+    bands = sub["outlet"].nunique() <= max_bands
     for ax, label in zip(axes, labels):
         for i, (outlet, rows) in enumerate(sub[sub["label"] == label].groupby("outlet")):
             rows = rows.set_index("when").reindex(grid)
             color = colors.get(outlet, PALETTE[i % len(PALETTE)])
             ax.plot(grid, rows["share"].astype(float), marker=".", label=outlet, color=color)
-            ax.fill_between(grid, rows["ci_low"].astype(float), rows["ci_high"].astype(float), alpha=0.12, color=color)
+            if bands:
+                ax.fill_between(grid, rows["ci_low"].astype(float), rows["ci_high"].astype(float), alpha=0.12, color=color)
         if events is not None:
             for event in events.itertuples():
                 ax.axvline(event.date, color="black", linestyle=":", linewidth=0.8)
@@ -152,7 +156,9 @@ def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataF
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, fontsize=8, loc="outside lower center", ncols=min(6, max(1, len(names))))
     fig.autofmt_xdate()
-    fig.suptitle(f"{dimension}: share of {unit}s by {period} (95% CI over articles)", fontsize=11)
+    fig.suptitle(f"{dimension}: share of {unit}s by {period}"
+                 + (" (95% CI over articles)" if bands else " (intervals in the CSV: too many outlets to shade)"),
+                 fontsize=11)
     return fig
 
 

@@ -53,7 +53,7 @@ def agreement_note(labels: pd.DataFrame, codebook: Codebook) -> str:
             + ". Disagreements were adjudicated; training uses the adjudicated label (labels/README.md).")
 
 
-def sampling_note(paragraphs: pd.DataFrame, labelled: pd.DataFrame) -> str:
+def sampling_note(paragraphs: pd.DataFrame, labelled: pd.DataFrame, units: dict[str, str] | None = None) -> str:
     """Per collection, how much of it is hand-labelled, and so how it was sampled."""
     if "collection" not in paragraphs or "collection" not in labelled:
         return f"{plural(len(labelled), 'paragraph')} hand-labelled of {len(paragraphs):,}"
@@ -64,7 +64,8 @@ def sampling_note(paragraphs: pd.DataFrame, labelled: pd.DataFrame) -> str:
         how = "labelled in full" if share >= 0.95 else (
             f"a stratified sample ({share:.0%}; framing labels sample draws across outlets and articles with quotas "
             f"per outlet)")
-        parts.append(f"{collection}: {len(done):,} of {len(rows):,} paragraphs, {how}")
+        word = (units or {}).get(str(collection), "paragraph")
+        parts.append(f"{collection}: {len(done):,} of {plural(len(rows), word)}, {how}")
     return ("; ".join(parts) + ". Shares of a collection labelled in full describe it exactly; those of sampled "
             "collections are estimates from their sample (labels/README.md tells who labelled what).")
 
@@ -96,5 +97,5 @@ def expected_line(metrics: dict) -> str:
     expected = metrics.get("expected", {})
     if not expected.get("dimensions"):
         return ""
-    return ("What to expect on new articles: macro-F1 " + ", ".join(f"{d} {v:.2f}" for d, v in expected["dimensions"].items())
+    return ("macro-F1 " + ", ".join(f"{d} {v:.2f}" for d, v in expected["dimensions"].items())
             + f" ({expected.get('basis', '')}).")

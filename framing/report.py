@@ -41,12 +41,16 @@ class ReportContent:
     groups: dict[str, str] = field(default_factory=dict)   # outlet -> collection (the comparison group)
     min_articles: int = 1                       # outlets with fewer enter no summary, ranking chart or comparison
     self_sources: dict = field(default_factory=dict)       # outlet -> its own source labels
-    unit: str = "paragraph"                     # what one row is: "paragraph", "headline"
+    unit: str = "paragraph"                     # what one row is in the whole page: "paragraph", "headline"
+    units: dict[str, str] = field(default_factory=dict)   # outlet -> what one of its rows is
     omitted: dict[str, str] = field(default_factory=dict)  # section -> why it is not shown
     time_left_out: dict[str, str] = field(default_factory=dict)  # outlet -> why it has no time series
     validity: pd.DataFrame | None = None        # per dimension and collection: CV and time-forward macro-F1
     expected: str = ""
     time_min_articles: int = 1
+    # Every outlet of the corpus the report was drawn from (before --collection/--outlet filters):
+    # colours are assigned over these, so an outlet keeps its colour across the reports of a project.
+    palette_outlets: list[str] = field(default_factory=list)
 
     @property
     def outlets(self) -> list[str]:
@@ -62,7 +66,8 @@ class ReportContent:
 
     @property
     def colors(self) -> dict[str, str]:
-        return charts.outlet_colors(self.outlets)
+        order = self.palette_outlets + [o for o in self.outlets if o not in set(self.palette_outlets)]
+        return charts.outlet_colors(order)
 
 
 def _save(fig: Figure, stem: Path, data: pd.DataFrame) -> str:
@@ -112,8 +117,8 @@ def summary_sentence(item: dict, unit: str = "paragraph") -> str:
         interval = ("every one hand-labelled, so exact" if exact[end] else
                     f"95% interval {_pct(item[f'{end}_low'])}–{_pct(item[f'{end}_high'])}"
                     + (", model-only" if basis == "model-only" else ""))
-        return (f"{_pct(item[f'share_{end}'])} of {item[end]}'s {_n(item[f'n_{end}'], unit)} "
-                f"({_n(item[f'articles_{end}'], 'article')}; {interval})")
+        articles = "" if item[f"articles_{end}"] == item[f"n_{end}"] else f"{_n(item[f'articles_{end}'], 'article')}; "
+        return f"{_pct(item[f'share_{end}'])} of {item[end]}'s {_n(item[f'n_{end}'], unit)} ({articles}{interval})"
     if exact["high"] and exact["low"]:
         gap = f"a gap of {item['difference'] * 100:.0f} points"
     else:
@@ -184,12 +189,12 @@ def write_report(content: ReportContent, out_dir: str | Path, progress=None) -> 
     if content.validity is not None and not content.validity.empty:
         with atomic_write(out / "validity.csv") as handle:
             content.validity.to_csv(handle, index=False)
-        table = content.validity.to_html(index=False, border=0, float_format=lambda v: f"{v:.2f}", na_rep="—")
         sections.append('<section id="validity"><h2>Validity per collection</h2><p>How well the model reproduces '
-                        "the hand labels, per collection: macro-F1 in cross-validation grouped by article, on the "
-                        "time-forward test (trained on earlier articles, tested on later ones: closest to new "
-                        "articles) and of a majority-label baseline. Read each collection's charts with its own row."
-                        f"</p>{table}<p class=\"hint\">{html.escape(content.expected)} "
+                        "the hand labels of each collection, as macro-F1: in cross-validation grouped by article / on "
+                        "the time-forward test (trained on earlier articles, tested on later ones: the closest to new "
+                        "articles) / of a majority-label baseline. Read each collection's charts with its own row: "
+                        f"where the model is weak, lean on the outlet shares' intervals.</p>{_validity_table(content.validity)}"
+                        f"<p class=\"hint\">{html.escape(content.expected)} "
                         '<a href="validity.csv">CSV</a></p></section>')
         nav.append('<a href="#validity">validity</a>')
     if content.budget is not None and not content.budget.empty:
@@ -211,6 +216,31 @@ def write_report(content: ReportContent, out_dir: str | Path, progress=None) -> 
     with atomic_write(out / "index.html") as handle:
         handle.write(page)
     return out / "index.html"
+
+
+def _validity_table(validity: pd.DataFrame) -> str:
+    """One row per collection, one cell per dimension: CV / time-forward / baseline macro-F1."""
+    dims = list(dict.fromkeys(validity["dimension"]))
+    collections = list(dict.fromkeys(validity["collection"]))
+    head = "".join(f"<th>{html.escape(d)}</th>" for d in dims)
+    rows = []
+    for collection in collections:
+        sub = validity[validity["collection"] == collection].set_index("dimension")
+        n = sub["paragraphs"].max()
+        cells = []
+        for d in dims:
+            if d not in sub.index:
+                cells.append("<td>—</td>")
+                continue
+            r = sub.loc[d]
+            f = lambda v: "—" if pd.isna(v) else f"{v:.2f}"  # noqa: E731
+            cells.append(f"<td><b>{f(r['CV macro-F1'])}</b> / {f(r['time-forward macro-F1'])} "
+                         f"<span class=\"ci\">/ {f(r['baseline macro-F1'])}</span></td>")
+        name = "all collections" if collection == "all" else collection
+        rows.append(f"<tr><th>{html.escape(name)} <span class=\"ci\">{int(n):,} labelled</span></th>{''.join(cells)}</tr>"
+                    if not pd.isna(n) else f"<tr><th>{html.escape(name)}</th>{''.join(cells)}</tr>")
+    return (f'<div class="scroll"><table><tr><th>collection</th>{head}</tr>{"".join(rows)}</table></div>'
+            '<p class="hint">Each cell: CV / time-forward / baseline macro-F1.</p>')
 
 
 def _compare_section(content: ReportContent, out: Path) -> str:
@@ -281,7 +311,7 @@ def _share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
             cells.append(f"<td>{share}{ci}{own}{corrected}</td>")
         n, articles = int(rows["n_paragraphs"].iloc[0]), int(rows["n_articles"].iloc[0])
         flag = "" if outlet in ranked else f' <span class="warn">not ranked: under {content.min_articles} articles</span>'
-        body.append(f'<tr><th>{html.escape(str(outlet))} <span class="ci">{_n(n, content.unit)}, '
+        body.append(f'<tr><th>{html.escape(str(outlet))} <span class="ci">{_n(n, content.units.get(outlet, content.unit))}, '
                     f"{_n(articles, 'article')}</span>{flag}</th>{''.join(cells)}</tr>")
     linked = any(content.why.get((dim.name, label)) for label in dim.label_names)
     return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
@@ -339,7 +369,8 @@ def _summary(content: ReportContent) -> str:
         members = [o for o in content.ranked if content.groups.get(o, "all") == group]
         head = f"<h3>{html.escape(group)}</h3>" if len(groups) > 1 else ""
         if items:
-            body = "".join(f"<li>{html.escape(summary_sentence(item, content.unit))}</li>" for item in items)
+            body = "".join(f"<li>{html.escape(summary_sentence(item, content.units.get(item['high'], content.unit)))}</li>"
+                           for item in items)
         elif len(members) < 2:
             body = (f"<li>Fewer than two outlets with {content.min_articles} or more articles "
                     f"({html.escape(', '.join(members) or 'none')}): nothing to compare.</li>")
@@ -360,6 +391,11 @@ def _summary(content: ReportContent) -> str:
     return "".join(parts) + "".join(f'<p class="hint">{html.escape(n)}</p>' for n in notes)
 
 
+def _mixed(content: ReportContent) -> str:
+    others = sorted(set(content.units.values()) - {content.unit})
+    return f" (a {', '.join(others)} counts as one)" if others else ""
+
+
 def _page(content: ReportContent, sections: list[str], nav: list[str]) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     method = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in content.notes.items())
@@ -369,7 +405,8 @@ def _page(content: ReportContent, sections: list[str], nav: list[str]) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(content.title)}</title><style>{_CSS}</style></head><body>"
             f"<h1>{html.escape(content.title)}</h1><p class=\"hint\">Generated {stamp}. "
-            f"{html.escape(content.notes.get('Data', ''))}. Shares are of {content.unit}s; intervals are 95% intervals; "
+            f"{html.escape(content.notes.get('Data', ''))}. Shares are of {content.unit}s"
+            f"{_mixed(content)}; intervals are 95% intervals; "
             f"how each is made is in the method section.</p>"
             f'<section id="summary"><h2>Summary: the largest differences between outlets</h2>{_summary(content)}</section>'
             f'<nav><a href="#summary">summary</a>{"".join(nav)}<a href="#method">method</a></nav>'

@@ -322,7 +322,7 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         if collections:
             paragraphs = paragraphs[paragraphs["collection"].isin(collections)]
         notes["Sampling"] = sampling_note(paragraphs[paragraphs["collection"].isin(labelled_collections)]
-                                          if labelled_collections else paragraphs, frame)
+                                          if labelled_collections else paragraphs, frame, settings.units)
         notes["Agreement"] = agreement_note(data.labels, codebook)
         if (model_path / "metrics.json").is_file():
             metrics = json.loads((model_path / "metrics.json").read_text(encoding="utf-8"))
@@ -351,6 +351,8 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         oof_path = model_path / "cv_predictions.csv"
         if oof_path.is_file():
             oof = read_oof(oof_path, codebook)
+    every = outlet_collections(data.paragraphs if source == "labels" else frame)
+    palette = sorted(every, key=lambda o: (every[o], o))  # the same colours in every report of the corpus
     if collections:
         if "collection" not in frame:
             raise ReportError("the predictions have no collection column", fix="re-run framing predict")
@@ -458,20 +460,26 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
             warnings.append(dated)
         content_kwargs.update(compare=table, compare_pair=compare, compare_warnings=warnings)
     notes["Confidence intervals"] = (
-        ("Outlet shares: see above. " if "predicted" in profile else "")
-        + f"The model's predicted shares, time charts and comparisons: 95% percentile bootstrap over articles within "
-          f"each outlet, {n_boot} resamples, seed {seed} — these cover the sampling of articles, not the "
-          "classifier's error.")
+        ("Outlet shares: see above. The model's predicted shares, time charts and comparisons" if "predicted" in profile
+         else "Shares, time charts and comparisons")
+        + f": 95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
+        + (" — these cover the sampling of articles, not the classifier's error." if source != "labels" else
+           " (hand labels: no classifier error to cover).")
+        + " A summary gap's interval combines the two outlets' intervals as independent normal errors.")
     notes["Fair comparisons"] = (
-        f"outlets are compared within their collection ({'on' if settings.within_collection else 'off'}: "
-        f"report.within_collection); an outlet needs {settings.min_articles} or more articles (report.min_articles) "
+        ("outlets are compared within their collection (report.within_collection)" if settings.within_collection
+           else "outlets of all collections are compared together (report.within_collection = false)")
+        + f"; an outlet needs {settings.min_articles} or more articles (report.min_articles) "
         f"for the summary, the charts and --compare; a time point needs {settings.time_min_articles} or more "
         f"(report.time_min_articles); an outlet's own voice (report.self_sources) is never a finding; --compare "
-        f"adjusts its p-values by {settings.correction} (report.correction).")
+        f"adjusts its p-values across its tests by "
+        f"{ {'holm': 'Holm', 'bh': 'Benjamini–Hochberg', 'none': 'nothing'}[settings.correction]} (report.correction).")
     step("summary")
     content = ReportContent(
         title=title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile"),
         codebook=codebook, profile=profile, notes=notes, omitted=omitted, groups=groups, unit=unit,
+        units={o: settings.units.get(c, "paragraph") for o, c in outlet_collections(frame).items()},
+        palette_outlets=palette,
         min_articles=settings.min_articles, time_min_articles=settings.time_min_articles,
         self_sources={o: list(v) for o, v in settings.self_sources.items()}, time_left_out=left_out,
         validity=validity, expected=expected_line(metrics) if metrics else "",
