@@ -24,7 +24,7 @@ def plural(n: int, word: str) -> str:
 def count_line(frame: pd.DataFrame, units: dict[str, str]) -> str:
     """"news: 2,539 paragraphs of 205 articles; headlines: 16,254 headlines" — counts of the rows
     a page shows, per collection, in that collection's word."""
-    if "collection" not in frame:
+    if "collection" not in frame or frame["collection"].fillna("").astype(str).eq("").all():
         return f"{plural(len(frame), 'paragraph')} of {plural(frame['article_id'].nunique(), 'article')}"
     parts = []
     for collection, rows in frame.groupby("collection", sort=True):

@@ -200,9 +200,15 @@ def write_report(content: ReportContent, out_dir: str | Path, progress=None) -> 
     if content.budget is not None and not content.budget.empty:
         with atomic_write(out / "label_budget.csv") as handle:
             content.budget.to_csv(handle, index=False)
-        shown = content.budget.assign(widest=content.budget["widest"].map(lambda v: f"{v * 100:.0f} points"))
+        cap = 100_000  # framing.inference.labels_for_width's "no number of labels would do"
+        shown = content.budget.assign(
+            widest=content.budget["widest"].map(lambda v: f"{v * 100:.0f} points"),
+            extra_labels=content.budget["extra_labels"].map(
+                lambda v: "no estimate: no labels of its own to extrapolate from, label some first" if v >= cap
+                else f"{v:,}"))
         target = float(content.budget["target_width"].iloc[0])
-        quota = " ".join(f'--quota "{r.outlet}={r.extra_labels}"' for r in content.budget.itertuples() if r.extra_labels > 0)
+        quota = " ".join(f'--quota "{r.outlet}={r.extra_labels}"' for r in content.budget.itertuples()
+                         if 0 < r.extra_labels < cap)
         sections.append(f'<section id="budget"><h2>Label budget</h2><p>More hand-labelled {unit}s per outlet that '
                         f'would bring every interval under {target * 100:.0f} points.</p><div class="scroll">'
                         + shown.drop(columns=["target_width"]).to_html(index=False, border=0) + "</div>"

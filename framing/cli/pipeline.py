@@ -279,7 +279,7 @@ def report_cmd(
         task = bar.add_task("building the report", total=None)
 
         def step(text: str) -> None:
-            bar.update(task, description=f"report: {text}")
+            bar.update(task, description=f"report: {text}", advance=1)  # n of ? steps done
             if not err.is_terminal:  # a log rather than a live bar
                 err.print(f"report: {text}")
 
