@@ -190,3 +190,19 @@ def test_time_profile_names_the_outlets_it_leaves_out(codebook):
     assert table.attrs["left_out"] == {"Y": "no dates"}
     table, _ = time_profile(synthetic(), codebook, n_boot=100, min_articles=50)
     assert table.empty and set(table.attrs["left_out"]) == {"X", "Y"}
+
+
+def test_small_outlets_stay_in_the_table_but_out_of_the_charts(tmp_path, codebook):
+    tiny = synthetic(n_articles=3, seed=1).replace({"X": "Tiny", "Y": "Tiny"}).assign(article_id=lambda f: "t" + f["article_id"])
+    frame = pd.concat([synthetic(), tiny])
+    profile = outlet_profile(frame, codebook, n_boot=200)
+    content = ReportContent(title="t", codebook=codebook, profile=profile, min_articles=10,
+                            summary=largest_differences(profile, min_articles=10), self_sources={"X": ["sport"]})
+    page = write_report(content, tmp_path / "r")
+    for chart in ("mood_dots", "mood_heatmap", "topics_dots"):
+        assert set(pd.read_csv(tmp_path / "r" / f"{chart}.csv")["outlet"]) == {"X", "Y"}
+    html = page.read_text()
+    assert "Tiny" in html and "not ranked: under 10 articles" in html
+    assert "Not compared (fewer than 10 articles): Tiny (6 articles)" in html
+    assert "(own voice)" in html and "X → sport" in html
+    assert set(re.findall(r'href="#([^"]+)"', html)) <= set(re.findall(r'id="([^"]+)"', html))

@@ -264,8 +264,9 @@ def report_cmd(
                                                       "the charts and --compare (default: report.min_articles).")] = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
-    """One self-contained page of each outlet's framing profile: summary, charts with CIs,
-    outlet shares from hand labels + model, time, why, hand labels vs model, and method notes."""
+    """One self-contained page of each outlet's framing profile: summary (outlets compared within
+    their collection, each with enough articles), charts with intervals, outlet shares from hand
+    labels + model, time, why, hand labels vs model, validity per collection, and method notes."""
     from framing.errors import ReportError
     from framing.workflow import report
 
