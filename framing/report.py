@@ -21,7 +21,7 @@ from framing.codebook import Codebook
 
 @dataclass
 class ReportContent:
-    """Everything a report shows, computed beforehand (see :func:`framing.workflow.report`)."""
+    """Everything a report shows, computed beforehand (see :func:`framing.outlet_report.report`)."""
 
     title: str
     codebook: Codebook
