@@ -350,7 +350,8 @@ def _why(dim, content: ReportContent) -> str:
             "outlets' (TF-IDF × model weight, outlet mean minus the others' mean; the model reads 5-letter word "
             "beginnings, shown as the commonest whole word; function words left out), and the outlet's distinct "
             "paragraphs the model is surest carry the label, with their probability and, for sources, the phrase "
-            "that attributes them.</p>" + "".join(blocks))
+            "that attributes them (the predictions' evidence column, or found with the codebook's actors and "
+            "the attribution cues).</p>" + "".join(blocks))
 
 
 _CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1120px;margin:1.5em auto;padding:0 1em;color:#222}

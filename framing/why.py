@@ -90,6 +90,28 @@ def parse_evidence(value: object) -> dict[str, str]:
     return found
 
 
+def evidence_analyzer(model, name: str):
+    """What finds the attribution phrase of a dimension's labels: the model's own attribution
+    block, else one built from the codebook's actors and the config's cues (so that a model
+    without the block still shows who is quoted); None for a dimension without actors."""
+    from framing.attribution import DEFAULT_CUES, AttributionAnalyzer, codebook_actors
+    from framing.model import attribution_analyzer
+
+    dim_model = model.dimensions[name]
+    if not dim_model.multi:
+        return None
+    found = attribution_analyzer(dim_model)
+    if found is not None:
+        return found
+    dim = next((d for d in model.codebook.dimensions if d.name == name), None)
+    actors = codebook_actors(dim) if dim is not None else ()
+    if not actors:
+        return None
+    f = model.config.features
+    return AttributionAnalyzer(actors, tuple(f.attribution_cues) or DEFAULT_CUES, window=f.attribution_window,
+                               prefix_len=f.prefix_len)
+
+
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
@@ -98,6 +120,8 @@ def outlet_why(model, frame: pd.DataFrame, texts: pd.Series, *, per_outlet: int 
                k: int = 8, n_examples: int = 3) -> tuple[dict, dict]:
     """Per (dimension, label): {outlet: [(word, lift), ...]}; per (dimension, label, outlet):
     [(probability, text, paragraph id, evidence phrase), ...] (distinct texts, probability ≥ 0.5).
+    The phrase comes from the predictions' ``<dim>__evidence`` column, else from
+    :func:`evidence_analyzer`.
 
     ``texts``: paragraph id → text (the corpus, or the predictions' own ``text`` column)."""
     if "text" in frame:
@@ -115,6 +139,7 @@ def outlet_why(model, frame: pd.DataFrame, texts: pd.Series, *, per_outlet: int 
     for name, dim_model in model.dimensions.items():
         X = dim_model.transform(rows["text"].tolist())
         evidence = rows[f"{name}__evidence"].map(parse_evidence) if f"{name}__evidence" in rows else None
+        analyzer = evidence_analyzer(model, name) if evidence is None else None
         for label in dim_model.labels_:
             raw[(name, label)] = outlet_terms(dim_model, X, outlets, label, k=max(5 * k, 40))
             column = f"{name}:{label}"
@@ -124,7 +149,8 @@ def outlet_why(model, frame: pd.DataFrame, texts: pd.Series, *, per_outlet: int 
                 top = group[group[column] >= 0.5].sort_values(column, ascending=False).drop_duplicates("_key")
                 examples[(name, label, str(outlet))] = [
                     (float(r[column]), r["text"], str(r["paragraph_id"]),
-                     evidence.loc[i].get(label, "") if evidence is not None else "")
+                     evidence.loc[i].get(label, "") if evidence is not None else
+                     analyzer.evidence(r["text"], [label]).get(label, "") if analyzer is not None else "")
                     for i, r in top.head(n_examples).iterrows()]
     keys = {term for found in raw.values() for terms in found.values() for term, _ in terms}
     forms = surface_forms(rows["text"].tolist(), features.prefix_len if features.analyzer == "prefix" else None, keys)
@@ -141,4 +167,4 @@ def duplicate_count(frame: pd.DataFrame, texts: pd.Series) -> int:
 
 
 __all__ = ["FUNCTION_WORDS", "surface_forms", "readable_term", "readable_terms", "parse_evidence", "outlet_why",
-           "duplicate_count"]
+           "duplicate_count", "evidence_analyzer"]

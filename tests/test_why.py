@@ -62,3 +62,14 @@ def test_why_examples_are_distinct_and_carry_their_evidence(project, model):
 def test_why_without_text_is_empty(project, model):
     frame = predict_frame(model, read_paragraphs(project / "corpus"))
     assert outlet_why(model, frame, pd.Series(dtype=str)) == ({}, {})
+
+
+def test_evidence_needs_actors_or_the_models_own_block(project, model):
+    from framing.why import evidence_analyzer
+
+    assert evidence_analyzer(model, "mood") is None      # single-choice: no attribution
+    assert evidence_analyzer(model, "topics") is None    # no actors in the tiny codebook
+    frame = predict_frame(model, read_paragraphs(project / "corpus"))
+    frame["text"] = read_paragraphs(project / "corpus")["text"].to_numpy()
+    _, examples = outlet_why(model, frame, pd.Series(dtype=str))
+    assert all(e[3] == "" for found in examples.values() for e in found)
