@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/framing train --experiment default
 	$(BIN)/framing evaluate --experiment default
 	$(BIN)/framing predict corpus --model experiments/default --out $(PREDICTIONS)
-	$(BIN)/framing report --predictions $(PREDICTIONS) --collection news --collection official --collection seeds \
+	$(BIN)/framing report --predictions $(PREDICTIONS) --collection news --collection official --collection seeds --compare NYT Guardian \
 		--out reports/full-text --title "How outlets framed the Russia–Ukraine war: articles and official statements"
 	$(BIN)/framing report --predictions $(PREDICTIONS) --collection headlines \
 		--out reports/headlines --title "How outlets framed the Russia–Ukraine war: headlines (RUWA)"

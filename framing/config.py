@@ -134,6 +134,28 @@ class ReportConfig:
     # (time-forward coverage 0.914 instead of 0.943 in experiments/outlet-inference).
     drift: str = "blocks"
     drift_blocks: int = 4
+    # An outlet with fewer articles than this is shown in the tables but enters no summary
+    # sentence, ranking chart or comparison (a handful of articles makes extremes by chance).
+    min_articles: int = 10
+    # Outlets are compared with outlets of their own corpus collection (news with news, press
+    # releases with press releases); false: all outlets together.
+    within_collection: bool = True
+    # Outlet → its own source label(s) ("Kremlin" = ["kremlin"]): an outlet quoting itself is
+    # shown, never a headline finding.
+    self_sources: dict = field(default_factory=dict)
+    # What one row is in each collection, for the page's words ("headlines" = "headline"); others: paragraph.
+    units: dict = field(default_factory=lambda: {"headlines": "headline"})
+    # Largest differences per collection in the summary.
+    summary_top: int = 5
+    # Time charts: a point (outlet × period) needs at least this many articles; fewer leave a gap.
+    time_min_articles: int = 10
+    # Correction of a comparison's tests for multiplicity: "holm", "bh" (Benjamini–Hochberg) or "none".
+    correction: str = "holm"
+    # Compared outlets whose date ranges start or end more than this many days apart get a warning.
+    date_gap_days: int = 30
+    # "Why": terms per outlet and label, and example paragraphs.
+    why_terms: int = 8
+    why_examples: int = 3
 
 
 @dataclass
@@ -266,6 +288,10 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("report.level/target_width/min_labelled", "level and target_width in (0, 1), min_labelled >= 2"))
     if r.drift not in ("blocks", "none") or r.drift_blocks < 2:
         problems.append(("report.drift/drift_blocks", 'drift "blocks" or "none", drift_blocks >= 2'))
+    if r.correction not in ("holm", "bh", "none"):
+        problems.append(("report.correction", 'use "holm", "bh" or "none"'))
+    if r.min_articles < 1 or r.time_min_articles < 1 or r.summary_top < 1:
+        problems.append(("report.min_articles/time_min_articles/summary_top", "each at least 1"))
     if problems:
         name, fix = problems[0]
         raise ConfigError(f"invalid value for {name}", path=path, fix=fix)

@@ -113,13 +113,15 @@ class _Writer:
 def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
                  columns: Columns = Columns(), paragraphs: bool = False, chunk_size: int = 5_000,
                  terms: int = 3, progress: Callable[[int], None] | None = None, engine: str = "fast",
-                 workers: int = 1) -> int:
+                 workers: int = 1, keep_text: bool = False) -> int:
     """Tag every paragraph of ``source`` (a folder or a table) and write ``output``.
 
     The input is read and the output written chunk by chunk, so memory stays flat; the output
     appears (atomically) only when the run completes. With ``workers`` > 1, chunks are scored by
     that many spawned processes (each receives the model once) and written in input order, so the
-    output does not depend on ``workers`` or ``chunk_size``. Returns the number of paragraphs written.
+    output does not depend on ``workers`` or ``chunk_size``. ``keep_text``: a ``text`` column too,
+    so that a report can show the words and paragraphs behind its shares for articles outside the
+    project's corpus. Returns the number of paragraphs written.
     """
     output = Path(output)
     if output.suffix.lower() not in OUTPUT_SUFFIXES:
@@ -138,6 +140,8 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
         for unit, keys, frame in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
                                          engine=engine, workers=workers):
             check_ids(seen, unit.file, keys)
+            if frame is not None and keep_text:
+                frame = _with_text(frame, unit, columns, paragraphs)
             if frame is not None:
                 writer.write(frame)
                 if progress is not None:
@@ -147,6 +151,13 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
         raise
     writer.close()
     return writer.rows
+
+
+def _with_text(frame: pd.DataFrame, unit: CorpusUnit, columns: Columns, paragraphs: bool) -> pd.DataFrame:
+    """The unit's paragraph texts beside its predictions (read again here: workers return no text)."""
+    kept, _ = unit_paragraphs(unit.articles(columns), paragraphs=paragraphs)
+    texts = {row["paragraph_id"]: row["text"] for row in kept}
+    return frame.assign(text=frame["paragraph_id"].map(texts))
 
 
 def _sklearn_unit(model: FramingModel, unit: CorpusUnit, columns: Columns, paragraphs: bool,

@@ -15,14 +15,12 @@ from framing.attribution import Reading
 from framing.codebook import Codebook, load_codebook
 from framing.config import ExperimentConfig
 from framing.corpus import read_paragraphs
-from framing.errors import ConfigError, LabelsError, ModelError, ReportError
+from framing.errors import ConfigError, LabelsError, ModelError
 from framing.evaluate import (DimensionResult, choose_offsets, choose_thresholds, cross_validate, forward_evaluate,
-                              merge_oof, metrics_table, read_oof, shift_probabilities)
+                              merge_oof, metrics_table, shift_probabilities)
 from framing.labels import label_files, labelled_paragraphs, read_labels
-from framing.model import FramingModel, fit_inputs, load_model, save_model
+from framing.model import FramingModel, fit_inputs, save_model
 from framing.predict import read_predictions
-from framing.profile import outlet_profile
-from framing.report import write_report
 
 
 @dataclass
@@ -228,216 +226,6 @@ def _toml_value(value: object) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _labelled_profile_frame(oof: pd.DataFrame, codebook: Codebook, thresholds: dict, which: str) -> pd.DataFrame:
-    """Out-of-fold table → a frame of hand (``which="hand"``) or predicted values per dimension."""
-    from framing.profile import predicted_indicators
-
-    frame = oof[["article_id", "outlet"]].copy()
-    pred = predicted_indicators(oof, codebook, thresholds) if which == "predicted" else None
-    for dim in codebook.dimensions:
-        true_col = f"{dim.name}__true"
-        if true_col not in oof:
-            continue
-        has = oof[true_col].notna()
-        if which == "hand":
-            values = oof[true_col].where(has)
-        else:
-            cols = [f"{dim.name}:{label}" for label in dim.label_names]
-            hits = pred[cols].to_numpy()
-            values = pd.Series(["|".join(dim.label_names[j] for j in np.flatnonzero(row == 1)) for row in np.nan_to_num(hits)],
-                               index=oof.index).where(has & pred[cols].notna().all(axis=1))
-        frame[dim.name] = values
-    return frame
-
-
-def _out_of_fold(frame: pd.DataFrame, oof: pd.DataFrame, codebook: Codebook, thresholds: dict) -> tuple[pd.DataFrame, int]:
-    """Predictions with each training paragraph's in-sample values replaced, dimension by dimension,
-    by its out-of-fold prediction; and how many paragraphs were replaced."""
-    if "paragraph_id" not in frame:
-        return frame, 0
-    held_out = _labelled_profile_frame(oof, codebook, thresholds, "predicted").set_index(oof["paragraph_id"].astype(str))
-    held_out = held_out[~held_out.index.duplicated()]
-    ids = frame["paragraph_id"].astype(str)
-    inside = ids.isin(held_out.index)
-    if not inside.any():
-        return frame, 0
-    frame = frame.copy()
-    for dim in codebook.dimensions:
-        if dim.name in frame and dim.name in held_out:
-            values = ids[inside].map(held_out[dim.name])
-            frame.loc[values.index[values.notna()], dim.name] = values[values.notna()]
-    return frame, int(inside.sum())
-
-
-def validation_table(oof: pd.DataFrame, codebook: Codebook, thresholds: dict, *, outlets: list[str] | None = None,
-                     n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """Per outlet and label: share in the hand labels and in the cross-validated predictions of
-    the same paragraphs, each with an article-bootstrap CI."""
-    if outlets is not None:
-        oof = oof[oof["outlet"].isin(outlets)]
-    hand = outlet_profile(_labelled_profile_frame(oof, codebook, thresholds, "hand"), codebook, n_boot=n_boot, seed=seed)
-    pred = outlet_profile(_labelled_profile_frame(oof, codebook, thresholds, "predicted"), codebook, n_boot=n_boot, seed=seed)
-    keys = ["outlet", "dimension", "label"]
-    table = hand.rename(columns={"share": "hand", "ci_low": "hand_low", "ci_high": "hand_high"}).merge(
-        pred[keys + ["share", "ci_low", "ci_high"]].rename(
-            columns={"share": "predicted", "ci_low": "predicted_low", "ci_high": "predicted_high"}), on=keys)
-    return table
-
-
-def _why(model: FramingModel, frame: pd.DataFrame, texts: pd.Series, *, per_outlet: int = 3000, seed: int = 0) -> tuple[dict, dict]:
-    """Outlet-specific terms per label, and the most confident example paragraphs."""
-    from framing.explain import outlet_terms
-
-    rows = frame.assign(text=frame["paragraph_id"].astype(str).map(texts)).dropna(subset=["text"])
-    if rows.empty:
-        return {}, {}
-    rows = rows.sample(frac=1.0, random_state=seed).groupby("outlet").head(per_outlet).reset_index(drop=True)
-    outlets = rows["outlet"].astype(str).to_numpy()
-    why, examples = {}, {}
-    for name, dim_model in model.dimensions.items():
-        X = dim_model.transform(rows["text"].tolist())
-        for label in dim_model.labels_:
-            why[(name, label)] = outlet_terms(dim_model, X, outlets, label)
-            column = f"{name}:{label}"
-            if column not in rows:
-                continue
-            for outlet, group in rows.groupby("outlet"):
-                top = group.nlargest(3, column)
-                top = top[top[column] >= 0.5]
-                examples[(name, label, str(outlet))] = [(float(r[column]), r["text"], str(r["paragraph_id"]))
-                                                        for _, r in top.iterrows()]
-    return why, examples
-
-
-def report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
-           model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
-           out_dir: str | Path, title: str | None = None, n_boot: int = 2000, seed: int = 0,
-           collections: list[str] | None = None, outlets: list[str] | None = None,
-           compare: tuple[str, str] | None = None, events: str | Path | None = None,
-           period: str = "auto") -> Path:
-    """Build the outlet report from predictions (``source="predictions"``) or hand labels
-    (``source="labels"``). Returns the path of ``index.html``."""
-    from framing.inference import label_budget, method_notes, outlet_shares
-    from framing.profile import compare_outlets, indicators, largest_differences, time_profile
-    from framing.report import ReportContent, write_report
-
-    root = Path(root)
-    config = config or ExperimentConfig()
-    notes: dict[str, str] = {}
-    model = meta = oof = None
-    if source == "labels":
-        data = load_project(config, root)
-        frame, codebook = data.table, data.codebook
-        notes["Data"] = f"hand labels ({len(frame)} labelled paragraphs) from {config.data.labels}"
-        notes["Labels"] = "; ".join(f"{f}: sha256 {h[:12]}" for f, h in data.hashes["labels_sha256"].items())
-        notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]})"
-    else:
-        model_path = Path(model_dir) if model_dir else root / "experiments" / config.name
-        model, meta, _ = load_model(model_path)
-        codebook = model.codebook
-        frame = read_predictions(predictions)
-        notes["Data"] = f"model predictions for {len(frame)} paragraphs, {predictions} (sha256 {sha256_file(predictions)[:12]})"
-        f = meta["config"]["features"]
-        lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""
-        notes["Model"] = (f"{model_path}: TF-IDF ({f['analyzer']}, {f['ngram_min']}–{f['ngram_max']}-grams, "
-                          f"sublinear_tf={f['sublinear_tf']}){lexicon} + logistic regression (C={meta['config']['classifier']['C']}, "
-                          f"class_weight={meta['config']['classifier']['class_weight']}), trained {meta['created']}")
-        notes["Codebook"] = f"{meta['codebook']['name']} v{meta['codebook']['version']} (sha256 {meta['codebook']['sha256'][:12]})"
-        notes["Labels"] = "; ".join(f"{k}: sha256 {v[:12]}" for k, v in meta.get("data", {}).get("labels_sha256", {}).items())
-        counts = meta.get("label_counts", {})
-        notes["Training labels"] = "; ".join(f"{d}: {c['paragraphs']} paragraphs" for d, c in counts.items())
-        expected = meta.get("cv_metrics", {}).get("expected", {})
-        if expected.get("dimensions"):
-            notes["Expected on new articles"] = (
-                "macro-F1 " + ", ".join(f"{d} {v:.2f}" for d, v in expected["dimensions"].items())
-                + f" — {expected['basis']}; this, not the pooled figure below, is what to expect on new articles")
-        for name, m in meta.get("cv_metrics", {}).items():
-            if isinstance(m, dict) and "macro_f1" in m:
-                per = "; ".join(f"{c} {v['macro_f1']:.2f}" for c, v in m.get("by_collection", {}).items())
-                notes[f"CV macro-F1, {name}"] = (f"{m['macro_f1']:.2f} pooled (majority baseline {m['baseline_macro_f1']:.2f}; "
-                                                 f"{m['n']} paragraphs, {m['folds']} folds grouped by {m['by']})"
-                                                 + (f"; by collection {per}" if per else ""))
-        oof_path = model_path / "cv_predictions.csv"
-        if oof_path.is_file():
-            oof = read_oof(oof_path, codebook)
-    if collections:
-        if "collection" not in frame:
-            raise ReportError("the predictions have no collection column", fix="re-run framing predict")
-        frame = frame[frame["collection"].isin(collections)]
-    if outlets:
-        frame = frame[frame["outlet"].isin(outlets)]
-    if frame.empty:
-        raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
-    if oof is not None:
-        frame, swapped = _out_of_fold(frame, oof, codebook, model.thresholds)
-        if swapped:
-            notes["Training paragraphs"] = (
-                f"{swapped:,} of the {len(frame):,} predicted paragraphs are hand-labelled paragraphs the model was "
-                "trained on; their in-sample predictions are replaced by their out-of-fold predictions from "
-                "cross-validation (cv_predictions.csv), so they count as the model would label unseen text and "
-                "the outlet shares below stay valid.")
-    ind = indicators(frame, codebook)  # the 0/1 table every profile below starts from, built once
-    profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed, ind=ind)
-    content_kwargs: dict = {}
-    if oof is not None:
-        thresholds = model.thresholds
-        settings = config.report
-        if settings.estimator == "ppi":
-            if "collection" in oof and collections:
-                oof = oof[oof["collection"].isin(collections)]
-            shares = outlet_shares(frame, oof, codebook, level=settings.level, calibrate=settings.calibrate,
-                                   min_labelled=settings.min_labelled, target_width=settings.target_width,
-                                   power_tuning=settings.power_tuning, drift=settings.drift,
-                                   drift_blocks=settings.drift_blocks)
-            keys = ["outlet", "dimension", "label"]
-            profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
-                                              "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
-            content_kwargs["budget"] = label_budget(shares, target_width=settings.target_width)
-            notes.update(method_notes(shares, settings))
-        validation = validation_table(oof, codebook, thresholds, outlets=sorted(frame["outlet"].unique()),
-                                      n_boot=min(n_boot, 1000), seed=seed)
-        content_kwargs["validation"] = validation
-        texts = project_paragraphs(config, root).set_index("paragraph_id")["text"]             if (root / config.data.corpus).exists() else pd.Series(dtype=str)
-        content_kwargs["why"], content_kwargs["examples"] = _why(model, frame, texts, seed=seed)
-    if "date" in frame:
-        time_table, used = time_profile(frame, codebook, period=period, n_boot=min(n_boot, 500), seed=seed)
-        content_kwargs.update(time=time_table, period=used)
-        if events is not None:
-            content_kwargs["events"] = read_events(events)
-    if compare:
-        content_kwargs["compare"] = compare_outlets(frame, codebook, *compare, n_boot=n_boot, seed=seed, ind=ind)
-        content_kwargs["compare_pair"] = compare
-    notes["Confidence intervals"] = (
-        ("Outlet shares: see above. " if "predicted" in profile else "")
-        + f"The model's predicted shares, time charts and comparisons: 95% percentile bootstrap over articles within "
-          f"each outlet, {n_boot} resamples, seed {seed} — these cover the sampling of articles, not the "
-          "classifier's error.")
-    title = title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile")
-    raw = profile if "predicted" not in profile else profile.drop(columns=["share"]).rename(columns={"predicted": "share"})
-    content = ReportContent(title=title, codebook=codebook, profile=profile, notes=notes,
-                            summary=largest_differences(raw, frame, codebook, n_boot=min(n_boot, 1000), seed=seed,
-                                                        ind=ind),
-                            **content_kwargs)
-    return write_report(content, out_dir)
-
-
-def read_events(path: str | Path) -> pd.DataFrame:
-    """An events file: CSV with ``date`` and ``label`` columns (one row per event to mark)."""
-    path = Path(path)
-    try:
-        events = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ReportError(f"cannot read events ({exc})", path=path, fix="give a CSV with columns date,label") from None
-    if not {"date", "label"} <= set(events.columns):
-        raise ReportError(f"events need columns date and label (found {', '.join(events.columns)})", path=path,
-                          fix="write a header line: date,label")
-    events["date"] = pd.to_datetime(events["date"], errors="coerce")
-    bad = events["date"].isna()
-    if bad.any():
-        raise ReportError("unreadable date", path=path, line=int(bad.idxmax()) + 2, fix="write dates as YYYY-MM-DD")
-    return events
-
-
 def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, config: ExperimentConfig,
                root: str | Path = ".", adjudicated: bool = False) -> int:
     """Record decisions from a TSV/CSV, validated against codebook and corpus before anything is written.
@@ -528,3 +316,7 @@ def sample_batch(config: ExperimentConfig, root: str | Path = ".", *, quotas: di
             else:
                 handle.write(batch.to_json(orient="records", lines=True, force_ascii=False))
     return batch
+
+
+# The report step lives in its own module; importable from here as before.
+from framing.outlet_report import read_events, report, validation_table  # noqa: E402,F401

@@ -49,14 +49,17 @@ def test_end_to_end(project):
 
     events = project / "events.csv"
     events.write_text("date,label\n2025-03-05,match day\n")
+    small = run("report", "--predictions", preds, "--model", project / "experiments/default", "--out", project / "rep",
+                "--n-boot", 200, "--compare", "Daily", "Herald", "--root", project, ok=False)
+    _bad(small, "Daily and Herald have fewer than 10 articles")  # report.min_articles: 10 by default
     run("report", "--predictions", preds, "--model", project / "experiments/default", "--out", project / "rep",
-        "--n-boot", 200, "--compare", "Daily", "Herald", "--events", events, "--root", project)
+        "--n-boot", 200, "--compare", "Daily", "Herald", "--events", events, "--root", project, "--min-articles", 2)
     profile = pd.read_csv(project / "rep" / "profile.csv")
     assert set(profile["outlet"]) == {"Daily", "Herald"}
     assert ((profile["ci_low"] <= profile["share"] + 1e-12) & (profile["share"] <= profile["ci_high"] + 1e-12)).all()
     assert {"predicted", "predicted_low", "predicted_high", "basis", "extra_labels"} <= set(profile.columns)
     assert profile["share"].between(0, 1).all()
-    for name in ("index.html", "mood_heatmap.png", "mood_estimates.png", "mood_validation.png", "compare.csv",
+    for name in ("index.html", "mood_heatmap.png", "mood_dots.png", "mood_validation.png", "compare.csv",
                  "label_budget.csv"):
         assert (project / "rep" / name).exists(), name
     html = (project / "rep" / "index.html").read_text()
@@ -73,14 +76,16 @@ def test_end_to_end(project):
     unseen = project / "out" / "unseen.csv"
     frame.assign(paragraph_id="new-" + frame["paragraph_id"]).to_csv(unseen, index=False)
     run("report", "--predictions", unseen, "--model", project / "experiments/default", "--out", project / "rep2",
-        "--n-boot", 200, "--root", project)
-    assert "trained on" not in (project / "rep2" / "index.html").read_text()
+        "--n-boot", 200, "--root", project, "--min-articles", 2)
+    assert "paragraphs the model was trained on" not in (project / "rep2" / "index.html").read_text()
     in_sample = pd.read_csv(project / "rep2" / "profile.csv")
     assert not in_sample[["outlet", "dimension", "label", "predicted"]].equals(profile[["outlet", "dimension", "label", "predicted"]])
     assert (in_sample["ci_high"] > in_sample["ci_low"]).all()   # nothing known: never a point
 
-    run("report", "--labels", *root, "--out", project / "hand", "--n-boot", 200)
-    assert (project / "hand" / "topics_bars.csv").exists()
+    run("report", "--labels", *root, "--out", project / "hand", "--n-boot", 200, "--min-articles", 2)
+    assert (project / "hand" / "topics_dots.csv").exists()
+    hand = (project / "hand" / "index.html").read_text()
+    assert "v0.1" in hand and "Sampling" in hand and "Agreement" in hand
 
 
 def test_overrides_reach_the_model(project):

@@ -25,6 +25,19 @@ def test_output_formats_and_columns(project, model, suffix):
     assert frame.filter(like=":").stack().between(0, 1).all()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_keep_text_puts_each_paragraph_text_beside_its_prediction(project, model, workers):
+    from framing import read_paragraphs
+
+    out = project / "with-text.parquet"
+    predict_file(model, project / "corpus", out, chunk_size=2, keep_text=True, workers=workers)
+    frame = read_predictions(out)
+    texts = read_paragraphs(project / "corpus").set_index("paragraph_id")["text"]
+    assert frame["text"].notna().all() and (frame["text"] == frame["paragraph_id"].map(texts)).all()
+    predict_file(model, project / "corpus", project / "without.csv")
+    assert "text" not in read_predictions(project / "without.csv")
+
+
 def test_chunk_size_does_not_change_the_output(project, model):
     a = project / "a.csv"
     b = project / "b.csv"

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from framing import ReportError, outlet_profile
-from framing.profile import compare_outlets, largest_differences, time_profile
+from framing.profile import (adjust_pvalues, bootstrap_pvalue, compare_outlets, date_warning, eligible_outlets,
+                             largest_differences, outlet_collections, time_profile)
 from framing.report import ReportContent, summary_sentence, write_report
 
 
@@ -44,10 +45,12 @@ def test_time_profile_picks_a_period(codebook):
 def test_summary_sentences_are_generated_from_numbers(codebook):
     frame = synthetic()
     profile = outlet_profile(frame, codebook, n_boot=300)
-    items = largest_differences(profile, frame, codebook, top=3, n_boot=300)
-    assert len(items) == 3 and items[0]["difference"] >= items[1]["difference"]
+    items = largest_differences(profile, top=3, min_articles=5)
+    assert len(items) == 3 and items[0]["ci_low"] >= items[1]["ci_low"]  # ranked by the smallest gap allowed
     sentence = summary_sentence(items[0])
-    assert items[0]["high"] in sentence and "points" in sentence and "95% CI" in sentence
+    assert items[0]["high"] in sentence and "points" in sentence and "95% interval" in sentence
+    assert "12 articles" in sentence and "48 paragraphs" in sentence  # n of both outlets
+    assert summary_sentence(items[0], "headline").count("48 headlines") == 2
 
 
 def test_page_is_self_contained_with_a_csv_beside_every_chart(tmp_path, codebook):
@@ -55,15 +58,15 @@ def test_page_is_self_contained_with_a_csv_beside_every_chart(tmp_path, codebook
     profile = outlet_profile(frame, codebook, n_boot=200)
     time_table, period = time_profile(frame, codebook, n_boot=100, min_articles=1)
     content = ReportContent(title="Test report", codebook=codebook, profile=profile, time=time_table, period=period,
-                            summary=largest_differences(profile, frame, codebook, n_boot=200),
+                            summary=largest_differences(profile, min_articles=5),
                             compare=compare_outlets(frame, codebook, "X", "Y", n_boot=200), compare_pair=("X", "Y"),
                             events=pd.DataFrame({"date": pd.to_datetime(["2025-03-20"]), "label": ["summit"]}),
                             why={("mood", "upbeat"): {"X": [("win", 0.2)]}},
-                            examples={("mood", "upbeat", "X"): [(0.9, "A great win.", "X1:0:abc")]},
+                            examples={("mood", "upbeat", "X"): [(0.9, "A great win.", "X1:0:abc", "")]},
                             notes={"Data": "synthetic"})
     page = write_report(content, tmp_path / "r")
     pngs = sorted(p.stem for p in (tmp_path / "r").glob("*.png"))
-    assert pngs == ["compare", "mood_bars", "mood_heatmap", "mood_time", "topics_bars", "topics_heatmap", "topics_time"]
+    assert pngs == ["compare", "mood_dots", "mood_heatmap", "mood_time", "topics_dots", "topics_heatmap", "topics_time"]
     for stem in pngs:
         assert (tmp_path / "r" / f"{stem}.svg").stat().st_size > 0
         assert len(pd.read_csv(tmp_path / "r" / f"{stem}.csv")) > 0
@@ -72,6 +75,9 @@ def test_page_is_self_contained_with_a_csv_beside_every_chart(tmp_path, codebook
     assert not re.search(r'src="(?!data:)', html)  # nothing is loaded from elsewhere
     assert html.index("Summary") < html.index("mood_heatmap") < html.index('id="method"')
     assert 'href="#why-mood-upbeat-X"' in html and 'id="why-mood-upbeat-X"' in html and "A great win." in html
+    # every in-page link has its anchor (a share without a why block is not a link)
+    assert set(re.findall(r'href="#([^"]+)"', html)) <= set(re.findall(r'id="([^"]+)"', html))
+    assert 'href="#why-mood-upbeat-Y"' not in html
 
 
 def test_events_file_errors(tmp_path):
@@ -84,3 +90,119 @@ def test_events_file_errors(tmp_path):
     bad.write_text("date,label\n2025-01-01,x\nsoon,y\n")
     with pytest.raises(ReportError, match=r"e\.csv:3: unreadable date"):
         read_events(bad)
+
+
+# ----------------------------------------------------------------------------- statistics a reviewer accepts
+
+def test_holm_and_benjamini_hochberg_match_their_definitions():
+    p = np.array([0.01, 0.04, 0.03, 0.005, np.nan, 0.5])
+    holm = adjust_pvalues(p, "holm")
+    # Holm: sorted p × (m − rank + 1), running maximum, capped at 1; m = 5 tests (NaN is no test)
+    assert np.allclose(holm[[3, 0, 2, 1, 5]], [0.025, 0.04, 0.09, 0.09, 0.5])
+    assert np.isnan(holm[4])
+    bh = adjust_pvalues(p, "bh")
+    # BH: sorted p × m / rank, running minimum from the top
+    assert np.allclose(bh[[3, 0, 2, 1, 5]], [0.025, 0.025, 0.05, 0.05, 0.5])
+    assert np.allclose(adjust_pvalues(p, "none")[[0, 5]], [0.01, 0.5])
+    assert (holm[~np.isnan(p)] >= bh[~np.isnan(p)]).all()  # FWER is the stricter
+    with pytest.raises(ReportError, match="unknown correction"):
+        adjust_pvalues(p, "bonferonni")
+
+
+def test_holm_and_bh_agree_with_statsmodels():
+    multitest = pytest.importorskip("statsmodels.stats.multitest")
+    p = np.random.default_rng(3).uniform(0, 0.2, 14)
+    for ours, theirs in (("holm", "holm"), ("bh", "fdr_bh")):
+        assert np.allclose(adjust_pvalues(p, ours), multitest.multipletests(p, method=theirs)[1])
+
+
+def test_bootstrap_pvalue_is_two_sided_and_never_zero():
+    rng = np.random.default_rng(0)
+    far = rng.normal(1.0, 0.1, (2000, 1))
+    near = rng.normal(0.0, 1.0, (2000, 1))
+    assert 0 < bootstrap_pvalue(far)[0] < 0.002
+    assert bootstrap_pvalue(near)[0] > 0.5
+    assert np.isclose(bootstrap_pvalue(-far)[0], bootstrap_pvalue(far)[0])
+
+
+def test_compare_corrects_for_multiple_comparisons(codebook):
+    """Two outlets drawn from the same distribution: uncorrected, some of many tests come out
+    'significant' by chance; Holm's correction keeps them out."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for outlet in ("X", "Y"):
+        for a in range(30):
+            for _ in range(3):
+                rows.append({"article_id": f"{outlet}{a}", "outlet": outlet, "mood": "upbeat" if rng.random() < 0.5 else "gloomy",
+                             "topics": "sport" if rng.random() < 0.5 else "weather"})
+    frame = pd.DataFrame(rows)
+    table = compare_outlets(frame, codebook, "X", "Y", n_boot=400, correction="holm")
+    assert {"p_value", "p_adjusted", "significant"} <= set(table.columns)
+    assert (table["p_adjusted"] >= table["p_value"]).all()
+    assert table.attrs["correction"] == "holm" and table.attrs["tests"] == 4
+    assert np.allclose(table["p_adjusted"].sort_values(), np.sort(adjust_pvalues(table["p_value"], "holm")))
+    assert table["significant"].eq(table["p_adjusted"] < 0.05).all()
+    # a real difference survives the correction
+    real = compare_outlets(synthetic(), codebook, "X", "Y", n_boot=400, correction="holm")
+    assert real.iloc[0]["significant"]
+
+
+def test_minimum_articles_keeps_small_outlets_out_of_the_summary(codebook):
+    frame = pd.concat([synthetic(), synthetic(n_articles=3, seed=1).replace({"X": "Tiny", "Y": "Tiny"})
+                       .assign(article_id=lambda f: "t" + f["article_id"])])
+    profile = outlet_profile(frame, codebook, n_boot=200)
+    assert eligible_outlets(profile, 10) == ["X", "Y"]
+    assert eligible_outlets(profile, 1) == ["Tiny", "X", "Y"]
+    items = largest_differences(profile, min_articles=10)
+    assert items and all({i["high"], i["low"]} <= {"X", "Y"} for i in items)
+    assert largest_differences(profile, min_articles=13) == []  # no outlet has 13 articles
+
+
+def test_summary_compares_within_collections_and_skips_self_sourcing(codebook):
+    frame = synthetic()
+    extra = synthetic(seed=2).replace({"X": "Z", "Y": "W"})
+    frame = pd.concat([frame.assign(collection="news"), extra.assign(collection="official",
+                                                                    article_id=lambda f: "o" + f["article_id"])])
+    groups = outlet_collections(frame)
+    assert groups == {"X": "news", "Y": "news", "Z": "official", "W": "official"}
+    profile = outlet_profile(frame, codebook, n_boot=200)
+    items = largest_differences(profile, groups=groups, min_articles=5)
+    assert {i["group"] for i in items} == {"news", "official"}
+    assert all(groups[i["high"]] == groups[i["low"]] == i["group"] for i in items)
+    own = largest_differences(profile, groups=groups, min_articles=5, self_sources={"X": ["sport"], "Y": ["sport"]})
+    assert not [i for i in own if i["label"] == "sport" and i["group"] == "news"]
+
+
+def test_date_ranges_that_differ_are_flagged():
+    frame = pd.DataFrame({"outlet": ["A", "A", "B", "B", "C"], "article_id": list("12345"),
+                          "date": ["2022-05-10", "2022-07-15", "2022-02-24", "2022-07-15", None]})
+    warning = date_warning(frame, "A", "B")
+    assert warning and "10 May 2022" in warning and "24 Feb 2022" in warning
+    assert date_warning(frame, "A", "A") is None
+    assert "no dates" in date_warning(frame, "A", "C")
+
+
+def test_time_profile_names_the_outlets_it_leaves_out(codebook):
+    frame = synthetic()
+    frame.loc[frame["outlet"] == "Y", "date"] = None
+    table, period = time_profile(frame, codebook, n_boot=100, min_articles=2)
+    assert set(table["outlet"]) == {"X"} and table["n_articles"].min() >= 2
+    assert table.attrs["left_out"] == {"Y": "no dates"}
+    table, _ = time_profile(synthetic(), codebook, n_boot=100, min_articles=50)
+    assert table.empty and set(table.attrs["left_out"]) == {"X", "Y"}
+
+
+def test_small_outlets_stay_in_the_table_but_out_of_the_charts(tmp_path, codebook):
+    tiny = synthetic(n_articles=3, seed=1).replace({"X": "Tiny", "Y": "Tiny"}).assign(article_id=lambda f: "t" + f["article_id"])
+    frame = pd.concat([synthetic(), tiny])
+    profile = outlet_profile(frame, codebook, n_boot=200)
+    content = ReportContent(title="t", codebook=codebook, profile=profile, min_articles=10,
+                            summary=largest_differences(profile, min_articles=10), self_sources={"X": ["sport"]})
+    page = write_report(content, tmp_path / "r")
+    for chart in ("mood_dots", "mood_heatmap", "topics_dots"):
+        assert set(pd.read_csv(tmp_path / "r" / f"{chart}.csv")["outlet"]) == {"X", "Y"}
+    html = page.read_text()
+    assert "Tiny" in html and "not ranked: under 10 articles" in html
+    assert "Not compared (fewer than 10 articles): Tiny (6 articles)" in html
+    assert "(own voice)" in html and "X → sport" in html
+    assert set(re.findall(r'href="#([^"]+)"', html)) <= set(re.findall(r'id="([^"]+)"', html))

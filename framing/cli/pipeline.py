@@ -205,6 +205,9 @@ def predict_cmd(
                                              "(a folder of shards on a Dask cluster; needs framing[dask]).")] = "fast",
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all local cores).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask; default: a local cluster).")] = None,
+    keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text in the output, so that "
+                                            "`framing report` can show the words and paragraphs behind the shares "
+                                            "of articles outside the project's corpus.")] = False,
 ) -> None:
     """Tag every paragraph of new articles; streams the input in chunks."""
     import os
@@ -216,6 +219,8 @@ def predict_cmd(
 
     if engine not in ("fast", "sklearn", "dask"):
         raise ConfigError(f"--engine {engine!r} is not supported", fix="use fast, sklearn or dask")
+    if keep_text and engine == "dask":
+        raise ConfigError("--keep-text is not supported with --engine dask", fix="use --engine fast for --keep-text")
     n_workers = workers or os.cpu_count() or 1
 
     loaded, _, notes = load_model(model)
@@ -235,7 +240,8 @@ def predict_cmd(
     with _progress() as bar:
         task = bar.add_task("predicting paragraphs", total=None)
         rows = predict_file(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size,
-                            terms=terms, progress=lambda n: bar.advance(task, n), engine=engine, workers=n_workers)
+                            terms=terms, progress=lambda n: bar.advance(task, n), engine=engine, workers=n_workers,
+                            keep_text=keep_text)
     out.print(f"wrote {rows} paragraph predictions to {output}")
 
 
@@ -254,10 +260,13 @@ def report_cmd(
     period: Annotated[str, typer.Option(help="Time charts by 'week', 'month' or 'auto'.")] = "auto",
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
     n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap resamples.")] = 2000,
+    min_articles: Annotated[int | None, typer.Option(min=1, help="Articles an outlet needs to enter the summary, "
+                                                      "the charts and --compare (default: report.min_articles).")] = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
-    """One self-contained page of each outlet's framing profile: summary, charts with CIs,
-    outlet shares from hand labels + model, time, why, hand labels vs model, and method notes."""
+    """One self-contained page of each outlet's framing profile: summary (outlets compared within
+    their collection, each with enough articles), charts with intervals, outlet shares from hand
+    labels + model, time, why, hand labels vs model, validity per collection, and method notes."""
     from framing.errors import ReportError
     from framing.workflow import report
 
@@ -265,9 +274,17 @@ def report_cmd(
         raise ReportError("say what to profile", fix="pass either --predictions FILE or --labels")
     if period not in ("auto", "week", "month"):
         raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
+    overrides = [f"report.min_articles={min_articles}"] if min_articles is not None else None
+    settings = _config(root, experiment, config, overrides)
     with _progress() as bar:
-        bar.add_task("building the report", total=None)
+        task = bar.add_task("building the report", total=None)
+
+        def step(text: str) -> None:
+            bar.update(task, description=f"report: {text}", advance=1)  # n of ? steps done
+            if not err.is_terminal:  # a log rather than a live bar
+                err.print(f"report: {text}")
+
         page = report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
-                      config=_config(root, experiment, config, None), out_dir=output, title=title, n_boot=n_boot,
-                      collections=collection, outlets=outlet, compare=compare, events=events, period=period)
+                      config=settings, out_dir=output, title=title, n_boot=n_boot, collections=collection,
+                      outlets=outlet, compare=compare, events=events, period=period, progress=step)
     out.print(f"report written to {page}")
