@@ -239,7 +239,7 @@ class ArticleTable:
         state.best_id[rows] = np.where(better, part.best_id, state.best_id[rows])
 
 
-def finish_rows(spec: ArticleSpec, part: Partial, *, support: str = "decided") -> dict[str, list]:
+def finish_rows(spec: ArticleSpec, part: Partial, *, support: str = "decided") -> dict[str, Any]:
     """The article table's columns for finished articles.
 
     ``article_id``, ``outlet``, ``date``, ``title``, ``collection``, ``paragraphs``; per dimension
@@ -248,8 +248,8 @@ def finish_rows(spec: ArticleSpec, part: Partial, *, support: str = "decided") -
     of each decided label, ``; ``-separated; with ``support="carried"``, of every label some
     paragraph carries).
     """
-    out: dict[str, list] = {"article_id": list(part.ids), **{m: list(part.meta[m]) for m in META},
-                            "paragraphs": part.paragraphs.tolist()}
+    out: dict[str, Any] = {"article_id": list(part.ids), **{m: [_text(v) for v in part.meta[m]] for m in META},
+                           "paragraphs": part.paragraphs.copy()}
     n = len(part.ids)
     share = part.count / np.maximum(part.paragraphs, 1)[:, None]
     start = 0
@@ -266,14 +266,23 @@ def finish_rows(spec: ArticleSpec, part: Partial, *, support: str = "decided") -
         shown = decided if support == "decided" else part.count[:, cols] > 0
         out[d.name] = _joined(decided, d.labels)
         for j, label in enumerate(d.labels):
-            out[f"{d.name}:{label}"] = share[:, cols][:, j].tolist()
+            out[f"{d.name}:{label}"] = share[:, cols.start + j].copy()
         pieces = np.full(n, "", dtype=object)
         best = part.best_id[:, cols]
-        for j, label in enumerate(d.labels):  # object-array string operations: no Python loop over articles
-            piece = np.where(shown[:, j], f"{label}: " + best[:, j].astype(object), "")
-            pieces = np.where(shown[:, j] & (pieces != ""), pieces + "; ", pieces) + piece
+        for j, label in enumerate(d.labels):  # object-array string operations on the shown cells only
+            idx = np.flatnonzero(shown[:, j])
+            if len(idx):
+                new, old = f"{label}: " + best[idx, j], pieces[idx]
+                pieces[idx] = np.where(old != "", old + "; " + new, new)
         out[f"{d.name}__paragraphs"] = pieces.tolist()
     return out
+
+
+def _text(value: object) -> str:
+    """Metadata as text ("" for missing), so that every chunk of the table has the same column types."""
+    if isinstance(value, str):
+        return value
+    return "" if value is None or value != value else str(value)
 
 
 def _joined(hits: np.ndarray, labels: Sequence[str]) -> list[str]:
@@ -305,8 +314,6 @@ def rank_articles(articles: Any, codebook: Any, *, top: int = 5) -> Any:
 
     rows = []
     for dim in codebook.dimensions:
-        if dim.name not in articles:
-            continue
         support = articles[f"{dim.name}__paragraphs"].map(supporting) if f"{dim.name}__paragraphs" in articles else None
         for label in dim.label_names:
             col = f"{dim.name}:{label}"

@@ -198,12 +198,7 @@ def _article_columns(spec: ArticleSpec) -> list[str]:
 
 
 def _article_frame(rows: dict | None) -> pd.DataFrame | None:
-    if not rows or not rows["article_id"]:
-        return None
-    frame = pd.DataFrame(rows)
-    for column in ("outlet", "date", "title", "collection"):  # text, also where a chunk has none (Parquet schema)
-        frame[column] = frame[column].fillna("").astype(str)
-    return frame
+    return pd.DataFrame(rows) if rows and rows["article_id"] else None
 
 
 def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragraphs: bool, chunk_size: int,

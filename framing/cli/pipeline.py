@@ -204,6 +204,8 @@ def predict_cmd(
     outlet_col: Annotated[str, typer.Option(help="Outlet column of a table.")] = "outlet",
     date_col: Annotated[str, typer.Option(help="Date column of a table.")] = "date",
     title_col: Annotated[str, typer.Option(help="Title column of a table.")] = "title",
+    article_col: Annotated[str, typer.Option(help="With --paragraphs: the column naming each row's article "
+                                                  "(rows without one are articles of their own).")] = "article_id",
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows read per chunk.")] = 5000,
     terms: Annotated[int, typer.Option(min=0, help="Top contributing terms per predicted label (0 = none).")] = 3,
     engine: Annotated[str, typer.Option(help="fast (exact fast path), sklearn (the reference path) or dask "
@@ -235,7 +237,7 @@ def predict_cmd(
     loaded, _, notes = load_model(model)
     for note in notes:
         err.print(f"[yellow]warning:[/] {note}")
-    cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col)
+    cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
     if output is None:
         _show(loaded, source, cols, paragraphs=paragraphs, terms=terms, engine=engine, as_json=as_json)
         return
