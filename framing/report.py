@@ -38,6 +38,7 @@ class ReportContent:
     compare_pair: tuple[str, str] | None = None
     notes: dict[str, str] = field(default_factory=dict)
     budget: pd.DataFrame | None = None          # outlet, basis, n_labelled, widest, extra_labels, target_width
+    articles: pd.DataFrame | None = None        # framing.articles.rank_articles (+ text): the articles per label
 
 
 def _save(fig: Figure, stem: Path, data: pd.DataFrame) -> str:
@@ -92,6 +93,9 @@ def write_report(content: ReportContent, out_dir: str | Path) -> Path:
         profile.to_csv(handle, index=False)
     n_outlets = profile["outlet"].nunique()
     sections, nav = [], []
+    if content.articles is not None and not content.articles.empty:
+        sections.append(_articles_section(content, out))
+        nav.append('<a href="#articles">articles</a>')
     for dim in content.codebook.dimensions:
         sub = profile[profile["dimension"] == dim.name]
         if sub.empty:
@@ -186,6 +190,30 @@ def _share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
             f'<p class="hint">Share of paragraphs with 95% CI ("model": the model\'s own predicted share; "model-only": '
             f'no hand-labelled sample of that outlet, see the method section); click a share for the terms and '
             f'paragraphs behind it.</p>')
+
+
+def _articles_section(content: ReportContent, out: Path) -> str:
+    """Per label, the articles with the largest share of paragraphs carrying it; each links to the
+    "why" details of its outlet and label and shows the paragraph that most supports the label."""
+    ranked = content.articles
+    with atomic_write(out / "articles.csv") as handle:
+        ranked.to_csv(handle, index=False)
+    blocks = []
+    for (dim, label), rows in ranked.groupby(["dimension", "label"], sort=False):
+        items = []
+        for r in rows.itertuples():
+            text = str(getattr(r, "text", "") or "")
+            quote = f"<br><q>{html.escape(text[:300])}{'…' if len(text) > 300 else ''}</q>" if text and text != "nan" else ""
+            name = r.title if isinstance(r.title, str) and r.title else r.article_id
+            why = (f'<a href="#{_anchor(dim, label, str(r.outlet))}">why</a> '
+                   if str(r.outlet) in content.why.get((dim, label), {}) else "")
+            items.append(f'<li><b>{_pct(r.share)}</b> of {r.paragraphs} paragraphs · {html.escape(str(name))} '
+                         f'<span class="ci">{html.escape(str(r.outlet))} {html.escape(str(r.date or ""))}</span> · '
+                         f'{why}<span class="ci">{html.escape(str(r.paragraph_id))}</span>{quote}</li>')
+        blocks.append(f"<details><summary>{html.escape(dim)} · {html.escape(label)}</summary><ol>{''.join(items)}</ol></details>")
+    return ('<section id="articles"><h2>Articles</h2><p class="hint">Per label, the articles with the largest share of '
+            'paragraphs carrying it, the paragraph that most supports it there, and a link to the outlet\'s "why" '
+            'details for that label. <a href="articles.csv">CSV</a></p>' + "".join(blocks) + "</section>")
 
 
 def _why(dim, content: ReportContent) -> str:

@@ -308,6 +308,21 @@ def _why(model: FramingModel, frame: pd.DataFrame, texts: pd.Series, *, per_outl
     return why, examples
 
 
+def _ranked_articles(model: FramingModel, frame: pd.DataFrame, codebook: Codebook, top: int,
+                     texts: pd.Series | None) -> pd.DataFrame | None:
+    """The report's articles table (:func:`framing.articles.rank_articles`), with each supporting
+    paragraph's text where the corpus has it; None when the predictions lack probability columns."""
+    from framing.articles import ArticleSpec, articles_from_predictions, rank_articles
+
+    spec = ArticleSpec.from_model(model)
+    if any(c not in frame for c in spec.columns):
+        return None
+    ranked = rank_articles(articles_from_predictions(frame, spec, support="carried"), codebook, top=top)
+    if texts is not None:
+        ranked["text"] = ranked["paragraph_id"].map(texts)
+    return ranked
+
+
 def report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
            model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
            out_dir: str | Path, title: str | None = None, n_boot: int = 2000, seed: int = 0,
@@ -323,7 +338,7 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
     root = Path(root)
     config = config or ExperimentConfig()
     notes: dict[str, str] = {}
-    model = meta = oof = None
+    model = meta = oof = texts = None
     if source == "labels":
         data = load_project(config, root)
         frame, codebook = data.table, data.codebook
@@ -397,6 +412,8 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         content_kwargs["validation"] = validation
         texts = project_paragraphs(config, root).set_index("paragraph_id")["text"]             if (root / config.data.corpus).exists() else pd.Series(dtype=str)
         content_kwargs["why"], content_kwargs["examples"] = _why(model, frame, texts, seed=seed)
+    if model is not None:
+        content_kwargs["articles"] = _ranked_articles(model, frame, codebook, config.articles.report_top, texts)
     if "date" in frame:
         time_table, used = time_profile(frame, codebook, period=period, n_boot=min(n_boot, 500), seed=seed)
         content_kwargs.update(time=time_table, period=used)
