@@ -128,6 +128,8 @@ def summarise(spec: ArticleSpec, columns: Mapping[str, Sequence] | None, article
         ids = columns["article_id"]
         known = len(order)
         codes = np.fromiter((order.setdefault(a, len(order)) for a in ids), dtype=np.int64, count=n)
+        if known == 0 and len(order) == n:  # each row an article of its own: the rows are the summary
+            return _one_paragraph_articles(spec, columns, ids)
         if len(order) > known:  # articles first seen in the paragraph rows: metadata of their first row
             _, first = np.unique(codes, return_index=True)
             for code, row in zip(range(known, len(order)), first[known:].tolist()):
@@ -159,6 +161,16 @@ def summarise(spec: ArticleSpec, columns: Mapping[str, Sequence] | None, article
         pids = np.asarray(columns["paragraph_id"], dtype=object)[sort]
         part.best_id[present] = pids[first]
     return part
+
+
+def _one_paragraph_articles(spec: ArticleSpec, columns: Mapping[str, Sequence], ids: Sequence[str]) -> Partial:
+    """:func:`summarise` where every row is an article of one paragraph (the same result, faster)."""
+    n, L = len(ids), len(spec.columns)
+    proba = np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in spec.columns]) if L else np.zeros((n, 0))
+    meta = {m: list(columns[m]) if m in columns else [None] * n for m in META}
+    pids = np.asarray(columns["paragraph_id"], dtype=object)
+    return Partial(list(ids), meta, np.ones(n, dtype=np.int64), proba, carried(spec, proba), proba.copy(),
+                   np.repeat(pids[:, None], L, axis=1))
 
 
 @dataclass

@@ -61,6 +61,15 @@ def test_min_paragraphs_and_ties():
     assert "at least 2 paragraphs" in strict.rules()["topics"] and "probability mass" in strict.rules()["mood"]
 
 
+def test_one_paragraph_articles_take_the_same_rules():
+    rows = [(f"r{i}", *r[1:]) for i, r in enumerate(ROWS)]
+    fast = finish_rows(SPEC, summarise(SPEC, columns(rows)))
+    general = finish_rows(SPEC, summarise(SPEC, columns(rows + [("r0", 0.1, 0.1, 0.8, 0.0, 0.0)])))
+    general = pd.DataFrame(general).iloc[1:].reset_index(drop=True)  # r0 now has two paragraphs
+    pd.testing.assert_frame_equal(pd.DataFrame(fast).iloc[1:].reset_index(drop=True), general)
+    assert fast["paragraphs"].tolist() == [1] * 5 and fast["mood"] == ["up", "flat", "flat", "down", "down"]
+
+
 def test_articles_without_paragraphs_keep_a_row():
     meta = [{"article_id": "empty", "outlet": "O", "date": None, "title": "Nothing", "collection": ""},
             {"article_id": "x", "outlet": "O", "date": "2025-01-01", "title": "X", "collection": ""}]
