@@ -110,6 +110,9 @@ def main() -> None:
     parser.add_argument("--engine", default="fast")
     parser.add_argument("--no-regex", action="store_true")
     parser.add_argument("--model", default="experiments/default")
+    parser.add_argument("--articles", action="store_true", help="also write the article table (--articles)")
+    parser.add_argument("--article-col", default=None, help="group the paragraph rows into articles by this column "
+                                                            "(the input's is 'article'; default: each row its own)")
     args = parser.parse_args()
     paths = build_inputs()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -122,10 +125,20 @@ def main() -> None:
             results.append({"method": "regex floor", "size": size, "workers": 1, **r})
         for workers in args.workers:
             out = OUT / f"pred_{size}_{workers}.parquet"
+            extra, label = [], f"framing predict ({args.engine})"
+            articles = OUT / f"articles_{size}_{workers}.parquet"
+            if args.articles:
+                extra += ["--articles", str(articles)]
+                label += " --articles"
+            if args.article_col:
+                extra += ["--article-col", args.article_col]
+                label += f" by {args.article_col}"
             r = measure([framing_bin, "predict", str(paths[size]), "--paragraphs", "--model", args.model,
-                         "--out", str(out), "--workers", str(workers), "--engine", args.engine, "--chunk-size", "10000"])
-            results.append({"method": f"framing predict ({args.engine})", "size": size, "workers": workers, **r})
+                         "--out", str(out), "--workers", str(workers), "--engine", args.engine, "--chunk-size", "10000",
+                         *extra])
+            results.append({"method": label, "size": size, "workers": workers, **r})
             out.unlink(missing_ok=True)
+            articles.unlink(missing_ok=True)
         for r in results[-(len(args.workers) + (0 if args.no_regex else 1)):]:
             r["paragraphs_per_s"] = round(n / r["wall_s"])
             r["load_1min"] = round(os.getloadavg()[0], 2)

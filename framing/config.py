@@ -159,6 +159,18 @@ class ReportConfig:
 
 
 @dataclass
+class ArticlesConfig:
+    # Article-level results (`framing predict --articles`, the terminal view, the report's articles
+    # table). A multi-label label counts for an article when at least this many of its paragraphs
+    # carry it; a single-choice dimension takes the label with the most paragraph probability mass.
+    min_paragraphs: int = 1
+    # `framing predict` without --out shows the articles in the terminal up to this many; more need --out.
+    show_max: int = 20
+    # The report's ranked table: this many articles per label.
+    report_top: int = 5
+
+
+@dataclass
 class ExperimentConfig:
     name: str = "default"
     data: DataConfig = field(default_factory=DataConfig)
@@ -166,13 +178,14 @@ class ExperimentConfig:
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    articles: ArticlesConfig = field(default_factory=ArticlesConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 _SECTIONS = {"data": DataConfig, "features": FeaturesConfig, "classifier": ClassifierConfig,
-             "evaluate": EvaluateConfig, "report": ReportConfig}
+             "evaluate": EvaluateConfig, "report": ReportConfig, "articles": ArticlesConfig}
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
@@ -292,6 +305,9 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("report.correction", 'use "holm", "bh" or "none"'))
     if r.min_articles < 1 or r.time_min_articles < 1 or r.summary_top < 1:
         problems.append(("report.min_articles/time_min_articles/summary_top", "each at least 1"))
+    a = config.articles
+    if a.min_paragraphs < 1 or a.show_max < 1 or a.report_top < 1:
+        problems.append(("articles.min_paragraphs/show_max/report_top", "each must be at least 1"))
     if problems:
         name, fix = problems[0]
         raise ConfigError(f"invalid value for {name}", path=path, fix=fix)

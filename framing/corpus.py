@@ -177,9 +177,9 @@ def _clean(value: object) -> str | None:
     return text or None
 
 
-def article_paragraphs(article: dict, *, split: bool = True) -> tuple[list[dict], list[dict]]:
-    """Split one article into kept paragraphs and dropped boilerplate (both as row dicts)."""
-    base = {
+def article_meta(article: dict) -> dict:
+    """An article's id and metadata as its paragraph rows carry them (cleaned; ISO date)."""
+    return {
         "article_id": str(article["id"]),
         "outlet": _clean(article.get("outlet")) or "unknown",
         "date": _iso_date(article.get("date")),
@@ -187,6 +187,11 @@ def article_paragraphs(article: dict, *, split: bool = True) -> tuple[list[dict]
         "url": _clean(article.get("url")),
         "collection": article.get("collection") or "",
     }
+
+
+def article_paragraphs(article: dict, *, split: bool = True) -> tuple[list[dict], list[dict]]:
+    """Split one article into kept paragraphs and dropped boilerplate (both as row dicts)."""
+    base = article_meta(article)
     raw = article.get("text")
     text = "" if raw is None or (isinstance(raw, float) and pd.isna(raw)) else str(raw)
     pieces = split_paragraphs(text) if split else ([" ".join(text.split())] if text.strip() else [])

@@ -141,22 +141,42 @@ def predict_columns(lean: LeanModel, meta: dict[str, list], texts: list[str], te
 
 @dataclass
 class UnitTask:
-    """Predict one corpus unit: ``(article keys, output columns or None)``; picklable, sent once per worker."""
+    """Predict one corpus unit: ``(article keys, output columns or None, article partial or None)``;
+    picklable, sent once per worker. With ``articles`` (an :class:`~framing.articles.ArticleSpec`),
+    the unit's articles are also summarised here (:func:`framing.articles.summarise`)."""
     lean: LeanModel
     columns: Any  # framing.corpus.Columns
     paragraphs: bool
     terms: int
+    articles: Any = None
 
-    def __call__(self, unit: Any) -> tuple[list, dict[str, Any] | None]:
+    def __call__(self, unit: Any) -> tuple[list, dict[str, Any] | None, Any]:
         from framing.corpus import article_keys, unit_paragraphs
 
         articles = unit.articles(self.columns)
         kept, _ = unit_paragraphs(articles, paragraphs=self.paragraphs)
-        if not kept:
-            return article_keys(articles), None
-        meta = {c: [row[c] for row in kept] for c in META_COLUMNS}
-        texts = [row["text"] for row in kept]
-        return article_keys(articles), predict_columns(self.lean, meta, texts, self.terms)
+        found = None
+        if kept:
+            meta = {c: [row[c] for row in kept] for c in META_COLUMNS}
+            texts = [row["text"] for row in kept]
+            found = predict_columns(self.lean, meta, texts, self.terms)
+        return article_keys(articles), found, unit_summary(self.articles, articles, kept, found, self.paragraphs)
+
+
+def unit_summary(spec: Any, articles: list[dict], kept: list[dict], found: Any, paragraphs: bool) -> Any:
+    """The :class:`~framing.articles.UnitArticles` of one unit (None without a ``spec``): articles
+    are complete within the unit, except paragraph rows that name their article (``Columns.article``)."""
+    if spec is None:
+        return None
+    from framing.articles import summarise, unit_articles
+    from framing.corpus import article_meta
+
+    if not paragraphs:
+        return unit_articles(spec, summarise(spec, found, [article_meta(a) for a in articles]), True)
+    columns = None if found is None else {**found, "title": [row["title"] for row in kept]}
+    part = summarise(spec, columns)
+    grouped = {str(a["article"]) for a in articles if a.get("article")}
+    return unit_articles(spec, part, np.fromiter((a not in grouped for a in part.ids), dtype=bool, count=len(part.ids)))
 
 
 _TASK: list[Callable[[Any], tuple]] = []

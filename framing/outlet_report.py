@@ -219,6 +219,8 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
                 notes["Repeated paragraphs"] = (f"{dupes:,} paragraphs repeat an earlier paragraph of their article "
                                                 "(pull quotes, repeated captions); they count in the shares, as "
                                                 "published, and are shown once among the examples.")
+        article_texts = frame.drop_duplicates("paragraph_id").set_index("paragraph_id")["text"] if "text" in frame else texts
+        content_kwargs["articles"] = _ranked_articles(model, frame, codebook, config.articles.report_top, article_texts)
     else:
         omitted["why"] = "the hand-labels report has no model to explain: see a predictions report"
     step("time series")
@@ -301,3 +303,18 @@ def read_events(path: str | Path) -> pd.DataFrame:
     if bad.any():
         raise ReportError("unreadable date", path=path, line=int(bad.idxmax()) + 2, fix="write dates as YYYY-MM-DD")
     return events
+
+
+def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None) -> pd.DataFrame | None:
+    """The report's articles table (:func:`framing.articles.rank_articles`), with each supporting
+    paragraph's text where the corpus (or the predictions) has it; None when the predictions lack
+    probability columns."""
+    from framing.articles import ArticleSpec, articles_from_predictions, rank_articles
+
+    spec = ArticleSpec.from_model(model)
+    if any(c not in frame for c in spec.columns):
+        return None
+    ranked = rank_articles(articles_from_predictions(frame, spec, support="carried"), codebook, top=top)
+    if texts is not None and len(texts):
+        ranked["text"] = ranked["paragraph_id"].map(texts)
+    return ranked

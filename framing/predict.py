@@ -8,6 +8,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,10 @@ from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, art
 from framing.errors import CorpusError, ModelError
 from framing.explain import top_terms
 from framing.fastpath import FastScorer
+from framing.articles import ARTICLE_COLUMNS, ArticleSpec, ArticleTable, UnitArticles, supporting
 from framing.attribution import Reading
-from framing.lean import META_COLUMNS, LeanModel, UnitTask, evidence_column, predict_columns, worker_init, worker_run
+from framing.lean import (META_COLUMNS, LeanModel, UnitTask, evidence_column, predict_columns, unit_summary, worker_init,
+                          worker_run)
 from framing.model import FramingModel, attribution_analyzer
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -110,10 +113,23 @@ class _Writer:
         self.tmp.unlink(missing_ok=True)
 
 
+def _check_output(output: Path, what: str = "output") -> None:
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise CorpusError(f"unsupported {what} type {output.suffix!r}", path=output,
+                          fix=f"name the {what} .csv, .jsonl or .parquet")
+
+
+def _check_run(engine: str, workers: int) -> None:
+    if engine not in ENGINES:
+        raise ModelError(f"unknown engine {engine!r}", fix="use " + " or ".join(ENGINES))
+    if workers < 1:
+        raise ModelError(f"workers must be at least 1 (got {workers})", fix="pass --workers 1 or more")
+
+
 def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
                  columns: Columns = Columns(), paragraphs: bool = False, chunk_size: int = 5_000,
                  terms: int = 3, progress: Callable[[int], None] | None = None, engine: str = "fast",
-                 workers: int = 1, keep_text: bool = False) -> int:
+                 workers: int = 1, keep_text: bool = False, articles: str | Path | None = None) -> int:
     """Tag every paragraph of ``source`` (a folder or a table) and write ``output``.
 
     The input is read and the output written chunk by chunk, so memory stays flat; the output
@@ -121,36 +137,93 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     that many spawned processes (each receives the model once) and written in input order, so the
     output does not depend on ``workers`` or ``chunk_size``. ``keep_text``: a ``text`` column too,
     so that a report can show the words and paragraphs behind its shares for articles outside the
-    project's corpus. Returns the number of paragraphs written.
+    project's corpus. With ``articles``, the article table (:func:`predict_articles`) is written
+    there in the same pass. Returns the number of paragraphs written.
     """
     output = Path(output)
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise CorpusError(f"unsupported output type {output.suffix!r}", path=output,
-                          fix="name the output .csv, .jsonl or .parquet")
-    if engine not in ENGINES:
-        raise ModelError(f"unknown engine {engine!r}", fix="use " + " or ".join(ENGINES))
-    if workers < 1:
-        raise ModelError(f"workers must be at least 1 (got {workers})", fix="pass --workers 1 or more")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    writer = _Writer(output)
-    writer.tmp.unlink(missing_ok=True)
-    seen = SeenIds()
-    units = iter_corpus_units(source, chunk_size=chunk_size)
+    _check_output(output)
+    if articles is not None:
+        articles = Path(articles)
+        _check_output(articles, "article table")
+        if articles.resolve() == output.resolve():
+            raise CorpusError("the article table would overwrite the paragraph predictions", path=articles,
+                              fix="give --articles another file name than --out")
+    _check_run(engine, workers)
+    writers = [_Writer(output)] + ([_Writer(articles)] if articles is not None else [])
+    for writer in writers:
+        writer.path.parent.mkdir(parents=True, exist_ok=True)
+        writer.tmp.unlink(missing_ok=True)
+    spec = ArticleSpec.from_model(model) if articles is not None else None
     try:
-        for unit, keys, frame in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
-                                         engine=engine, workers=workers):
-            check_ids(seen, unit.file, keys)
-            if frame is not None and keep_text:
-                frame = _with_text(frame, unit, columns, paragraphs)
+        for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size,
+                                       terms=terms, engine=engine, workers=workers, spec=spec, keep_text=keep_text):
             if frame is not None:
-                writer.write(frame)
+                writers[0].write(frame)
                 if progress is not None:
                     progress(len(frame))
+            if finished is not None:
+                writers[1].write(finished)
     except BaseException:
-        writer.abort()
+        for writer in writers:
+            writer.abort()
         raise
-    writer.close()
-    return writer.rows
+    for writer in writers:
+        writer.close()
+    return writers[0].rows
+
+
+def predict_articles(model: FramingModel, source: str | Path, *, columns: Columns = Columns(),
+                     paragraphs: bool = False, chunk_size: int = 5_000, engine: str = "fast",
+                     workers: int = 1) -> pd.DataFrame:
+    """The article table of ``source``: one row per article (in corpus order) with ``article_id``,
+    ``outlet``, ``date``, ``title``, ``collection``, ``paragraphs`` and, per dimension, ``dim`` (the
+    article's decision), ``dim:label`` (share of its paragraphs carrying the label) and
+    ``dim__paragraphs`` (``label: paragraph id`` of the paragraph that most supports each decided
+    label). The rules are in :mod:`framing.articles` and, per dimension, in ``table.attrs["rules"]``.
+
+    Computed as the paragraphs are predicted (nothing is written); ``predict_file(..., articles=...)``
+    writes the same table beside the paragraph predictions.
+    """
+    _check_run(engine, workers)
+    spec = ArticleSpec.from_model(model)
+    parts = [finished for _, finished in _stream(model, source, columns=columns, paragraphs=paragraphs,
+                                                  chunk_size=chunk_size, terms=0, engine=engine, workers=workers,
+                                                  spec=spec, keep=False) if finished is not None]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_article_columns(spec))
+    table.attrs["rules"] = spec.rules()
+    return table
+
+
+def _article_columns(spec: ArticleSpec) -> list[str]:
+    return ARTICLE_COLUMNS + [c for d in spec.dims for c in
+                              [d.name, *(f"{d.name}:{lab}" for lab in d.labels), f"{d.name}__paragraphs"]]
+
+
+def _article_frame(rows: dict | None) -> pd.DataFrame | None:
+    return pd.DataFrame(rows) if rows and rows["article_id"] else None
+
+
+def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragraphs: bool, chunk_size: int,
+            terms: int, engine: str, workers: int, spec: ArticleSpec | None,
+            keep: bool = True, keep_text: bool = False) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
+    """``(paragraph predictions, finished articles)`` per corpus unit, in corpus order (either may be
+    None); with paragraph rows, the articles come merged in a last item. ``keep=False`` skips
+    making the paragraph DataFrames."""
+    seen = SeenIds()
+    table = ArticleTable(spec) if spec is not None else None
+    units = iter_corpus_units(source, chunk_size=chunk_size)
+    for unit, keys, found, part in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
+                                           engine=engine, workers=workers, spec=spec):
+        check_ids(seen, unit.file, keys)
+        finished = _article_frame(table.add(part)) if table is not None else None
+        frame = _frame(found) if keep else None
+        if frame is not None and keep_text:
+            frame = _with_text(frame, unit, columns, paragraphs)
+        yield frame, finished
+    if table is not None:
+        last = _article_frame(table.finish())
+        if last is not None:
+            yield None, last
 
 
 def _with_text(frame: pd.DataFrame, unit: CorpusUnit, columns: Columns, paragraphs: bool) -> pd.DataFrame:
@@ -161,29 +234,34 @@ def _with_text(frame: pd.DataFrame, unit: CorpusUnit, columns: Columns, paragrap
 
 
 def _sklearn_unit(model: FramingModel, unit: CorpusUnit, columns: Columns, paragraphs: bool,
-                  terms: int) -> tuple[list, pd.DataFrame | None]:
+                  terms: int, spec: ArticleSpec | None = None) -> tuple[list, pd.DataFrame | None, UnitArticles | None]:
     """Read one corpus unit, split it into paragraphs and predict them with scikit-learn."""
     articles = unit.articles(columns)
     kept, _ = unit_paragraphs(articles, paragraphs=paragraphs)
-    if not kept:
-        return article_keys(articles), None
-    frame = pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
-    return article_keys(articles), predict_frame(model, frame, terms=terms, engine="sklearn")
+    found = None
+    if kept:
+        frame = pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
+        found = predict_frame(model, frame, terms=terms, engine="sklearn")
+    part = unit_summary(spec, articles, kept, None if found is None else found.to_dict("list"), paragraphs)
+    return article_keys(articles), found, part
 
 
 def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Columns, paragraphs: bool, terms: int,
-            engine: str, workers: int) -> Iterator[tuple[CorpusUnit, list, pd.DataFrame | None]]:
-    """``(unit, article keys, predictions)`` in corpus order, computed here or by ``workers`` processes.
+            engine: str, workers: int, spec: ArticleSpec | None = None
+            ) -> Iterator[tuple[CorpusUnit, list, dict | pd.DataFrame | None, UnitArticles | None]]:
+    """``(unit, article keys, predictions, article partial)`` in corpus order, computed here or by
+    ``workers`` processes.
 
     Workers read Parquet row groups themselves (no text goes through a pipe) and, with the fast
     engine, receive the compiled :class:`~framing.lean.LeanModel` (numpy arrays: no scikit-learn,
-    no pickled pipelines) and return plain columns, which this process turns into DataFrames."""
-    run: Callable = (UnitTask(LeanModel.from_model(model), columns, paragraphs, terms) if engine == "fast" else
-                     functools.partial(_sklearn_unit, model, columns=columns, paragraphs=paragraphs, terms=terms))
+    no pickled pipelines) and return plain columns, which this process turns into DataFrames; with
+    ``spec``, they also summarise their unit's articles (:mod:`framing.articles`)."""
+    run: Callable = (UnitTask(LeanModel.from_model(model), columns, paragraphs, terms, spec) if engine == "fast" else
+                     functools.partial(_sklearn_unit, model, columns=columns, paragraphs=paragraphs, terms=terms,
+                                       spec=spec))
     if workers == 1:
         for unit in units:
-            keys, found = run(unit)
-            yield unit, keys, _frame(found)
+            yield unit, *run(unit)
         return
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=worker_init, initargs=(run,)) as pool:
@@ -193,12 +271,10 @@ def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Column
                 pending.append((unit, pool.apply_async(worker_run, (unit,))))
                 while len(pending) > 2 * workers:  # bounded: memory stays flat
                     done, result = pending.popleft()
-                    keys, found = result.get()
-                    yield done, keys, _frame(found)
+                    yield done, *result.get()
             while pending:
                 done, result = pending.popleft()
-                keys, found = result.get()
-                yield done, keys, _frame(found)
+                yield done, *result.get()
         finally:
             pool.terminate()
 
@@ -220,3 +296,94 @@ def read_predictions(path: str | Path) -> pd.DataFrame:
     if path.suffix.lower() == ".jsonl":
         return pd.read_json(path, lines=True, dtype=False)
     raise CorpusError(f"unsupported table type {path.suffix!r}", path=path, fix="use .csv, .jsonl or .parquet")
+
+
+@dataclass
+class ArticleView:
+    """A few articles predicted whole, for reading: the article table (:func:`predict_articles`), the
+    paragraph predictions with their ``text``, the article rules and the model's dimensions."""
+    articles: pd.DataFrame
+    paragraphs: pd.DataFrame
+    rules: dict[str, str]
+    dimensions: list[tuple[str, list[str], bool]]  # (name, labels, multi-label)
+
+    def records(self) -> list[dict]:
+        """One JSON-ready dict per article: metadata, per dimension its decision, shares and
+        supporting paragraphs, and its paragraphs with their tags, probabilities, terms and evidence."""
+        out = []
+        by_article = dict(iter(self.paragraphs.groupby("article_id", sort=False))) if len(self.paragraphs) else {}
+        for a in self.articles.to_dict("records"):
+            dims = {}
+            for name, labels, multi in self.dimensions:
+                decided = [v for v in str(a[name]).split("|") if v]
+                dims[name] = {"decision": decided if multi else (decided[0] if decided else None),
+                              "rule": self.rules[name],
+                              "share": {lab: round(float(a[f"{name}:{lab}"]), 4) for lab in labels},
+                              "supporting_paragraph": supporting(a[f"{name}__paragraphs"])}
+            paragraphs = []
+            rows = by_article.get(a["article_id"])
+            for p in ([] if rows is None else rows.to_dict("records")):
+                tags = {}
+                for name, labels, multi in self.dimensions:
+                    value = [v for v in str(p[name]).split("|") if v]
+                    tags[name] = {"labels": value if multi else value[0],
+                                  "probability": {lab: round(float(p[f"{name}:{lab}"]), 4) for lab in labels},
+                                  "terms": [t for t in str(p.get(f"{name}__terms", "") or "").split("; ") if t]}
+                    if f"{name}__evidence" in p:
+                        tags[name]["evidence"] = _evidence(p[f"{name}__evidence"])
+                paragraphs.append({"paragraph_id": p["paragraph_id"], "p_index": int(p["p_index"]),
+                                   "text": p.get("text"), "tags": tags})
+            out.append({"article_id": a["article_id"], "title": a["title"] or None, "outlet": a["outlet"],
+                        "date": a["date"] or None, "paragraphs": int(a["paragraphs"]), "dimensions": dims,
+                        "paragraph_predictions": paragraphs})
+        return out
+
+
+def _evidence(value: object) -> dict[str, str]:
+    """``{label: phrase}`` from an ``__evidence`` cell (``label: phrase; ...``)."""
+    pairs = (item.split(": ", 1) for item in str(value or "").split("; ") if ": " in item)
+    return {label: phrase for label, phrase in pairs}
+
+
+def count_articles(source: str | Path, *, columns: Columns = Columns(), paragraphs: bool = False,
+                   chunk_size: int = 5_000, stop: int | None = None) -> int:
+    """Articles in ``source`` (paragraph rows: distinct article ids), counting no further than ``stop``."""
+    seen: set[str] = set()
+    for unit in iter_corpus_units(source, chunk_size=chunk_size):
+        for article in unit.articles(columns):
+            seen.add(str(article.get("article") or article["id"]) if paragraphs else str(article["id"]))
+            if stop is not None and len(seen) >= stop:
+                return len(seen)
+    return len(seen)
+
+
+def preview(model: FramingModel, source: str | Path, *, columns: Columns = Columns(), paragraphs: bool = False,
+            terms: int = 3, engine: str = "fast", limit: int | None = None) -> ArticleView:
+    """Predict a handful of articles whole, for the terminal (``framing predict`` without ``--out``).
+
+    ``limit`` (default: the model config's ``articles.show_max``) caps the articles: more raise a
+    :class:`~framing.errors.CorpusError` that asks for ``--out``, since a bigger corpus is for files.
+    """
+    _check_run(engine, 1)
+    settings = getattr(model.config, "articles", None)
+    limit = limit or getattr(settings, "show_max", 20)
+    if count_articles(source, columns=columns, paragraphs=paragraphs, stop=limit + 1) > limit:
+        raise CorpusError(f"more than {limit} articles: the terminal view shows at most {limit} "
+                          "(articles.show_max in the config)", path=source,
+                          fix="write the predictions to a file with --out FILE, and one row per article with --articles FILE")
+    spec = ArticleSpec.from_model(model)
+    frames, tables = [], []
+    for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=limit + 1,
+                                   terms=terms, engine=engine, workers=1, spec=spec):
+        if frame is not None:
+            frames.append(frame)
+        if finished is not None:
+            tables.append(finished)
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=_article_columns(spec))
+    found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ID_COLUMNS)
+    if len(found):
+        from framing.corpus import read_paragraphs
+
+        texts = read_paragraphs(source, columns=columns, paragraphs=paragraphs)[["paragraph_id", "text"]]
+        found = found.merge(texts.drop_duplicates("paragraph_id"), on="paragraph_id", how="left")
+    return ArticleView(table, found, spec.rules(), [(d.name, list(d.labels), d.multi) for d in spec.dims])

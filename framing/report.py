@@ -51,6 +51,7 @@ class ReportContent:
     # Every outlet of the corpus the report was drawn from (before --collection/--outlet filters):
     # colours are assigned over these, so an outlet keeps its colour across the reports of a project.
     palette_outlets: list[str] = field(default_factory=list)
+    articles: pd.DataFrame | None = None        # framing.articles.rank_articles (+ text): the articles per label
 
     @property
     def outlets(self) -> list[str]:
@@ -141,6 +142,9 @@ def write_report(content: ReportContent, out_dir: str | Path, progress=None) -> 
     groups = content.groups if len(set(content.groups.values())) > 1 else None
     small = [o for o in content.outlets if o not in content.ranked]
     sections, nav = [], []
+    if content.articles is not None and not content.articles.empty:
+        sections.append(_articles_section(content, out))
+        nav.append('<a href="#articles">articles</a>')
     for dim in content.codebook.dimensions:
         sub = profile[profile["dimension"] == dim.name]
         if sub.empty:
@@ -325,6 +329,30 @@ def _share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
             f'"model-only": no hand-labelled sample of that outlet, see the method section; "own voice": the outlet '
             f"quoting itself, never a headline finding)"
             + ("; click a share for the words and paragraphs behind it." if linked else ".") + "</p>")
+
+
+def _articles_section(content: ReportContent, out: Path) -> str:
+    """Per label, the articles with the largest share of paragraphs carrying it; each links to the
+    "why" details of its outlet and label and shows the paragraph that most supports the label."""
+    ranked = content.articles
+    with atomic_write(out / "articles.csv") as handle:
+        ranked.to_csv(handle, index=False)
+    blocks = []
+    for (dim, label), rows in ranked.groupby(["dimension", "label"], sort=False):
+        items = []
+        for r in rows.itertuples():
+            text = str(getattr(r, "text", "") or "")
+            quote = f"<br><q>{html.escape(text[:300])}{'…' if len(text) > 300 else ''}</q>" if text and text != "nan" else ""
+            name = r.title if isinstance(r.title, str) and r.title else r.article_id
+            why = (f'<a href="#{_anchor(dim, label, str(r.outlet))}">why</a> '
+                   if str(r.outlet) in content.why.get((dim, label), {}) else "")
+            items.append(f'<li><b>{_pct(r.share)}</b> of {r.paragraphs} paragraphs · {html.escape(str(name))} '
+                         f'<span class="ci">{html.escape(str(r.outlet))} {html.escape(str(r.date or ""))}</span> · '
+                         f'{why}<span class="ci">{html.escape(str(r.paragraph_id))}</span>{quote}</li>')
+        blocks.append(f"<details><summary>{html.escape(dim)} · {html.escape(label)}</summary><ol>{''.join(items)}</ol></details>")
+    return ('<section id="articles"><h2>Articles</h2><p class="hint">Per label, the articles with the largest share of '
+            'paragraphs carrying it, the paragraph that most supports it there, and a link to the outlet\'s "why" '
+            'details for that label. <a href="articles.csv">CSV</a></p>' + "".join(blocks) + "</section>")
 
 
 def _why(dim, content: ReportContent) -> str:

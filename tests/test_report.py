@@ -206,3 +206,21 @@ def test_small_outlets_stay_in_the_table_but_out_of_the_charts(tmp_path, codeboo
     assert "Not compared (fewer than 10 articles): Tiny (6 articles)" in html
     assert "(own voice)" in html and "X → sport" in html
     assert set(re.findall(r'href="#([^"]+)"', html)) <= set(re.findall(r'id="([^"]+)"', html))
+def test_articles_section_ranks_articles_and_links_to_why(tmp_path, codebook):
+    from framing.articles import rank_articles
+
+    frame = synthetic()
+    profile = outlet_profile(frame, codebook, n_boot=100)
+    table = pd.DataFrame({"article_id": ["X1", "Y1"], "title": ["Win <b>", None], "outlet": ["X", "Y"],
+                          "date": ["2025-03-01", "2025-03-02"], "paragraphs": [4, 4],
+                          "mood:upbeat": [0.75, 0.25], "mood:gloomy": [0.25, 0.75],
+                          "mood__paragraphs": ["upbeat: X1:0:a; gloomy: X1:1:b", "upbeat: Y1:2:c; gloomy: Y1:0:d"]})
+    ranked = rank_articles(table, codebook).assign(text=lambda f: f["paragraph_id"] + " text")
+    content = ReportContent(title="T", codebook=codebook, profile=profile, articles=ranked,
+                            why={("mood", "upbeat"): {"X": [("win", 0.2)]}})
+    html = write_report(content, tmp_path / "r").read_text()
+    assert html.index('id="articles"') < html.index('id="mood"')
+    section = html[html.index('id="articles"'):html.index("</section>", html.index('id="articles"'))]
+    assert "Win &lt;b&gt;" in section and 'href="#why-mood-upbeat-X"' in section and "X1:0:a text" in section
+    assert 'href="#why-mood-gloomy-Y"' not in section  # no "why" details for it: no dangling link
+    assert len(pd.read_csv(tmp_path / "r" / "articles.csv")) == 4

@@ -190,7 +190,12 @@ def _print_metrics(metrics: dict) -> None:
 @friendly
 def predict_cmd(
     source: Annotated[Path, typer.Argument(help="Folder of articles or a table (.jsonl/.csv/.parquet).")],
-    output: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .jsonl or .parquet.")],
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output .csv, .jsonl or .parquet (without it, a "
+                                                                 "handful of articles are shown in the terminal).")] = None,
+    articles: Annotated[Path | None, typer.Option("--articles", help="Also write one row per article (.csv, .jsonl or "
+                                                                   ".parquet): shares, decisions, supporting paragraphs.",
+                                                  dir_okay=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Without --out: print the articles as JSON (for scripts).")] = False,
     model: Annotated[Path, typer.Option(help="Trained model folder.")] = Path("experiments/default"),
     paragraphs: Annotated[bool, typer.Option("--paragraphs", help="Rows are paragraphs already: do not split; "
                                                                   "keep the id column as paragraph id.")] = False,
@@ -199,6 +204,8 @@ def predict_cmd(
     outlet_col: Annotated[str, typer.Option(help="Outlet column of a table.")] = "outlet",
     date_col: Annotated[str, typer.Option(help="Date column of a table.")] = "date",
     title_col: Annotated[str, typer.Option(help="Title column of a table.")] = "title",
+    article_col: Annotated[str, typer.Option(help="With --paragraphs: the column naming each row's article "
+                                                  "(rows without one are articles of their own).")] = "article_id",
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows read per chunk.")] = 5000,
     terms: Annotated[int, typer.Option(min=0, help="Top contributing terms per predicted label (0 = none).")] = 3,
     engine: Annotated[str, typer.Option(help="fast (exact fast path), sklearn (the reference path) or dask "
@@ -209,7 +216,8 @@ def predict_cmd(
                                             "`framing report` can show the words and paragraphs behind the shares "
                                             "of articles outside the project's corpus.")] = False,
 ) -> None:
-    """Tag every paragraph of new articles; streams the input in chunks."""
+    """Tag every paragraph of new articles; streams the input in chunks. Without --out, shows a
+    handful of articles in the terminal: each article's decisions, then its paragraphs' tags."""
     import os
 
     from framing.corpus import Columns
@@ -221,12 +229,23 @@ def predict_cmd(
         raise ConfigError(f"--engine {engine!r} is not supported", fix="use fast, sklearn or dask")
     if keep_text and engine == "dask":
         raise ConfigError("--keep-text is not supported with --engine dask", fix="use --engine fast for --keep-text")
+    if output is None and articles is not None:
+        raise ConfigError("--articles goes with --out", fix="add --out FILE for the paragraph predictions, "
+                                                             "or leave both out to see a few articles in the terminal")
+    if output is not None and as_json:
+        raise ConfigError("--json prints the terminal view as JSON", fix="leave out --out, or --json")
+    if engine == "dask" and (output is None or articles is not None):
+        raise ConfigError("--engine dask writes shards only (no terminal view, no --articles)",
+                          fix="use --engine fast for these, or framing.articles.articles_from_predictions on the shards")
     n_workers = workers or os.cpu_count() or 1
 
     loaded, _, notes = load_model(model)
     for note in notes:
         err.print(f"[yellow]warning:[/] {note}")
-    cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col)
+    cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
+    if output is None:
+        _show(loaded, source, cols, paragraphs=paragraphs, terms=terms, engine=engine, as_json=as_json)
+        return
     if engine == "dask":
         from framing.distributed import predict_dask
 
@@ -241,8 +260,30 @@ def predict_cmd(
         task = bar.add_task("predicting paragraphs", total=None)
         rows = predict_file(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size,
                             terms=terms, progress=lambda n: bar.advance(task, n), engine=engine, workers=n_workers,
-                            keep_text=keep_text)
-    out.print(f"wrote {rows} paragraph predictions to {output}")
+                            keep_text=keep_text, articles=articles)
+    out.print(f"wrote {rows} paragraph predictions to {output}", markup=False)
+    if articles is not None:
+        from framing.articles import ArticleSpec
+
+        out.print(f"wrote the article table to {articles}; per article:", markup=False)
+        for name, rule in ArticleSpec.from_model(loaded).rules().items():
+            out.print(f"  {name}: {rule}", markup=False)
+
+
+def _show(model, source: Path, cols, *, paragraphs: bool, terms: int, engine: str, as_json: bool) -> None:
+    """The terminal view (or its JSON) of a handful of articles."""
+    import json
+
+    from framing.cli.view import render
+    from framing.predict import preview
+
+    view = preview(model, source, columns=cols, paragraphs=paragraphs, terms=terms, engine=engine)
+    records = view.records()
+    if as_json:
+        typer.echo(json.dumps({"rules": view.rules, "articles": records}, ensure_ascii=False, indent=2))
+        return
+    for item in render(records, view.rules):
+        out.print(item, soft_wrap=False)
 
 
 @app.command("report")
