@@ -101,9 +101,16 @@ def build_pipeline(multi: bool, features: FeaturesConfig, classifier: Classifier
     return Pipeline([("tfidf", vectorizer), ("clf", head)])
 
 
+# Feature names of the attribution block (cue and speaker tokens): not words of the text, so
+# they are no "top terms"; the evidence phrase shows the attribution instead.
+ATTRIBUTION_PREFIX = "attribution__"
+
+
 def term_weights(W: np.ndarray, names: np.ndarray) -> np.ndarray:
-    """``W`` (features × labels) with the rows of non-term features (lexicon scores) zeroed."""
-    scores = np.fromiter((str(n).startswith(LEXICON_PREFIX) for n in names), dtype=bool, count=len(names))
+    """``W`` (features × labels) with the rows of non-term features (lexicon scores, attribution
+    tokens) zeroed."""
+    scores = np.fromiter((str(n).startswith((LEXICON_PREFIX, ATTRIBUTION_PREFIX)) for n in names),
+                         dtype=bool, count=len(names))
     return np.where(scores[:, None], 0.0, W) if scores.any() else W
 
 
@@ -232,7 +239,11 @@ class DimensionModel(BaseEstimator):
         return W, b
 
     def feature_names(self) -> np.ndarray:
-        return self.pipeline_.named_steps["tfidf"].get_feature_names_out()
+        """Feature names; the text block's words without the ``text__`` a union puts before them."""
+        names = self.pipeline_.named_steps["tfidf"].get_feature_names_out()
+        if len(names) and str(names[0]).startswith("text__"):
+            names = np.array([n[6:] if n.startswith("text__") else n for n in names], dtype=object)
+        return names
 
     def term_coef(self, names: np.ndarray | None = None) -> np.ndarray:
         """``coef_`` with the rows of features that are not terms of the text (rationale-lexicon
