@@ -203,7 +203,9 @@ def learning_figure(table: pd.DataFrame, saved: pd.DataFrame) -> Figure:
 def labels_for_gain(curve: pd.DataFrame, current: float, gain: float) -> float:
     """Roughly how many more labels move macro-F1 by ``gain``, from a learning curve
     (``labels``, ``macro_f1``): a fit of macro-F1 = a + b·ln(labels), extrapolated from
-    ``current`` labels; NaN when the curve does not rise."""
+    ``current`` labels; NaN when the curve does not rise. Only the curve's upper half (budgets
+    from half the largest on) is fitted: the first labels' steep gains say little about the next."""
+    curve = curve[curve["labels"] >= curve["labels"].max() / 2]
     x, y = np.log(curve["labels"].to_numpy(float)), curve["macro_f1"].to_numpy(float)
     if len(x) < 2 or np.ptp(x) == 0:
         return float("nan")

@@ -235,8 +235,8 @@ def labels_stats_cmd(
     budget = label_budget(data.table, data.codebook, cfg, _simulated_curve(root, curve_from))
     out.print("\n[bold]Labels too rare to evaluate reliably[/]")
     out.print(budget["rare"].to_string(index=False) if len(budget["rare"]) else "none")
-    out.print(f"\n[bold]More labels for +{cfg.active.gain:.2f} macro-F1[/] (a + b·ln(labels) fitted to random order's "
-              f"learning curve in {curve_from}; rough)")
+    out.print(f"\n[bold]More labels for +{cfg.active.gain:.2f} macro-F1[/] (a + b·ln(labels) fitted to the upper half "
+              f"of random order's learning curve in {curve_from}; rough)")
     gain = budget["gain"].assign(more_for_gain=budget["gain"]["more_for_gain"].round(-1))
     out.print(gain.to_string(index=False))
 
@@ -307,7 +307,7 @@ def labels_simulate_cmd(
     root: Root = Path("."), experiment: Experiment = "active-learning", config: ConfigPath = None,
     overrides: Overrides = None,
 ) -> None:
-    """Replay labelling on the labelled pool with each order (config [active]) and compare their
+    """Replay labelling on the labelled pool with each order (the config's active.orders) and compare their
     learning curves on held-out articles: labels each order needs to reach a target macro-F1."""
     from framing.active import simulate, write_simulation
     from framing.workflow import load_project
@@ -326,3 +326,53 @@ def labels_simulate_cmd(
               f"({result['saved_share']:+.1%} labels vs random, mean over dimensions)")
     out.print(f"tables and chart in {folder}")
 
+
+@labels_app.command("suspects")
+@friendly
+def labels_suspects_cmd(
+    predictions: Annotated[Path | None, typer.Option(help="Out-of-fold predictions (default experiments/NAME/cv_predictions.csv, "
+                                                          "written by `framing evaluate`).", dir_okay=False)] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="Write the review batch (.csv) for `framing adjudicate`.",
+                                                dir_okay=False)] = None,
+    top: Annotated[int | None, typer.Option(min=1, help="Keep only the top N suspects in the batch.")] = None,
+    show: Annotated[int, typer.Option(help="Print this many suspects.")] = 10,
+    planted: Annotated[float | None, typer.Option(help="Instead: flip this share of labels at random (e.g. 0.05) and "
+                                                       "report how many flipped labels the top suspects find.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the planted-noise test.")] = 0,
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None, overrides: Overrides = None,
+) -> None:
+    """Labels the out-of-fold model contradicts with confidence (confident learning), ranked, as a
+    review batch: edit `value` where the label is wrong, delete the rows that stand, then
+    `framing adjudicate BATCH --adjudicator NAME`."""
+    from framing._io import atomic_write
+    from framing.errors import ModelError
+    from framing.evaluate import read_oof
+    from framing.suspects import find_suspects, planted_noise, review_batch
+    from framing.workflow import load_project
+
+    cfg = _config(root, experiment, config, overrides)
+    data = load_project(cfg, root)
+    if planted is not None:
+        result = planted_noise(data.table, data.codebook, cfg, share=planted, seed=seed)
+        out.print(f"planted noise: {planted:.0%} of each dimension's labels flipped at random (seed {seed}); "
+                  "k = labels flipped; precision at k = flipped labels among the top k suspects")
+        out.print(result.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        return
+    path = predictions or root / "experiments" / cfg.name / "cv_predictions.csv"
+    if not path.is_file():
+        raise ModelError("no out-of-fold predictions", path=path, fix=f"run `framing evaluate --experiment {cfg.name}` first")
+    suspects = find_suspects(read_oof(path, data.codebook), data.table, data.codebook,
+                             min_probability=cfg.active.min_probability)
+    batch = review_batch(suspects.head(top) if top else suspects)
+    out.print(f"{len(suspects)} suspect label(s) (model's alternative at p >= {cfg.active.min_probability:.2f}) "
+              f"among {len(data.table)} labelled paragraphs; by dimension: "
+              + ", ".join(f"{d} {n}" for d, n in suspects["dimension"].value_counts().items()))
+    for row in batch.head(show).to_dict("records"):
+        out.print(f"{row['rank']}. {row['paragraph_id']} [{row['dimension']}] label {escape(row['label'] or '(none)')} → "
+                  f"model {escape(row['alternative'] or '(none)')} (p {row['probability']:.2f}; {escape(row['change'])})\n"
+                  f"   {escape(_clip(row['text'], 400))}", highlight=False)
+    if output is not None:
+        with atomic_write(output) as handle:
+            batch.to_csv(handle, index=False)
+        out.print(f"review batch written to {output}: edit `value` where the label is wrong, delete the rows that stand, "
+                  f"then `framing adjudicate {output} --adjudicator NAME`")
