@@ -269,3 +269,15 @@ def label_budget(table: pd.DataFrame, codebook: Codebook, config: ExperimentConf
         gain.append(row)
     return {"rare": pd.DataFrame(rare, columns=["dimension", "label", "paragraphs", "articles", "want"]),
             "gain": pd.DataFrame(gain)}
+
+
+def read_curve(folder, order: str = "random") -> pd.DataFrame | None:
+    """One order's mean learning curve from `framing labels simulate` output in ``folder``
+    (``learning_curve_<dimension>.csv``), or None if it has not been run there."""
+    from pathlib import Path
+
+    files = sorted(Path(folder).glob("learning_curve_*.csv"))
+    if not files:
+        return None
+    curve = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    return curve[curve["order"] == order]

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from framing.active import (curves, label_budget, labels_for_gain, labels_to_reach, learning_figure, savings, simulate,
-                            winner, write_simulation)
+from framing.active import (curves, label_budget, labels_for_gain, labels_to_reach, learning_figure, read_curve, savings,
+                            simulate, winner, write_simulation)
 from framing.codebook import Codebook, Dimension, Label
 from framing.config import load_config
 
@@ -53,6 +53,9 @@ def test_simulate_replays_every_order_at_equal_budgets(tmp_path):
     assert result["winner"] in cfg.active.orders
     for name in ("runs.csv", "savings.csv", "learning_curves.png", "learning_curve_mood.csv", "learning_curve_topics.csv"):
         assert (tmp_path / name).stat().st_size > 0
+    curve = read_curve(tmp_path)
+    assert set(curve["order"]) == {"random"} and set(curve["dimension"]) == {"mood", "topics"}
+    assert read_curve(tmp_path / "nowhere") is None
 
 
 def test_labels_to_reach_interpolates_and_savings_compare_with_random():

@@ -217,7 +217,7 @@ def labels_stats_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to use."""
-    from framing.active import label_budget
+    from framing.active import label_budget, read_curve
     from framing.labels import label_stats
     from framing.workflow import load_project
 
@@ -232,7 +232,7 @@ def labels_stats_cmd(
     out.print(stats["coverage"].to_string())
     for warning in stats["warnings"]:
         out.print(f"[yellow]warning:[/] {warning}")
-    budget = label_budget(data.table, data.codebook, cfg, _simulated_curve(root, curve_from))
+    budget = label_budget(data.table, data.codebook, cfg, read_curve(root / curve_from))
     out.print("\n[bold]Labels too rare to evaluate reliably[/]")
     out.print(budget["rare"].to_string(index=False) if len(budget["rare"]) else "none")
     out.print(f"\n[bold]More labels for +{cfg.active.gain:.2f} macro-F1[/] (a + b·ln(labels) fitted to the upper half "
@@ -240,16 +240,6 @@ def labels_stats_cmd(
     gain = budget["gain"].assign(more_for_gain=budget["gain"]["more_for_gain"].round(-1))
     out.print(gain.to_string(index=False))
 
-
-def _simulated_curve(root: Path, folder: Path):
-    """Random order's mean learning curve from `framing labels simulate`, if it has been run."""
-    import pandas as pd
-
-    files = sorted((root / folder).glob("learning_curve_*.csv"))
-    if not files:
-        return None
-    curve = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
-    return curve[curve["order"] == "random"]
 
 
 @app.command("agree")
