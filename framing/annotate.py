@@ -21,7 +21,7 @@ from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
 from framing.errors import FramingError, LabelsError
 from framing.labels import check_rationale, clean_record, now_iso, read_labels, write_labels
-from framing.sampling import order_paragraphs, uncertainty_scores
+from framing.sampling import MODEL_ORDERS, order_paragraphs, uncertainty_scores
 
 STATE_DIR = ".framing"
 
@@ -111,7 +111,7 @@ class LabelSession:
         # Order the whole filtered pool first and only then drop finished paragraphs, so that a
         # resumed session continues the same sequence where the last one stopped.
         scores = None
-        if o.order == "uncertainty":
+        if o.order in MODEL_ORDERS:
             pool = pool[[not self._complete(pid) for pid in pool["paragraph_id"]]]
             scores = pd.Series(self._uncertainty(pool), index=pool.index)
         ordered = order_paragraphs(pool.assign(_i=pool.index), o.order, seed=o.seed, uncertainty=scores)
@@ -145,11 +145,13 @@ class LabelSession:
         except FramingError:
             return  # too few labels to retrain yet; keep the current model
         self.model = model
-        if self.options.order == "uncertainty":
+        if self.options.order in MODEL_ORDERS:
             rest = self.queue[self.position + 1:]
             pool = self.paragraphs.loc[rest]
-            ranked = pool.assign(_u=self._uncertainty(pool)).sort_values("_u", ascending=False, kind="stable")
-            self.queue = self.queue[: self.position + 1] + ranked.index.tolist()
+            scores = pd.Series(self._uncertainty(pool), index=pool.index)
+            ranked = order_paragraphs(pool.assign(_i=pool.index), self.options.order, seed=self.options.seed,
+                                      uncertainty=scores)
+            self.queue = self.queue[: self.position + 1] + ranked["_i"].tolist()
 
     def _labels_now(self) -> pd.DataFrame:
         others = self.all_labels[self.all_labels["annotator"] != self.annotator] if len(self.all_labels) else self.all_labels
@@ -214,7 +216,7 @@ class LabelSession:
                 self.position += 1
         elif self._complete(key[0]):
             self.position += 1
-        if (self.options.suggest or self.options.order == "uncertainty") and self.labelled_now % self.options.refresh == 0:
+        if (self.options.suggest or self.options.order in MODEL_ORDERS) and self.labelled_now % self.options.refresh == 0:
             self._refresh()
 
     def skip(self) -> None:
@@ -261,6 +263,18 @@ class LabelSession:
                 "per_outlet": frame["outlet"].value_counts().to_dict(), "this_session": self.labelled_now}
 
 
+def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None = None) -> str:
+    """The labelling order when none is asked for: ``active.order``, or ``active.fallback_order``
+    when that order needs a model and the experiment has none yet."""
+    from framing.model import MODEL_FILE
+
+    order = config.active.order
+    folder = model_dir or root / "experiments" / config.name
+    if order in MODEL_ORDERS and not (folder / MODEL_FILE).is_file():
+        return config.active.fallback_order
+    return order
+
+
 def open_session(root: Path, config: ExperimentConfig, *, annotator: str, options: SessionOptions,
                  output: Path | None = None, model_dir: Path | None = None) -> LabelSession:
     """Load corpus, codebook, labels (and a model when the order or suggestions need one)."""
@@ -275,7 +289,7 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str, option
     labels = read_labels(labels_dir, codebook, paragraph_ids=paragraphs["paragraph_id"]) if label_files(labels_dir) \
         else pd.DataFrame(columns=["paragraph_id", "dimension", "value", "annotator", "time", "file", "line"])
     model = None
-    if options.order == "uncertainty" or options.suggest:
+    if options.order in MODEL_ORDERS or options.suggest:
         from framing.model import load_model
 
         model = load_model(model_dir or root / "experiments" / config.name)[0]

@@ -171,6 +171,31 @@ class ArticlesConfig:
 
 
 @dataclass
+class ActiveConfig:
+    """`framing labels simulate` (replaying labelling orders on the labelled pool) and
+    `framing labels suspects` (labels the out-of-fold model contradicts)."""
+    # The order `framing label` uses unless --order says otherwise: the one that reached the target
+    # macro-F1 with the fewest labels in this project's replay (experiments/active-learning). It
+    # needs a trained model; without one the session falls back to fallback_order.
+    order: str = "uncertainty"
+    fallback_order: str = "stratified"
+    orders: list[str] = field(default_factory=lambda: ["random", "stratified", "uncertainty", "uncertainty-stratified"])
+    seeds: int = 3                     # replays per order, each with its own held-out articles
+    test_share: float = 0.25           # share of labelled articles held out (whole articles) to evaluate on
+    start: int = 100                   # paragraphs labelled before the first model (the order's own first ones)
+    batch: int = 100                   # paragraphs added between retrainings
+    max_labels: int = 1600             # stop the replay here (0 = the whole pool)
+    # The macro-F1 each order must reach: per dimension, this share of the best mean macro-F1
+    # random order reaches within max_labels (target_f1, if above 0, is used instead).
+    target_share: float = 0.95
+    target_f1: float = 0.0
+    # `framing labels stats`: how much macro-F1 to buy with more labels.
+    gain: float = 0.05
+    # Suspects: contradictions the model makes with at least this probability for the alternative.
+    min_probability: float = 0.5
+
+
+@dataclass
 class ExperimentConfig:
     name: str = "default"
     data: DataConfig = field(default_factory=DataConfig)
@@ -179,13 +204,15 @@ class ExperimentConfig:
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     articles: ArticlesConfig = field(default_factory=ArticlesConfig)
+    active: ActiveConfig = field(default_factory=ActiveConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 _SECTIONS = {"data": DataConfig, "features": FeaturesConfig, "classifier": ClassifierConfig,
-             "evaluate": EvaluateConfig, "report": ReportConfig, "articles": ArticlesConfig}
+             "evaluate": EvaluateConfig, "report": ReportConfig, "articles": ArticlesConfig,
+             "active": ActiveConfig}
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
@@ -308,6 +335,16 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
     a = config.articles
     if a.min_paragraphs < 1 or a.show_max < 1 or a.report_top < 1:
         problems.append(("articles.min_paragraphs/show_max/report_top", "each must be at least 1"))
+    a = config.active
+    if a.seeds < 1 or a.start < 2 or a.batch < 1 or a.max_labels < 0 or not 0 < a.test_share < 1:
+        problems.append(("active.seeds/start/batch/max_labels/test_share",
+                         "seeds >= 1, start >= 2, batch >= 1, max_labels >= 0, test_share in (0, 1)"))
+    orders = ("corpus", "random", "stratified", "uncertainty", "uncertainty-stratified")
+    if a.order not in orders or a.fallback_order not in orders[:3]:
+        problems.append(("active.order/fallback_order", f"order one of {', '.join(orders)}; "
+                                                        "fallback_order corpus, random or stratified (no model needed)"))
+    if not 0 < a.target_share <= 1 or not 0 <= a.target_f1 < 1 or not 0 < a.gain < 1 or not 0 < a.min_probability < 1:
+        problems.append(("active.target_share/target_f1/gain/min_probability", "shares and probabilities in (0, 1)"))
     if problems:
         name, fix = problems[0]
         raise ConfigError(f"invalid value for {name}", path=path, fix=fix)

@@ -1,5 +1,6 @@
 """Which paragraphs to label next: corpus order, random, stratified across outlets and
-articles, or the ones the current model is least sure of (uncertainty sampling)."""
+articles, the ones the current model is least sure of (uncertainty sampling), or the least sure
+of each outlet in turn (uncertainty-stratified)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pandas as pd
 
 from framing.errors import FramingError
 
-ORDERS = ("corpus", "random", "stratified", "uncertainty")
+ORDERS = ("corpus", "random", "stratified", "uncertainty", "uncertainty-stratified")
+# Orders that rank paragraphs by a model's uncertainty (they need a trained model).
+MODEL_ORDERS = ("uncertainty", "uncertainty-stratified")
 
 
 def stratified_order(paragraphs: pd.DataFrame, *, seed: int = 0, by: str = "outlet") -> pd.DataFrame:
@@ -38,12 +41,27 @@ def order_paragraphs(paragraphs: pd.DataFrame, order: str, *, seed: int = 0,
         return paragraphs.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     if order == "stratified":
         return stratified_order(paragraphs, seed=seed)
-    if order == "uncertainty":
+    if order in MODEL_ORDERS:
         if uncertainty is None:
-            raise FramingError("uncertainty order needs a trained model", fix="run `framing train` first")
+            raise FramingError(f"{order} order needs a trained model", fix="run `framing train` first")
+        if order == "uncertainty-stratified":
+            return uncertainty_stratified(paragraphs, uncertainty.reindex(paragraphs.index).to_numpy(), seed=seed)
         ranked = paragraphs.assign(_u=uncertainty.reindex(paragraphs.index).to_numpy())
         return ranked.sort_values("_u", ascending=False, kind="stable").drop(columns="_u").reset_index(drop=True)
     raise FramingError(f"unknown order {order!r}", fix=f"use one of: {', '.join(ORDERS)}")
+
+
+def uncertainty_stratified(paragraphs: pd.DataFrame, uncertainty: np.ndarray, *, seed: int = 0,
+                           by: str = "outlet") -> pd.DataFrame:
+    """Outlets in turn (round robin, outlets in random order), each giving its most uncertain
+    paragraph not yet taken: uncertainty sampling that cannot spend a batch on one outlet."""
+    rng = np.random.default_rng(seed)
+    frame = paragraphs.assign(_u=uncertainty).sort_values("_u", ascending=False, kind="stable")
+    frame["_slot"] = frame.groupby(by).cumcount()
+    outlet_rank = {o: r for r, o in enumerate(rng.permutation(frame[by].unique()))}
+    frame["_outlet"] = frame[by].map(outlet_rank)
+    frame = frame.sort_values(["_slot", "_outlet"], kind="stable")
+    return frame.drop(columns=["_u", "_slot", "_outlet"]).reset_index(drop=True)
 
 
 def uncertainty_scores(proba: dict[str, np.ndarray], multi: dict[str, bool]) -> np.ndarray:

@@ -45,7 +45,7 @@ def test_annotator_is_remembered_and_required_first(project):
 
 
 def test_undo_back_skip_and_bad_keys(project):
-    label(project, ["1", "u", "2", "1", "b", "1", "2", "s", "x", "1", "", "q"], "--annotator", "ann")
+    label(project, ["1", "u", "2", "1", "b", "1", "2", "s", "x", "1", "", "q"], "--annotator", "ann", "--order", "corpus")
     got = [(r["paragraph_id"].split(":")[1], r["dimension"], r["value"]) for r in records(project)]
     # p0: mood undone then answered 2 (gloomy); back → re-answered mood 1, topics 2; p1 skipped; p2 answered.
     assert ("0", "mood", ["upbeat"]) in got and ("0", "topics", ["weather"]) in got
@@ -54,7 +54,7 @@ def test_undo_back_skip_and_bad_keys(project):
 
 
 def test_filters_limit_and_missing(project):
-    label(project, ["1", "1"] * 5, "--annotator", "ann", "--outlet", "Herald", "--limit", "2")
+    label(project, ["1", "1"] * 5, "--annotator", "ann", "--outlet", "Herald", "--limit", "2", "--order", "corpus")
     assert {r["paragraph_id"].split(":")[0] for r in records(project)} == {"herald-1"}
     assert len(records(project)) == 4
     result = label(project, ["q"], "--annotator", "other", "--missing", "mood", "--outlet", "Nowhere")
@@ -93,7 +93,7 @@ def test_rationale_is_asked_checked_and_recorded(project):
     # daily-1 p0: "The team won the match in a glorious victory, ..." — a word not in the paragraph
     # is refused and asked again; Enter records no rationale.
     result = label(project, ["1", "Glorious victory; won", "1", "despair", ""], "--annotator", "ann", "--rationale",
-                   "--limit", "1")
+                   "--limit", "1", "--order", "corpus")
     mood, topics = records(project)
     assert mood["rationale"] == ["Glorious victory", "won"]
     assert topics["value"] == ["sport"] and topics["rationale"] == []  # asked, nothing marked
@@ -105,3 +105,14 @@ def test_rationale_is_asked_checked_and_recorded(project):
     codebook = load_codebook(project / "labels" / "codebook.toml")
     stats = label_stats(read_labels(project / "labels", codebook), read_paragraphs(project / "corpus"), codebook)
     assert stats["per_annotator"].set_index("annotator")["with_rationale"].to_dict() == {"ann": 1, "tester": 0}
+
+
+def test_default_order_is_the_configs_and_falls_back_without_a_model(project):
+    from framing.annotate import default_order
+    from framing.config import load_config
+
+    config = load_config(None)
+    assert config.active.order == "uncertainty"
+    assert default_order(config, project) == config.active.fallback_order == "stratified"  # no model trained yet
+    runner.invoke(app, ["train", "--root", str(project)])
+    assert default_order(config, project) == "uncertainty"

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from framing import FramingError
-from framing.sampling import order_paragraphs, stratified_order, take_quotas, uncertainty_scores
+from framing.sampling import order_paragraphs, stratified_order, take_quotas, uncertainty_scores, uncertainty_stratified
 
 
 def corpus(n_outlets=3, n_articles=5, n_paragraphs=6):
@@ -42,3 +42,13 @@ def test_quotas():
     assert got["outlet"].value_counts().to_dict() == {"A": 4, "B": 2}
     with pytest.raises(FramingError, match=r"no paragraphs for outlet \['Z'\]"):
         take_quotas(corpus(), {"Z": 1})
+
+
+def test_uncertainty_stratified_takes_each_outlets_most_uncertain_in_turn():
+    frame = corpus(2, 1, 3)  # A0:0..2, B0:0..2
+    scores = pd.Series([0.9, 0.8, 0.7, 0.1, 0.3, 0.2])
+    ordered = order_paragraphs(frame, "uncertainty-stratified", uncertainty=scores, seed=0)
+    ids = ordered["paragraph_id"].tolist()
+    assert ids[:2] in (["A0:0", "B0:1"], ["B0:1", "A0:0"])  # the most uncertain of each outlet first
+    assert sorted(ids[2:4]) == ["A0:1", "B0:2"]
+    assert uncertainty_stratified(frame, scores.to_numpy())["outlet"].value_counts().tolist() == [3, 3]

@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from rich.console import Console
 
-from framing.cli._common import ConfigPath, Experiment, Root, _config, app, friendly, labels_app, out
+from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, app, friendly, labels_app,
+                                 out)
 
 # The labelling screen wraps at word boundaries (the shared console prints tables unwrapped).
 screen = Console(highlight=False)
@@ -136,7 +137,10 @@ def _rationale(question) -> list[str] | None:
 @friendly
 def label_cmd(
     annotator: Annotated[str | None, typer.Option(help="Your annotator id (required the first time, then remembered).")] = None,
-    order: Annotated[str, typer.Option(help="corpus, random, stratified or uncertainty (active learning).")] = "corpus",
+    order: Annotated[str | None, typer.Option(help="corpus, random, stratified, uncertainty or uncertainty-stratified "
+                                                   "(active learning). Default: the config's active.order (uncertainty: "
+                                                   "it saved the most labels in experiments/active-learning), or "
+                                                   "active.fallback_order while there is no trained model.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for random and stratified order.")] = 0,
     suggest: Annotated[bool, typer.Option(help="Preselect the model's prediction as a suggestion.")] = False,
     refresh: Annotated[int, typer.Option(min=1, help="Retrain for uncertainty/suggestions every N answers.")] = 25,
@@ -152,19 +156,22 @@ def label_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Label paragraphs one at a time in the terminal; every answer is saved at once."""
-    from framing.annotate import SessionOptions, open_session, remember_annotator, remembered_annotator
+    from framing.annotate import SessionOptions, default_order, open_session, remember_annotator, remembered_annotator
     from framing.errors import ConfigError
     from framing.sampling import ORDERS
 
     name = annotator or remembered_annotator(root)
     if not name:
         raise ConfigError("who is labelling?", fix="pass --annotator NAME the first time (it is remembered afterwards)")
+    cfg = _config(root, experiment, config, None)
+    if order is None:
+        order = default_order(cfg, root)
     if order not in ORDERS:
         raise ConfigError(f"unknown --order {order!r}", fix=f"use one of: {', '.join(ORDERS)}")
     remember_annotator(root, name)
     options = SessionOptions(order=order, seed=seed, outlets=outlet or [], articles=article or [], missing=missing,
                              dimensions=dimension or [], limit=limit, target=target, suggest=suggest, refresh=refresh)
-    session = open_session(root, _config(root, experiment, config, None), annotator=name, options=options, output=output)
+    session = open_session(root, cfg, annotator=name, options=options, output=output)
     tty = sys.stdin.isatty()
     notice = ""
     while (question := session.question()) is not None:
@@ -204,9 +211,13 @@ def label_cmd(
 @friendly
 def labels_stats_cmd(
     min_examples: Annotated[int | None, typer.Option(help="Warn on labels with fewer examples (default: the config's).")] = None,
+    curve_from: Annotated[Path, typer.Option("--curve", help="Folder of `framing labels simulate` output whose random-order "
+                                                             "learning curve estimates the labels needed.")]
+    = Path("experiments/active-learning"),
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to use."""
+    from framing.active import label_budget, read_curve
     from framing.labels import label_stats
     from framing.workflow import load_project
 
@@ -221,6 +232,14 @@ def labels_stats_cmd(
     out.print(stats["coverage"].to_string())
     for warning in stats["warnings"]:
         out.print(f"[yellow]warning:[/] {warning}")
+    budget = label_budget(data.table, data.codebook, cfg, read_curve(root / curve_from))
+    out.print("\n[bold]Labels too rare to evaluate reliably[/]")
+    out.print(budget["rare"].to_string(index=False) if len(budget["rare"]) else "none")
+    out.print(f"\n[bold]More labels for +{cfg.active.gain:.2f} macro-F1[/] (a + b·ln(labels) fitted to the upper half "
+              f"of random order's learning curve in {curve_from}; rough)")
+    gain = budget["gain"].assign(more_for_gain=budget["gain"]["more_for_gain"].round(-1))
+    out.print(gain.to_string(index=False))
+
 
 
 @app.command("agree")
@@ -268,3 +287,82 @@ def adjudicate_cmd(
     written = add_labels(decisions, annotator=adjudicator, output=root / output if not output.is_absolute() else output,
                          config=_config(root, experiment, config, None), root=root, adjudicated=True)
     out.print(f"recorded {written} adjudicated label(s) by {adjudicator} in {output}")
+
+
+@labels_app.command("simulate")
+@friendly
+def labels_simulate_cmd(
+    output: Annotated[Path | None, typer.Option("--out", help="Folder for the tables and chart (default experiments/NAME/).",
+                                                file_okay=False)] = None,
+    root: Root = Path("."), experiment: Experiment = "active-learning", config: ConfigPath = None,
+    overrides: Overrides = None,
+) -> None:
+    """Replay labelling on the labelled pool with each order (the config's active.orders) and compare their
+    learning curves on held-out articles: labels each order needs to reach a target macro-F1."""
+    from framing.active import simulate, write_simulation
+    from framing.workflow import load_project
+
+    cfg = _config(root, experiment, config, overrides)
+    data = load_project(cfg, root)
+    with _progress() as bar:
+        task = bar.add_task("replaying", total=cfg.active.seeds * len(cfg.active.orders))
+        runs = simulate(data.table, data.codebook, cfg, progress=lambda done, total: bar.update(task, completed=done))
+    folder = output or root / "experiments" / cfg.name
+    result = write_simulation(runs, cfg, folder)
+    table = result["savings"][["dimension", "order", "target_f1", "labels_to_target", "saved_vs_random", "final_macro_f1"]]
+    table = table.round({"target_f1": 3, "labels_to_target": 0, "saved_vs_random": 0, "final_macro_f1": 3})
+    out.print(table.to_string(index=False))
+    out.print(f"fewest labels to the targets: [bold]{result['winner']}[/] "
+              f"({result['saved_share']:+.1%} labels vs random, mean over dimensions)")
+    out.print(f"tables and chart in {folder}")
+
+
+@labels_app.command("suspects")
+@friendly
+def labels_suspects_cmd(
+    predictions: Annotated[Path | None, typer.Option(help="Out-of-fold predictions (default experiments/NAME/cv_predictions.csv, "
+                                                          "written by `framing evaluate`).", dir_okay=False)] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="Write the review batch (.csv) for `framing adjudicate`.",
+                                                dir_okay=False)] = None,
+    top: Annotated[int | None, typer.Option(min=1, help="Keep only the top N suspects in the batch.")] = None,
+    show: Annotated[int, typer.Option(help="Print this many suspects.")] = 10,
+    planted: Annotated[float | None, typer.Option(help="Instead: flip this share of labels at random (e.g. 0.05) and "
+                                                       "report how many flipped labels the top suspects find.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the planted-noise test.")] = 0,
+    root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None, overrides: Overrides = None,
+) -> None:
+    """Labels the out-of-fold model contradicts with confidence (confident learning), ranked, as a
+    review batch: edit `value` where the label is wrong, delete the rows that stand, then
+    `framing adjudicate BATCH --adjudicator NAME`."""
+    from framing._io import atomic_write
+    from framing.errors import ModelError
+    from framing.evaluate import read_oof
+    from framing.suspects import find_suspects, planted_noise, review_batch
+    from framing.workflow import load_project
+
+    cfg = _config(root, experiment, config, overrides)
+    data = load_project(cfg, root)
+    if planted is not None:
+        result = planted_noise(data.table, data.codebook, cfg, share=planted, seed=seed)
+        out.print(f"planted noise: {planted:.0%} of each dimension's labels flipped at random (seed {seed}); "
+                  "k = labels flipped; precision at k = flipped labels among the top k suspects")
+        out.print(result.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        return
+    path = predictions or root / "experiments" / cfg.name / "cv_predictions.csv"
+    if not path.is_file():
+        raise ModelError("no out-of-fold predictions", path=path, fix=f"run `framing evaluate --experiment {cfg.name}` first")
+    suspects = find_suspects(read_oof(path, data.codebook), data.table, data.codebook,
+                             min_probability=cfg.active.min_probability)
+    batch = review_batch(suspects.head(top) if top else suspects)
+    out.print(f"{len(suspects)} suspect label(s) (model's alternative at p >= {cfg.active.min_probability:.2f}) "
+              f"among {len(data.table)} labelled paragraphs; by dimension: "
+              + ", ".join(f"{d} {n}" for d, n in suspects["dimension"].value_counts().items()))
+    for row in batch.head(show).to_dict("records"):
+        out.print(f"{row['rank']}. {row['paragraph_id']} [{row['dimension']}] label {escape(row['label'] or '(none)')} → "
+                  f"model {escape(row['alternative'] or '(none)')} (p {row['probability']:.2f}; {escape(row['change'])})\n"
+                  f"   {escape(_clip(row['text'], 400))}", highlight=False)
+    if output is not None:
+        with atomic_write(output) as handle:
+            batch.to_csv(handle, index=False)
+        out.print(f"review batch written to {output}: edit `value` where the label is wrong, delete the rows that stand, "
+                  f"then `framing adjudicate {output} --adjudicator NAME`")
