@@ -25,7 +25,6 @@ gives, per label, the phrase that best shows the attribution (for predictions an
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
@@ -84,18 +83,45 @@ def with_context(article_ids: Sequence, texts: Sequence[str], n: int, collection
     return out
 
 
-def _actor_pattern(actors: Iterable[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-    """Two alternations: actors with a capital letter (matched case-sensitively: "RT", "Moscow")
-    and all-lower-case ones (matched ignoring case: "analysts", "former")."""
-    exact = sorted({a for a in actors if a != a.lower()}, key=len, reverse=True)
-    loose = sorted({a for a in actors if a == a.lower()}, key=len, reverse=True)
+def _possessive(word: str) -> str:
+    """A word without an English possessive ("Russia’s" → "Russia")."""
+    return word[:-2] if word.endswith(("’s", "'s")) and len(word) > 2 else word
 
-    def build(words: list[str], flags: int) -> re.Pattern[str] | None:
-        if not words:
-            return None
-        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", flags)
 
-    return build(exact, 0), build(loose, re.IGNORECASE)
+def _actor_table(actors) -> dict[tuple[bool, str], list[tuple[tuple[str, ...], str]]]:
+    """Actors as word sequences keyed by their first word: names with a capital letter match as
+    written ("RT", "Moscow"), all-lower-case ones ignoring case ("analysts", "former")."""
+    table: dict[tuple[bool, str], list[tuple[tuple[str, ...], str]]] = {}
+    for label, names in actors:
+        for name in names:
+            exact = name != name.lower()
+            seq = tuple(_possessive(w) if exact else _possessive(w).lower() for w in _TOKEN.findall(name))
+            if seq:
+                table.setdefault((exact, seq[0]), []).append((seq, label))
+    for entries in table.values():
+        entries.sort(key=lambda e: -len(e[0]))  # the longest actor first
+    return table
+
+
+def _find_actors(table: dict, words: list[str], lower: list[str]) -> list[tuple[str, int, int]]:
+    """``(label, first word, last word)`` of every actor occurrence (the longest match at a word,
+    once per label)."""
+    if not table:
+        return []
+    exact_words = [_possessive(w) for w in words]
+    lower_words = [w.lower() for w in exact_words]
+    hits: list[tuple[str, int, int]] = []
+    for i in range(len(words)):
+        seen: set[str] = set()
+        for exact, key in ((True, exact_words[i]), (False, lower_words[i])):
+            for seq, label in table.get((exact, key), ()):
+                if label in seen:
+                    continue
+                source = exact_words if exact else lower_words
+                if tuple(source[i:i + len(seq)]) == seq:
+                    hits.append((label, i, i + len(seq) - 1))
+                    seen.add(label)
+    return hits
 
 
 class AttributionAnalyzer:
@@ -122,11 +148,11 @@ class AttributionAnalyzer:
 
     def _compile(self) -> None:
         self._cues = frozenset(c.lower() for c in self.cues)
-        self._patterns = [(label, *_actor_pattern(names)) for label, names in self.actors]
+        self._actor_table = _actor_table(self.actors)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for key in ("_cues", "_patterns", "_cache"):
+        for key in ("_cues", "_actor_table", "_cache"):
             state.pop(key, None)
         return state
 
@@ -139,40 +165,30 @@ class AttributionAnalyzer:
                 f"window={self.window}, prefix_len={self.prefix_len}, span={self.span})")
 
     # ------------------------------------------------------------------ parsing
-    def _parse(self, doc: str) -> tuple[list[re.Match], list[int], list[tuple[int, int]], list[tuple[str, int, int]]]:
-        """Tokens, cue positions, speaker spans (token ranges) and actor hits (label, token range)."""
-        tokens = list(_TOKEN.finditer(doc))
-        lower = [t.group().lower() for t in tokens]
+    def _parse(self, doc: str) -> tuple[list[str], list[int], list[tuple[int, int]], list[tuple[str, int, int]]]:
+        """Words, cue positions, speaker spans (word ranges) and actor hits (label, first and last word)."""
+        words = _TOKEN.findall(doc)
+        lower = [w.lower() for w in words]
         cues = [i for i, w in enumerate(lower) if w in self._cues]
         spans: list[tuple[int, int]] = []
         for i in cues:
             start = i
             while lower[i] not in _NOT_BACKWARD and start > 0 and i - start < self.span \
-                    and tokens[start - 1].group() not in _BOUNDARY:
+                    and words[start - 1] not in _BOUNDARY:
                 start -= 1
             if start < i:
                 spans.append((start, i))
             if lower[i] in _FORWARD:
                 j = i + 1
-                if lower[i] == "according" and j < len(tokens) and lower[j] == "to":
+                if lower[i] == "according" and j < len(words) and lower[j] == "to":
                     j += 1
                 end = j
-                while end < len(tokens) and end - j < self.span and tokens[end].group() not in _BOUNDARY \
-                        and tokens[end].group() != _COMMA:
+                while end < len(words) and end - j < self.span and words[end] not in _BOUNDARY \
+                        and words[end] != _COMMA:
                     end += 1
                 if end > j:
                     spans.append((j, end))
-        starts = [t.start() for t in tokens]
-        hits: list[tuple[str, int, int]] = []
-        for label, exact, loose in self._patterns:
-            for pattern in (exact, loose):
-                if pattern is None:
-                    continue
-                for m in pattern.finditer(doc):
-                    first = bisect.bisect_right(starts, m.start()) - 1
-                    last = bisect.bisect_left(starts, m.end()) - 1
-                    hits.append((label, max(first, 0), max(last, first, 0)))
-        return tokens, cues, spans, hits
+        return words, cues, spans, _find_actors(self._actor_table, words, lower)
 
     def _parsed(self, doc: str) -> tuple:
         """:meth:`_parse`, remembered for recent paragraphs (each also comes as its followers' context)."""
@@ -193,8 +209,7 @@ class AttributionAnalyzer:
         if own or not spans and not any(ch in doc for ch in "“”\""):
             return []
         out: list[str] = []
-        names = {tokens[k].group() for a, b in spans for k in range(a, b)
-                 if tokens[k].group()[:1].isupper() and len(tokens[k].group()) > 2}
+        names = {tokens[k] for a, b in spans for k in range(a, b) if tokens[k][:1].isupper() and len(tokens[k]) > 2}
         for depth, context in enumerate(contexts):
             c_tokens, _, c_spans, c_hits = self._parsed(context)
             if depth == 0:
@@ -203,8 +218,8 @@ class AttributionAnalyzer:
             if names:
                 where = {}
                 for k, t in enumerate(c_tokens):
-                    if t.group() in names:
-                        where.setdefault(t.group(), []).append(k)
+                    if t in names:
+                        where.setdefault(t, []).append(k)
                 for label, first, last in c_hits:
                     if any(abs(k - first) <= self.window for ks in where.values() for k in ks):
                         out.append(f"CTXNAME:{label}")
@@ -221,12 +236,12 @@ class AttributionAnalyzer:
         near = set()
         for i in cues:
             near.update(range(max(0, i - self.window), min(len(tokens), i + self.window + 1)))
-        words = [t.group().lower()[:n] for t in tokens]
-        out += [f"WIN:{words[k]}" for k in sorted(near) if tokens[k].group()[0].isalnum()]
+        words = [t.lower()[:n] for t in tokens]
+        out += [f"WIN:{words[k]}" for k in sorted(near) if tokens[k][0].isalnum()]
         in_span = set()
         for a, b in spans:
             in_span.update(range(a, b))
-            out += [f"SPK:{words[k]}" for k in range(a, b) if tokens[k].group()[0].isalnum()]
+            out += [f"SPK:{words[k]}" for k in range(a, b) if tokens[k][0].isalnum()]
         for label, first, last in hits:
             out.append(f"ACT:{label}")
             if first in near or last in near:
@@ -252,12 +267,13 @@ class AttributionAnalyzer:
         tokens, cues, spans, hits = self._parse(doc)
         if not tokens:
             return {}
+        offsets = [(m.start(), m.end()) for m in _TOKEN.finditer(doc)]  # the same tokens, with positions
 
         def phrase(a: int, b: int) -> str:
             a, b = max(a, 0), min(b, len(tokens) - 1)
             if b - a + 1 > max_words:
                 a = b - max_words + 1
-            return doc[tokens[a].start():tokens[b].end()].strip(" ,;:")
+            return doc[offsets[a][0]:offsets[b][1]].strip(" ,;:")
 
         def with_cue(a: int, b: int) -> tuple[int, int]:
             cue = min(cues, key=lambda i: min(abs(i - a), abs(i - b)))

@@ -480,6 +480,59 @@ class AnalyzerTfidf:
         return X
 
 
+def _topk_mean(S: sp.csr_matrix, k: int) -> np.ndarray:
+    """Mean of the ``k`` largest stored values of every row."""
+    n = S.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(S.indptr))
+    order = np.lexsort((-S.data, rows))
+    rank = np.arange(len(order)) - S.indptr[rows[order]]
+    keep = order[rank < k]
+    total = np.bincount(rows[keep], weights=S.data[keep], minlength=n)
+    return total / np.maximum(np.bincount(rows[keep], minlength=n), 1)
+
+
+def lexicon_features(present: sp.csr_matrix, score: np.ndarray, prior: float, hit_threshold: float) -> np.ndarray:
+    """A rationale lexicon's five raw features per row (:mod:`framing.lexicon`): the largest, top-3
+    mean and mean score of the words present, the number of hits and the summed lift over the prior."""
+    S = sp.csr_matrix(present @ sp.diags(score))
+    S.eliminate_zeros()
+    n, per_row = S.shape[0], np.diff(S.indptr)
+    rows = np.repeat(np.arange(n), per_row)
+    top = np.asarray(S.max(axis=1).todense()).ravel()
+    mean = np.asarray(S.sum(axis=1)).ravel() / np.maximum(per_row, 1)
+    top3 = _topk_mean(S, 3)
+    hits = np.bincount(rows, weights=S.data >= hit_threshold, minlength=n)
+    p = np.clip(S.data, 1e-4, 1 - 1e-4)
+    lift = np.maximum(np.log(p / (1 - p)) - np.log(prior / (1 - prior)), 0.0)
+    logodds = np.bincount(rows, weights=lift, minlength=n)
+    empty = per_row == 0
+    top[empty] = mean[empty] = top3[empty] = prior
+    return np.column_stack([top, top3, mean, hits, logodds])
+
+
+class LeanLexicon:
+    """``RationaleLexicon.transform`` from its fitted arrays, without scikit-learn: the same word
+    presence (framing's fast counting), the same features, the same standardisation — so lean
+    workers need not import it."""
+
+    def __init__(self, lexicon: Any) -> None:
+        self.present = FastTfidf(lexicon.vectorizer_)
+        self.parts = [(lexicon.scores_[name], lexicon.priors_[name]) for name in lexicon.lexicons_]
+        self.hit_threshold = lexicon.hit_threshold
+        self.mean, self.scale = lexicon.mean_, lexicon.scale_
+
+    @staticmethod
+    def supports(part: Any) -> bool:
+        kind = type(part)
+        return (kind.__name__ == "RationaleLexicon" and kind.__module__ == "framing.lexicon"
+                and hasattr(part, "scores_") and FastTfidf(part.vectorizer_).fast)
+
+    def transform(self, docs: Sequence[str]) -> np.ndarray:
+        present = self.present.transform(docs).tocsr()
+        raw = np.column_stack([lexicon_features(present, score, prior, self.hit_threshold) for score, prior in self.parts])
+        return (raw - self.mean) / self.scale
+
+
 def same_vectorizer(a: Any, b: Any) -> bool:
     """True if two fitted vectorisers produce identical features (same params, vocabulary, idf)."""
     if a is b:
@@ -520,7 +573,8 @@ class UnionTransform:
         self.weights = [weights.get(name, 1.0) for name, _ in union.transformer_list]
         for _, part in union.transformer_list:
             if unsupported_reason(part) is not None:
-                self.parts.append(AnalyzerTfidf(part) if AnalyzerTfidf.supports(part) else part)
+                self.parts.append(AnalyzerTfidf(part) if AnalyzerTfidf.supports(part) else
+                                  LeanLexicon(part) if LeanLexicon.supports(part) else part)
                 continue
             fast = next((f for f in shared if same_vectorizer(f.vec, part)), None)
             if fast is None:
@@ -530,11 +584,12 @@ class UnionTransform:
 
     @property
     def fast(self) -> bool:
-        return all(isinstance(part, FastTfidf | AnalyzerTfidf) for part in self.parts)
+        return all(isinstance(part, FastTfidf | AnalyzerTfidf | LeanLexicon) for part in self.parts)
 
     def describe(self) -> str:
         return " + ".join("fast" if isinstance(part, FastTfidf) else
                           "attribution (framing's own transform)" if isinstance(part, AnalyzerTfidf) else
+                          "lexicon (framing's own transform)" if isinstance(part, LeanLexicon) else
                           type(part).__name__ for part in self.parts)
 
     def __call__(self, docs: Sequence[str], memo: dict | None = None) -> sp.csr_matrix:
@@ -551,8 +606,16 @@ class UnionTransform:
 
 
 def transform_with(transform: Any, docs: Sequence[str], memo: dict) -> sp.csr_matrix:
-    """A group's transform of ``docs``; union transforms share their fast parts through ``memo``."""
-    return sp.csr_matrix(transform(docs, memo) if isinstance(transform, UnionTransform) else transform(docs))
+    """A group's transform of ``docs``; fast text parts shared between groups are computed once
+    (``memo``, by object)."""
+    if isinstance(transform, UnionTransform):
+        return sp.csr_matrix(transform(docs, memo))
+    owner = getattr(transform, "__self__", None)
+    if isinstance(owner, FastTfidf):
+        if id(owner) not in memo:
+            memo[id(owner)] = sp.csr_matrix(owner.transform(docs))
+        return memo[id(owner)]
+    return sp.csr_matrix(transform(docs))
 
 
 @dataclass
@@ -590,7 +653,9 @@ class FastScorer:
                     union = UnionTransform(vec, shared)
                     self.groups.append(_Group([name], union, union.fast))
                     continue
-                fast = FastTfidf(vec)
+                fast = next((f for f in shared if same_vectorizer(f.vec, vec)), None) or FastTfidf(vec)
+                if fast.fast and fast not in shared:
+                    shared.append(fast)  # a text block identical to a union's part is vectorised once
                 self.groups.append(_Group([name], fast.transform if fast.fast else dim.transform, fast.fast))
         for group in self.groups:
             dims = [model.dimensions[n] for n in group.names]

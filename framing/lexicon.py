@@ -32,22 +32,12 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import check_is_fitted
 
+from framing.fastpath import lexicon_features
 from framing.labels import asked
 
 STATS = ("max", "top3", "mean", "hits", "logodds")
 ANY = "marked"
 PREFIX = "lexicon:"  # feature names start with it: they are scores, not terms of the text
-
-
-def _topk_mean(S: sparse.csr_matrix, k: int) -> np.ndarray:
-    """Mean of the ``k`` largest stored values of every row."""
-    n = S.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(S.indptr))
-    order = np.lexsort((-S.data, rows))
-    rank = np.arange(len(order)) - S.indptr[rows[order]]
-    keep = order[rank < k]
-    total = np.bincount(rows[keep], weights=S.data[keep], minlength=n)
-    return total / np.maximum(np.bincount(rows[keep], minlength=n), 1)
 
 
 class RationaleLexicon(TransformerMixin, BaseEstimator):
@@ -101,20 +91,7 @@ class RationaleLexicon(TransformerMixin, BaseEstimator):
         return score, prior
 
     def _describe(self, present: sparse.csr_matrix, score: np.ndarray, prior: float) -> np.ndarray:
-        S = sparse.csr_matrix(present @ sparse.diags(score))
-        S.eliminate_zeros()
-        n, per_row = S.shape[0], np.diff(S.indptr)
-        rows = np.repeat(np.arange(n), per_row)
-        top = np.asarray(S.max(axis=1).todense()).ravel()
-        mean = np.asarray(S.sum(axis=1)).ravel() / np.maximum(per_row, 1)
-        top3 = _topk_mean(S, 3)
-        hits = np.bincount(rows, weights=S.data >= self.hit_threshold, minlength=n)
-        p = np.clip(S.data, 1e-4, 1 - 1e-4)
-        lift = np.maximum(np.log(p / (1 - p)) - np.log(prior / (1 - prior)), 0.0)
-        logodds = np.bincount(rows, weights=lift, minlength=n)
-        empty = per_row == 0
-        top[empty] = mean[empty] = top3[empty] = prior
-        return np.column_stack([top, top3, mean, hits, logodds])
+        return lexicon_features(present, score, prior, self.hit_threshold)
 
     # -- scikit-learn interface ----------------------------------------------------------------
     def fit(self, texts: Sequence[str], marks: Sequence, values: Sequence | None = None,

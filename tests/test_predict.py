@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from framing import CorpusError, load_model, predict_file, train
+from framing import CorpusError, load_model, predict_file, read_paragraphs, train
 from framing.config import load_config
 from framing.predict import read_predictions
 
@@ -226,3 +226,28 @@ def test_parquet_strings_read_without_pandas_give_the_same_articles(tmp_path):
             assert article_keys(via_arrow) == article_keys(via_pandas)
             for paragraphs in (True, False):  # missing values: None here, NaN there; the same paragraphs
                 assert unit_paragraphs(via_arrow, paragraphs=paragraphs) == unit_paragraphs(via_pandas, paragraphs=paragraphs)
+
+
+def test_shipped_model_compiles_lean_and_equals_the_reference_on_news(tmp_path):
+    """The bundled model (attribution block, rationale lexicon, plain text block) is fast-pathed
+    whole, predicts real news paragraphs exactly as scikit-learn does, and its compiled form loads
+    without scikit-learn or pandas (what the worker processes import)."""
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from framing.lean import LeanModel
+    from framing.predict import predict_frame
+
+    root = Path(__file__).resolve().parents[1]
+    model = load_model(root / "experiments" / "default")[0]
+    lean = LeanModel.from_model(model)
+    assert lean.fast
+    news = read_paragraphs(root / "corpus" / "news").head(150)
+    _frames_equal(predict_frame(model, news, engine="sklearn"), predict_frame(model, news, scorer=lean))
+    (tmp_path / "lean.pkl").write_bytes(pickle.dumps(lean))
+    code = ("import pickle, sys; pickle.load(open(sys.argv[1], 'rb')); "
+            "print('sklearn' in sys.modules, 'pandas' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lean.pkl")], capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "False"], result.stderr
