@@ -412,17 +412,24 @@ class FastTfidf:
                           for a, b in zip(bounds[:-1], bounds[1:])], format="csr")
 
     def _transform_block(self, docs: Sequence[str]) -> sp.csr_matrix:
-        X = self.counts(docs)
-        if self.binary:
-            X.data.fill(1)
-        if self.sublinear_tf:
-            np.log(X.data, X.data)
-            X.data += 1.0
-        if self.idf is not None:
-            X.data *= self.idf[X.indices]
-        if self.norm is not None:
-            X = normalize_rows(X, self.norm)
-        return X
+        return weigh_counts(self.counts(docs), binary=self.binary, sublinear_tf=self.sublinear_tf, idf=self.idf,
+                            norm=self.norm)
+
+
+def weigh_counts(X: sp.csr_matrix, *, binary: bool, sublinear_tf: bool, idf: np.ndarray | None,
+                 norm: str | None) -> sp.csr_matrix:
+    """Term counts → TF-IDF, in place and in scikit-learn's order of operations (binary, sublinear
+    tf, idf, row norm), so the result is bit-identical to ``TfidfVectorizer.transform``."""
+    if binary:
+        X.data.fill(1)
+    if sublinear_tf:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    if idf is not None:
+        X.data *= idf[X.indices]
+    if norm is not None:
+        X = normalize_rows(X, norm)
+    return X
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -468,16 +475,7 @@ class AnalyzerTfidf:
         X = sp.csr_matrix((np.asarray(values, dtype=self.dtype), np.asarray(indices, dtype=np.int32),
                            np.asarray(indptr, dtype=np.int32)), shape=(len(docs), len(vocabulary)))
         X.sort_indices()
-        if self.binary:
-            X.data.fill(1)
-        if self.sublinear_tf:
-            np.log(X.data, X.data)
-            X.data += 1.0
-        if self.idf is not None:
-            X.data *= self.idf[X.indices]
-        if self.norm is not None:
-            X = normalize_rows(X, self.norm)
-        return X
+        return weigh_counts(X, binary=self.binary, sublinear_tf=self.sublinear_tf, idf=self.idf, norm=self.norm)
 
 
 def _topk_mean(S: sp.csr_matrix, k: int) -> np.ndarray:
