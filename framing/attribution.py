@@ -264,7 +264,7 @@ class AttributionAnalyzer:
         doc, *contexts = doc.split(CONTEXT_MARK)
         if contexts and contexts[-1].startswith(COLLECTION_MARK):
             contexts.pop()
-        tokens, cues, spans, hits = self._parse(doc)
+        tokens, cues, spans, hits = self._parsed(doc)
         if not tokens:
             return {}
         offsets = [(m.start(), m.end()) for m in _TOKEN.finditer(doc)]  # the same tokens, with positions
@@ -299,9 +299,9 @@ class AttributionAnalyzer:
                 best = with_cue(spans[0][0], spans[0][1] - 1)
             if best is not None:
                 found[label] = phrase(*best)
-                if not mine and contexts:  # the speaker is named earlier in the article
-                    earlier = self.evidence(contexts[0], [label], max_words)
-                    if label in earlier and any(n == label for n, _, _ in self._parse(contexts[0])[3]):
+                if not mine and contexts and any(n == label for n, _, _ in self._parsed(contexts[0])[3]):
+                    earlier = self.evidence(contexts[0], [label], max_words)  # the speaker named before
+                    if label in earlier:
                         found[label] += f" (earlier: {earlier[label]})"
         return found
 

@@ -87,6 +87,11 @@ class ClassifierConfig:
     # Multi-label decision threshold: a number, or "oof" to choose one per label on
     # out-of-fold predictions (maximising F1) when evaluating.
     threshold: float | str = 0.5
+    @property
+    def fixed_threshold(self) -> float:
+        """The multi-label threshold when none is chosen on out-of-fold predictions."""
+        return float(self.threshold) if not isinstance(self.threshold, str) else 0.5
+
     # Single-choice dimensions: add a per-label offset to the scores (a prior shift), chosen on
     # out-of-fold predictions to maximise macro-F1, so that a label the training mix makes rare
     # (news optimism among press releases) is still predicted where it occurs.

@@ -129,12 +129,13 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return float(min((t for t, s in zip(grid, scores) if s == best), key=lambda t: abs(t - 0.5)))
 
 
-def _cross_fitted_cuts(truth: np.ndarray, proba: np.ndarray, fold_of: np.ndarray) -> np.ndarray:
+def _cross_fitted_cuts(truth: np.ndarray, proba: np.ndarray, fold_of: np.ndarray,
+                       tune: np.ndarray | None = None) -> np.ndarray:
     """Per row and label, the threshold chosen on the out-of-fold predictions of the *other*
-    folds, so no fold's own labels choose its threshold."""
+    folds (their ``tune`` rows), so no fold's own labels choose its threshold."""
     def cuts(t: np.ndarray, p: np.ndarray) -> np.ndarray:
         return np.array([best_threshold(t[:, j], p[:, j]) for j in range(p.shape[1])])
-    return _cross_fitted(cuts, truth, proba, fold_of, np.ones(len(truth), bool))
+    return _cross_fitted(cuts, truth, proba, fold_of, np.ones(len(truth), bool) if tune is None else tune)
 
 
 def _truth(dim: Dimension, y: list) -> np.ndarray:
@@ -207,9 +208,7 @@ def _decisions(dim: Dimension, truth: np.ndarray, proba: np.ndarray, fold_of: np
     if dim.multi:
         threshold = config.classifier.threshold
         if threshold == "oof":
-            def cuts(t: np.ndarray, p: np.ndarray) -> np.ndarray:
-                return np.array([best_threshold(t[:, j], p[:, j]) for j in range(p.shape[1])])
-            return (proba >= _cross_fitted(cuts, truth, proba, fold_of, tune)).astype(int), \
+            return (proba >= _cross_fitted_cuts(truth, proba, fold_of, tune)).astype(int), \
                 "cross-fitted per label (chosen on the other folds)"
         return (proba >= float(threshold)).astype(int), float(threshold)
     if config.classifier.single_offsets:
@@ -339,6 +338,19 @@ def choose_offsets(result: DimensionResult, dim: Dimension, tune_on: str = "") -
     return {name: float(o) for name, o in zip(dim.label_names, offsets)}
 
 
+def chosen_rule(result: DimensionResult, dim: Dimension, config: ExperimentConfig) -> dict[str, float] | None:
+    """The decision parameters a model of ``dim`` gets from its out-of-fold predictions (those of
+    ``classifier.tune_on``): multi-label thresholds when ``threshold = "oof"``, single-choice
+    offsets when ``single_offsets``; None when the config asks for neither or there are none."""
+    if result.oof is None:
+        return None
+    if dim.multi and config.classifier.threshold == "oof":
+        return choose_thresholds(result, dim, config.classifier.tune_on)
+    if not dim.multi and config.classifier.single_offsets:
+        return choose_offsets(result, dim, config.classifier.tune_on)
+    return None
+
+
 def shift_probabilities(proba: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Single-choice probabilities after adding ``offsets`` to the scores (softmax of log p + o)."""
     logits = np.log(np.clip(proba, 1e-300, 1.0)) + offsets
@@ -377,21 +389,18 @@ def forward_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
     proba = model.predict_proba(model_texts(test))
     y = list(test[dim.name])
     truth = _truth(dim, y)
-    tune_on = config.classifier.tune_on
+    chosen = chosen_rule(inner, dim, config)
     if dim.multi:
-        if config.classifier.threshold == "oof" and inner.oof is not None:
-            cuts = choose_thresholds(inner, dim, tune_on)
+        if chosen is not None:
+            cuts = np.array([chosen[name] for name in dim.label_names])
             rule: object = "per label, chosen on the training side's out-of-fold predictions"
         else:
-            cuts = {name: float(config.classifier.threshold) if not isinstance(config.classifier.threshold, str)
-                    else 0.5 for name in dim.label_names}
-            rule = float(config.classifier.threshold) if not isinstance(config.classifier.threshold, str) else 0.5
-        pred = (proba >= np.array([cuts[name] for name in dim.label_names])).astype(int)
+            rule = config.classifier.fixed_threshold
+            cuts = np.full(len(dim.label_names), rule)
+        pred = (proba >= cuts).astype(int)
     else:
-        offsets = np.zeros(len(dim.label_names))
-        if config.classifier.single_offsets and inner.oof is not None:
-            chosen = choose_offsets(inner, dim, tune_on)
-            offsets = np.array([chosen[name] for name in dim.label_names])
+        offsets = np.array([chosen[name] for name in dim.label_names]) if chosen is not None \
+            else np.zeros(len(dim.label_names))
         proba = shift_probabilities(proba, offsets)
         pred = np.array(dim.label_names)[proba.argmax(axis=1)]
         rule = "argmax" + (" after offsets chosen on the training side" if offsets.any() else "")

@@ -311,9 +311,8 @@ class FramingModel:
                       groups: list | None = None) -> DimensionModel:
         model = dimension_model(dim, self.config)
         self.dimensions[dim.name] = model.fit(texts, y, rationales, groups)
-        default = self.config.classifier.threshold
         if dim.multi:
-            fixed = float(default) if not isinstance(default, str) else 0.5
+            fixed = self.config.classifier.fixed_threshold
             self.thresholds.setdefault(dim.name, {name: fixed for name in dim.label_names})
         return self.dimensions[dim.name]
 

@@ -16,7 +16,7 @@ from framing.codebook import Codebook, load_codebook
 from framing.config import ExperimentConfig
 from framing.corpus import read_paragraphs
 from framing.errors import ConfigError, LabelsError, ModelError
-from framing.evaluate import (DimensionResult, choose_offsets, choose_thresholds, cross_validate, forward_evaluate,
+from framing.evaluate import (DimensionResult, chosen_rule, cross_validate, forward_evaluate,
                               merge_oof, metrics_table, shift_probabilities)
 from framing.labels import label_files, labelled_paragraphs, read_labels
 from framing.model import FramingModel, fit_inputs, save_model
@@ -71,7 +71,8 @@ def _label_counts(data: ProjectData) -> dict:
     return counts
 
 
-def _dimension_metrics(r: DimensionResult) -> dict:
+def dimension_metrics(r: DimensionResult) -> dict:
+    """One dimension's entry of ``metrics.json``."""
     return {"kind": r.kind, "n": r.n, "groups": r.groups, "folds": r.folds, "by": r.by, **r.metrics,
             "warnings": r.warnings}
 
@@ -103,10 +104,10 @@ def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
 
 def _write_evaluation(results: list[DimensionResult], out_dir: Path, suffix: str = "", *,
                      forward: list[DimensionResult] | None = None, config: ExperimentConfig | None = None) -> dict:
-    metrics: dict = {r.dimension: _dimension_metrics(r) for r in results}
+    metrics: dict = {r.dimension: dimension_metrics(r) for r in results}
     if forward:
         metrics["time_forward"] = {"cut": forward[0].metrics.get("cut", forward[0].by.rsplit(" ", 1)[-1]),
-                                   "dimensions": {r.dimension: _dimension_metrics(r) for r in forward}}
+                                   "dimensions": {r.dimension: dimension_metrics(r) for r in forward}}
     if config is not None:
         metrics["expected"] = expected_figures(metrics, config)
     write_json(out_dir / f"metrics{suffix}.json", metrics)
@@ -123,12 +124,13 @@ def decision_rule(results: list[DimensionResult], codebook: Codebook, config: Ex
     thresholds: dict = {}
     offsets: dict = {}
     for dim, result in zip(codebook.dimensions, results):
-        if result.oof is None:
+        chosen = chosen_rule(result, dim, config)
+        if chosen is None:
             continue
-        if dim.multi and config.classifier.threshold == "oof":
-            thresholds[dim.name] = choose_thresholds(result, dim, config.classifier.tune_on)
-        if not dim.multi and config.classifier.single_offsets:
-            offsets[dim.name] = choose_offsets(result, dim, config.classifier.tune_on)
+        if dim.multi:
+            thresholds[dim.name] = chosen
+        else:
+            offsets[dim.name] = chosen
             columns = [f"{dim.name}:{name}" for name in dim.label_names]
             valid = result.oof[columns].notna().all(axis=1)
             shift = np.array([offsets[dim.name][name] for name in dim.label_names])

@@ -115,14 +115,13 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
 ) -> None:
     """Grouped cross-validation: per-label precision, recall, F1 against a majority baseline."""
     from framing.errors import ConfigError
-    from framing.workflow import evaluate
+    from framing.workflow import dimension_metrics, evaluate
 
     if by not in ("article", "outlet"):
         raise ConfigError(f"--by {by!r} is not supported", fix="use --by article or --by outlet")
     cfg = _config(root, experiment, config, overrides)
     results, table = evaluate(cfg, root, by=by, train_on=train_on, test_on=test_on)
-    metrics = {r.dimension: {"n": r.n, "folds": r.folds, "by": r.by, **r.metrics, "warnings": r.warnings}
-               for r in results}
+    metrics = {r.dimension: dimension_metrics(r) for r in results}
     written = root / "experiments" / cfg.name / "metrics.json"
     if by == "article" and not (train_on or test_on) and written.is_file():
         import json
