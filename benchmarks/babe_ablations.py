@@ -19,9 +19,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from framing import load_config, load_project
-from framing.evaluate import _splits, cross_validate, cross_validate_dimension
-from framing.lexicon import RationaleLexicon
-from framing.model import dimension_model, fit_inputs
+from framing.evaluate.cv import _splits, cross_validate, cross_validate_dimension
+from framing.model.lexicon import RationaleLexicon
+from framing.model.classifier import dimension_model, fit_inputs
 
 ROOT = Path(__file__).resolve().parent / "work" / "babe"
 VARIANTS = {"default": [], "prefix": ["features.analyzer=prefix"],

@@ -2,7 +2,7 @@
 embeddings + logistic regression. Benchmark-only: the peers are not framing dependencies.
 
 Quality: the same grouped-by-article 5-fold cross-validation as `framing evaluate`
-(framing.evaluate.cross_validate: same folds, same thresholds rule, same macro-F1), with each
+(framing.evaluate.cv.cross_validate: same folds, same thresholds rule, same macro-F1), with each
 peer standing in for framing's per-dimension model. Throughput: predicting the first N
 paragraphs of benchmarks/data/paragraphs_100k.parquet (all dimensions), same machine.
 
@@ -26,7 +26,7 @@ import pandas as pd
 import framing  # noqa: E402
 import importlib
 
-evaluate = importlib.import_module("framing.evaluate")
+evaluate = importlib.import_module("framing.evaluate.cv")
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -1,4 +1,4 @@
-"""Small file helpers shared by the modules: atomic writes and hashing."""
+"""Small file helpers shared by the modules: atomic writes, hashing, TOML text."""
 
 from __future__ import annotations
 
@@ -57,6 +57,24 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def sha256_text(text: str) -> str:
-    """Hex SHA-256 of a string's UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def toml_text(data: dict, prefix: str = "") -> str:
+    """``data`` (nested dicts of scalars and lists) as TOML: scalars first, then one table per dict."""
+    lines, tables = [], []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append(toml_text(value, f"{prefix}{key}."))
+        elif value is not None:
+            lines.append(f"{key} = {toml_value(value)}")
+    head = f"[{prefix[:-1]}]\n" if prefix else ""
+    return head + "\n".join(lines) + "\n\n" + "".join(tables)
+
+
+def toml_value(value: object) -> str:
+    """One TOML value: a boolean, number, list or basic string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -220,6 +220,19 @@ _SECTIONS = {"data": DataConfig, "features": FeaturesConfig, "classifier": Class
              "active": ActiveConfig}
 
 
+EXPERIMENTS = "experiments"  # experiments/<name>/ holds a config and what training writes
+
+
+def experiment_dir(root: str | Path, name: str) -> Path:
+    """The folder of experiment ``name`` in the project at ``root``."""
+    return Path(root) / EXPERIMENTS / name
+
+
+def config_file(root: str | Path, name: str) -> Path:
+    """The config file of experiment ``name``."""
+    return experiment_dir(root, name) / "config.toml"
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
                 name: str | None = None) -> ExperimentConfig:
     """Defaults, then the TOML file (if any), then ``section.key=value`` overrides."""

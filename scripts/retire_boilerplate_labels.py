@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 
 from framing._io import atomic_write
-from framing.corpus import iter_paragraph_chunks
-from framing.labels import label_files
+from framing.corpus.read import iter_paragraph_chunks
+from framing.labels.store import label_files
 
 
 def _write(path: Path, text: str) -> None:

@@ -74,7 +74,7 @@ def project(tmp_path: Path) -> Path:
     labels = tmp_path / "labels"
     labels.mkdir()
     (labels / "codebook.toml").write_text(CODEBOOK, encoding="utf-8")
-    from framing.corpus import read_paragraphs
+    from framing.corpus.read import read_paragraphs
 
     paragraphs = read_paragraphs(corpus)
     lines = []

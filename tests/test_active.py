@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from framing.active import (curves, label_budget, labels_for_gain, labels_to_reach, learning_figure, read_curve, savings,
+from framing.evaluate.simulate import (curves, label_budget, labels_for_gain, labels_to_reach, learning_figure, read_curve, savings,
                             simulate, winner, write_simulation)
-from framing.codebook import Codebook, Dimension, Label
+from framing.labels.codebook import Codebook, Dimension, Label
 from framing.config import load_config
 
 WORDS = {"good": "win hope deal progress success glad", "bad": "loss doubt fail stalled risk grim",

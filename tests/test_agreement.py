@@ -5,7 +5,7 @@ from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
 
 from framing import LabelsError
-from framing.agreement import _alpha, agreement, disagreements
+from framing.labels.agreement import _alpha, agreement, disagreements
 from framing.cli import app
 
 T = "2026-11-25T10:00:00+00:00"

@@ -100,7 +100,7 @@ def test_rationale_is_asked_checked_and_recorded(project):
     assert "'despair' does not occur in the paragraph" in result.output
     assert "the --limit of 1 paragraph(s) is done" in result.output
     from framing import load_codebook, read_labels, read_paragraphs
-    from framing.labels import label_stats
+    from framing.labels.store import label_stats
 
     codebook = load_codebook(project / "labels" / "codebook.toml")
     stats = label_stats(read_labels(project / "labels", codebook), read_paragraphs(project / "corpus"), codebook)
@@ -108,7 +108,7 @@ def test_rationale_is_asked_checked_and_recorded(project):
 
 
 def test_default_order_is_the_configs_and_falls_back_without_a_model(project):
-    from framing.annotate import default_order
+    from framing.project import default_order
     from framing.config import load_config
 
     config = load_config(None)

@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 import framing
 import framing.cli
 from framing import CorpusError, load_model, predict_file, train
-from framing.articles import (ArticleDim, ArticleSpec, ArticleTable, articles_from_predictions, finish_rows,
+from framing.model.articles import (ArticleDim, ArticleSpec, ArticleTable, articles_from_predictions, finish_rows,
                               rank_articles, summarise, supporting, unit_articles)
 from framing.config import load_config
-from framing.predict import predict_articles, preview, read_predictions
+from framing.corpus.read import read_predictions
+from framing.predict.local import predict_articles, preview
 
 SPEC = ArticleSpec((ArticleDim("mood", ("up", "down", "flat"), False),
                     ArticleDim("topics", ("a", "b"), True, (0.5, 0.3))))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from framing import load_codebook, read_paragraphs
-from framing.attribution import AttributionAnalyzer, codebook_actors
+from framing.model.attribution import AttributionAnalyzer, codebook_actors
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,7 @@ def test_pickles_without_its_compiled_patterns(analyzer, news):
 
 
 def test_context_joins_earlier_paragraphs_of_the_same_article_only():
-    from framing.attribution import CONTEXT_MARK, with_context
+    from framing.model.attribution import CONTEXT_MARK, with_context
 
     out = with_context(["a", "a", "a", "b"], ["one", "two", "three", "four"], 2)
     assert out == ["one", f"two{CONTEXT_MARK}one", f"three{CONTEXT_MARK}two{CONTEXT_MARK}one", "four"]
@@ -70,7 +70,7 @@ def test_context_joins_earlier_paragraphs_of_the_same_article_only():
 
 
 def test_he_said_borrows_the_speaker_named_before(analyzer, news):
-    from framing.attribution import CONTEXT_MARK
+    from framing.model.attribution import CONTEXT_MARK
 
     before = news["guardian-0029:5:9a35bfde"]  # … Vladimir Putin's spokesperson, Dmitry Peskov, said
     after = "“We will not change course,” he said."
@@ -83,15 +83,15 @@ def test_he_said_borrows_the_speaker_named_before(analyzer, news):
 
 
 def test_text_features_ignore_the_context():
-    from framing.attribution import CONTEXT_MARK
-    from framing.model import PrefixAnalyzer
+    from framing.model.attribution import CONTEXT_MARK
+    from framing.model.classifier import PrefixAnalyzer
 
     prefix = PrefixAnalyzer(5, (1, 2))
     assert prefix("He said so." + CONTEXT_MARK + "Peskov spoke") == prefix("He said so.")
 
 
 def test_collection_tokens_only_for_collections_other_than_the_lead(analyzer):
-    from framing.attribution import Reading
+    from framing.model.attribution import Reading
 
     reading = Reading(context=0, collection_aware=True, baseline="news")
     press, news, new = reading.inputs(["a", "b", "c"], ["Putin met the governor."] * 3, ["official", "news", "mine"])

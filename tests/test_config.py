@@ -46,7 +46,7 @@ def test_missing_and_broken_files(tmp_path):
 
 def test_per_dimension_c_reaches_that_dimension_only():
     from framing import load_codebook
-    from framing.model import dimension_model
+    from framing.model.classifier import dimension_model
     from pathlib import Path
 
     codebook = load_codebook(Path(__file__).resolve().parents[1] / "labels" / "codebook.toml")

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from framing import Columns, CorpusError, corpus_stats, iter_paragraph_chunks, read_paragraphs, split_paragraphs
-from framing.corpus import boilerplate_reason
+from framing.corpus.read import boilerplate_reason
 
 
 def test_split_on_blank_lines_and_normalise_whitespace():

@@ -6,8 +6,8 @@ pytest.importorskip("distributed")
 
 from framing import CorpusError, load_model, predict_file, train  # noqa: E402
 from framing.config import load_config  # noqa: E402
-from framing.distributed import predict_dask  # noqa: E402
-from framing.predict import read_predictions  # noqa: E402
+from framing.predict.distributed import predict_dask  # noqa: E402
+from framing.corpus.read import read_predictions  # noqa: E402
 
 
 @pytest.fixture()

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from framing import ExperimentConfig, cross_validate, load_config, load_project
-from framing.evaluate import choose_thresholds, cross_validate_dimension
+from framing.evaluate.cv import choose_thresholds, cross_validate_dimension
 
 
 @pytest.fixture()
@@ -61,7 +61,7 @@ def test_thresholds_maximise_oof_f1(data):
 
 
 def test_cross_fitted_thresholds_never_use_a_folds_own_labels():
-    from framing.evaluate import _cross_fitted_cuts, best_threshold
+    from framing.evaluate.cv import _cross_fitted_cuts, best_threshold
 
     rng = np.random.default_rng(0)
     truth = (rng.random((60, 1)) < 0.3).astype(int)
@@ -87,7 +87,7 @@ def test_oof_thresholds_are_saved_with_the_model(project):
 
 
 def test_time_forward_trains_only_on_earlier_paragraphs(data):
-    from framing.evaluate import forward_cut, forward_dimension
+    from framing.evaluate.cv import forward_cut, forward_dimension
 
     config = load_config(None, ["evaluate.folds=2", "evaluate.forward_share=0.34"])
     cut = forward_cut(data.table, config)
@@ -110,7 +110,7 @@ def test_metrics_per_collection(data):
 
 
 def test_offsets_make_a_rare_label_predictable():
-    from framing.evaluate import best_offsets
+    from framing.evaluate.cv import best_offsets
 
     rng = np.random.default_rng(1)
     truth = np.array(["rare"] * 30 + ["common"] * 270)

@@ -5,8 +5,8 @@ import pytest
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from framing.fastpath import FastTfidf, top_terms_fast, unsupported_reason
-from framing.model import PrefixAnalyzer
+from framing.model.fastpath import FastTfidf, top_terms_fast, unsupported_reason
+from framing.model.classifier import PrefixAnalyzer
 
 TRAIN = ["The team won the match again", "Storms again and rain in the north", "glorious victory for the team",
          "rain, gloom and storms", "Kyiv and Moscow talk; the talks stall", "Київ і Москва", "ÉLAN naïve café",
@@ -56,7 +56,7 @@ def test_unsupported_options_fall_back(params):
 
 
 def test_top_terms_fast_equals_the_loop():
-    from framing.explain import top_terms
+    from framing.model.explain import top_terms
 
     class Dim:  # what explain.top_terms reads
         def __init__(self, vec, coef):

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from framing import CorpusError, ExperimentConfig, LabelsError, load_config, load_project
 from framing.cli import app
-from framing.importer import import_table, slug
+from framing.labels.importer import import_table, slug
 
 
 def table(tmp_path):

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing.inference import (acc_binary, drift_variance, emq_binary, labels_for_width, outlet_shares, pacc_binary,
-                               ppi_mean)
+from framing.report.inference import acc_binary, drift_variance, emq_binary, labels_for_width, pacc_binary, ppi_mean
+from framing.report.shares import outlet_shares
 
 
 def _data(rng, n, big_n, share=0.3, per_article=1):
@@ -204,7 +204,7 @@ def test_a_step_in_the_rectifier_widens_the_interval_and_covers():
 
 def test_label_budget_uses_the_interval_quantile_and_keeps_the_drift_part():
     from scipy.stats import t as student_t
-    from framing.inference import labels_for_width as budget
+    from framing.report.inference import labels_for_width as budget
     # half-width with t(9): target 2·t·sqrt(v/n') with v = var_r·n
     need = budget(np.zeros(1), np.array([0.0025]), 10, 0.1, df=9)[0]
     v_needed = (0.1 / (2 * student_t.ppf(0.975, 9))) ** 2

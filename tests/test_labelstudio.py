@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from framing import LabelsError, read_labels
 from framing.cli import app
-from framing.labelstudio import import_export, labelling_config
+from framing.labels.labelstudio import import_export, labelling_config
 
 runner = CliRunner()
 

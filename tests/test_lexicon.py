@@ -9,11 +9,11 @@ from typer.testing import CliRunner
 from framing import ConfigError, LabelsError, load_config, load_project
 from framing.cli import app
 from framing.config import FeaturesConfig
-from framing.fastpath import FastScorer
-from framing.importer import import_table
-from framing.labels import rationales
-from framing.lexicon import RationaleLexicon
-from framing.model import DimensionModel, PrefixAnalyzer
+from framing.model.fastpath import FastScorer
+from framing.labels.importer import import_table
+from framing.labels.store import rationales
+from framing.model.lexicon import RationaleLexicon
+from framing.model.classifier import DimensionModel, PrefixAnalyzer
 
 FILLER = ("the committee met on tuesday to discuss the budget proposal and the schedule for next year "
           "while officials reviewed reports from several regional offices about roads schools and water").split()
@@ -108,9 +108,9 @@ def test_rationale_lexicon_helps_when_signal_words_are_many_and_rare():
 
 
 def test_model_with_lexicon_predicts_from_text_and_fast_scorer_agrees():
-    from framing.codebook import Codebook, Dimension, Label
+    from framing.labels.codebook import Codebook, Dimension, Label
     from framing.config import ExperimentConfig
-    from framing.model import FramingModel
+    from framing.model.classifier import FramingModel
 
     data = dataset(40)
     config = ExperimentConfig()
@@ -129,9 +129,9 @@ def test_model_with_lexicon_predicts_from_text_and_fast_scorer_agrees():
 
 def test_dimensions_with_different_lexicons_are_scored_apart():
     """Same texts, same vocabulary, different marks: the fast scorer must not share one lexicon."""
-    from framing.codebook import Codebook, Dimension, Label
+    from framing.labels.codebook import Codebook, Dimension, Label
     from framing.config import ExperimentConfig
-    from framing.model import FramingModel
+    from framing.model.classifier import FramingModel
 
     data = dataset(60)
     flipped = data["label"].map({"biased": "neutral", "neutral": "biased"})
@@ -167,7 +167,7 @@ def test_bad_lexicon_setting_is_a_config_error():
 
 
 def test_rationale_must_be_a_list_of_words(tmp_path, codebook):
-    from framing.labels import read_labels
+    from framing.labels.store import read_labels
 
     dim = codebook.dimensions[0]
     record = {"paragraph_id": "a:0:x", "dimension": dim.name, "value": [dim.label_names[0]], "annotator": "x",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from framing import ExperimentConfig, ModelError, load_model, load_project, save_model
-from framing.model import DimensionModel, FramingModel
+from framing.model.classifier import DimensionModel, FramingModel
 
 
 @pytest.fixture()
@@ -85,7 +85,7 @@ def test_missing_model_or_meta(tmp_path, data):
 def test_prefix_analyzer_pools_inflections_and_pickles():
     import pickle
 
-    from framing.model import PrefixAnalyzer
+    from framing.model.classifier import PrefixAnalyzer
 
     analyzer = PrefixAnalyzer(5, (1, 2))
     assert analyzer("Negotiations stalled; negotiators left.") == ["negot", "stall", "negot", "left", "negot stall",

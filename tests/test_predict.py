@@ -3,7 +3,7 @@ import pytest
 
 from framing import CorpusError, load_model, predict_file, read_paragraphs, train
 from framing.config import load_config
-from framing.predict import read_predictions
+from framing.corpus.read import read_predictions
 
 
 @pytest.fixture()
@@ -89,9 +89,9 @@ def _frames_equal(a, b):
 def test_fast_engine_equals_sklearn(project, overrides):
     from dataclasses import replace
 
-    from framing.fastpath import FastScorer
-    from framing.predict import predict_frame
-    from framing.corpus import read_paragraphs
+    from framing.model.fastpath import FastScorer
+    from framing.predict.local import predict_frame
+    from framing.corpus.read import read_paragraphs
 
     cfg = load_config(project / "experiments/default/config.toml")
     cfg = replace(cfg, features=replace(cfg.features, **overrides))
@@ -112,7 +112,7 @@ def test_fast_engine_equals_sklearn(project, overrides):
 def test_attribution_block_fast_workers_and_sklearn_agree(project, tmp_path):
     from dataclasses import replace
 
-    from framing.fastpath import FastScorer
+    from framing.model.fastpath import FastScorer
 
     cfg = load_config(project / "experiments/default/config.toml")
     cfg = replace(cfg, features=replace(cfg.features, analyzer="prefix", attribution=["topics"], attribution_weight=0.5,
@@ -180,7 +180,7 @@ def test_compiled_model_unpickles_without_sklearn_or_pandas(project, model):
     import subprocess
     import sys
 
-    from framing.lean import LeanModel
+    from framing.model.lean import LeanModel
 
     lean = LeanModel.from_model(model)
     assert lean.fast
@@ -211,7 +211,7 @@ def test_worker_output_equals_single_process_and_sklearn(project, tmp_path, anal
 
 
 def test_parquet_strings_read_without_pandas_give_the_same_articles(tmp_path):
-    from framing.corpus import Columns, _chunk_articles, article_keys, iter_corpus_units, unit_paragraphs
+    from framing.corpus.read import Columns, _chunk_articles, article_keys, iter_corpus_units, unit_paragraphs
 
     frame = pd.DataFrame({"id": ["a", None, "c", " "], "text": ["x y", None, "", "Storms. Again"],
                           "outlet": [None, "B", "nan", "C"], "date": ["2024-01-02", None, "bad", "3 May 2023"],
@@ -237,8 +237,8 @@ def test_shipped_model_compiles_lean_and_equals_the_reference_on_news(tmp_path):
     import sys
     from pathlib import Path
 
-    from framing.lean import LeanModel
-    from framing.predict import predict_frame
+    from framing.model.lean import LeanModel
+    from framing.predict.local import predict_frame
 
     root = Path(__file__).resolve().parents[1]
     model = load_model(root / "experiments" / "default")[0]

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from framing import ReportError, outlet_profile
-from framing.profile import bootstrap_share, indicators
+from framing.report.profile import bootstrap_share, indicators
 
 
 def test_indicators_read_every_value_form(codebook):

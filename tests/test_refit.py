@@ -1,8 +1,8 @@
 import numpy as np
 
 from framing.config import load_config
-from framing.model import build_vectorizer, dimension_model
-from framing.refit import TextCounts, fit_predict, targets
+from framing.model.classifier import build_vectorizer, dimension_model
+from framing.model.refit import TextCounts, fit_predict, targets
 
 from test_active import codebook, synthetic
 

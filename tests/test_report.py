@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from framing import ReportError, outlet_profile
-from framing.profile import (adjust_pvalues, bootstrap_pvalue, compare_outlets, date_warning, eligible_outlets,
+from framing.report.profile import (adjust_pvalues, bootstrap_pvalue, compare_outlets, date_warning, eligible_outlets,
                              largest_differences, outlet_collections, time_profile)
-from framing.report import ReportContent, summary_sentence, write_report
+from framing.report.page import ReportContent, summary_sentence, write_report
 
 
 def synthetic(n_articles=12, seed=0):
@@ -81,7 +81,7 @@ def test_page_is_self_contained_with_a_csv_beside_every_chart(tmp_path, codebook
 
 
 def test_events_file_errors(tmp_path):
-    from framing.workflow import read_events
+    from framing.report.build import read_events
 
     bad = tmp_path / "e.csv"
     bad.write_text("when,what\n2025-01-01,x\n")
@@ -207,7 +207,7 @@ def test_small_outlets_stay_in_the_table_but_out_of_the_charts(tmp_path, codeboo
     assert "(own voice)" in html and "X → sport" in html
     assert set(re.findall(r'href="#([^"]+)"', html)) <= set(re.findall(r'id="([^"]+)"', html))
 def test_articles_section_ranks_articles_and_links_to_why(tmp_path, codebook):
-    from framing.articles import rank_articles
+    from framing.model.articles import rank_articles
 
     frame = synthetic()
     profile = outlet_profile(frame, codebook, n_boot=100)

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from framing import FramingError
-from framing.sampling import order_paragraphs, stratified_order, take_quotas, uncertainty_scores, uncertainty_stratified
+from framing.labels.sampling import order_paragraphs, stratified_order, take_quotas, uncertainty_scores, uncertainty_stratified
 
 
 def corpus(n_outlets=3, n_articles=5, n_paragraphs=6):

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from framing.cli import app
 from framing.config import load_config
-from framing.suspects import dimension_suspects, find_suspects, flip_labels, planted_noise, review_batch
+from framing.evaluate.suspects import dimension_suspects, find_suspects, flip_labels, planted_noise, review_batch
 
 from test_active import codebook, synthetic
 

@@ -3,8 +3,8 @@ import pytest
 
 from framing import load_model, read_paragraphs, train
 from framing.config import load_config
-from framing.predict import predict_frame
-from framing.why import (duplicate_count, outlet_why, parse_evidence, readable_term, readable_terms,
+from framing.predict.local import predict_frame
+from framing.report.why import (duplicate_count, outlet_why, parse_evidence, readable_term, readable_terms,
                          surface_forms)
 
 
@@ -65,7 +65,7 @@ def test_why_without_text_is_empty(project, model):
 
 
 def test_evidence_needs_actors_or_the_models_own_block(project, model):
-    from framing.why import evidence_analyzer
+    from framing.report.why import evidence_analyzer
 
     assert evidence_analyzer(model, "mood") is None      # single-choice: no attribution
     assert evidence_analyzer(model, "topics") is None    # no actors in the tiny codebook

@@ -34,11 +34,11 @@ import numpy as np
 import pandas as pd
 
 from framing.config import ExperimentConfig, ReportConfig
-from framing.evaluate import read_oof
-from framing.inference import acc_binary, apply_calibration, emq_binary, fit_calibration, pacc_binary, ppi_mean
-from framing.model import load_model
-from framing.profile import predicted_indicators, true_indicators
-from framing.workflow import project_paragraphs
+from framing.evaluate.cv import read_oof
+from framing.report.inference import acc_binary, apply_calibration, emq_binary, fit_calibration, pacc_binary, ppi_mean
+from framing.model.classifier import load_model
+from framing.report.profile import predicted_indicators, true_indicators
+from framing.corpus.read import project_paragraphs
 
 DRIFT_BLOCKS = (2, 3, 5, 6)   # alternatives to the default's 4 (report.drift_blocks)
 ESTIMATORS = ["raw", "hand only", "ACC", "PACC", "EMQ", "PPI (λ=1), raw probabilities", "PPI (λ=1), normal quantile",

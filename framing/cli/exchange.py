@@ -31,8 +31,8 @@ def export_labelstudio_cmd(
 ) -> None:
     """Write Label Studio tasks (paragraph, metadata, model predictions) and a matching labelling config."""
     from framing._io import atomic_write
-    from framing.labelstudio import export_tasks, labelling_config
-    from framing.workflow import load_project
+    from framing.labels.labelstudio import export_tasks, labelling_config
+    from framing.project import load_project
 
     data = load_project(_config(root, experiment, config, None), root)
     paragraphs = data.paragraphs
@@ -44,8 +44,8 @@ def export_labelstudio_cmd(
         paragraphs = paragraphs.head(limit)
     predictions, version = None, None
     if model is not None:
-        from framing.model import load_model
-        from framing.predict import predict_frame
+        from framing.model.classifier import load_model
+        from framing.predict.local import predict_frame
 
         loaded, meta, _ = load_model(model)
         predictions = predict_frame(loaded, paragraphs, terms=0)
@@ -70,13 +70,13 @@ def import_labelstudio_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Read a Label Studio JSON export into hand labels (annotator from completed_by; cancelled skipped)."""
-    from framing.codebook import load_codebook
-    from framing.labels import upsert_labels
-    from framing.workflow import project_paragraphs
+    from framing.labels.codebook import load_codebook
+    from framing.labels.store import upsert_labels
+    from framing.corpus.read import project_paragraphs
 
     cfg = _config(root, experiment, config, None)
     codebook = load_codebook(root / cfg.data.codebook)
-    from framing.labelstudio import import_export
+    from framing.labels.labelstudio import import_export
 
     known = set(project_paragraphs(cfg, root)["paragraph_id"])
     records, counts = import_export(export, codebook, known_ids=known, rationale=rationale)
@@ -108,7 +108,7 @@ def import_table_cmd(
 ) -> None:
     """Turn a labelled table into a framing project: corpus, hand labels and a generated codebook."""
     from framing.errors import ConfigError
-    from framing.importer import import_table
+    from framing.labels.importer import import_table
 
     def pairs(option: str, items: list[str], example: str) -> dict[str, str]:
         found = {}

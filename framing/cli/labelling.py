@@ -119,7 +119,7 @@ def _rationale(question) -> list[str] | None:
     """Ask which words decided the answer until every one is found in the paragraph; None at end of input."""
     from rich.markup import escape
 
-    from framing.labels import check_rationale
+    from framing.labels.store import check_rationale
     from framing.errors import LabelsError
 
     while True:
@@ -156,9 +156,10 @@ def label_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Label paragraphs one at a time in the terminal; every answer is saved at once."""
-    from framing.annotate import SessionOptions, default_order, open_session, remember_annotator, remembered_annotator
+    from framing.labels.session import SessionOptions, remember_annotator, remembered_annotator
+    from framing.project import default_order, open_session
     from framing.errors import ConfigError
-    from framing.sampling import ORDERS
+    from framing.labels.sampling import ORDERS
 
     name = annotator or remembered_annotator(root)
     if not name:
@@ -217,9 +218,9 @@ def labels_stats_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to use."""
-    from framing.active import label_budget, read_curve
-    from framing.labels import label_stats
-    from framing.workflow import load_project
+    from framing.evaluate.simulate import label_budget, read_curve
+    from framing.labels.store import label_stats
+    from framing.project import load_project
 
     cfg = _config(root, experiment, config, None)
     data = load_project(cfg, root)
@@ -252,8 +253,8 @@ def agree_cmd(
 ) -> None:
     """Inter-annotator agreement: Cohen's κ, Krippendorff's α and percent agreement per dimension and label."""
     from framing._io import atomic_write
-    from framing.agreement import agreement, disagreements, pair_table
-    from framing.workflow import load_project
+    from framing.labels.agreement import agreement, disagreements, pair_table
+    from framing.project import load_project
 
     data = load_project(_config(root, experiment, config, None), root)
     table = agreement(data.labels, data.codebook, annotator)
@@ -282,7 +283,7 @@ def adjudicate_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Record final labels for disagreements; the annotators' original labels are kept."""
-    from framing.workflow import add_labels
+    from framing.labels.decisions import add_labels
 
     written = add_labels(decisions, annotator=adjudicator, output=root / output if not output.is_absolute() else output,
                          config=_config(root, experiment, config, None), root=root, adjudicated=True)
@@ -299,8 +300,8 @@ def labels_simulate_cmd(
 ) -> None:
     """Replay labelling on the labelled pool with each order (the config's active.orders) and compare their
     learning curves on held-out articles: labels each order needs to reach a target macro-F1."""
-    from framing.active import simulate, write_simulation
-    from framing.workflow import load_project
+    from framing.evaluate.simulate import simulate, write_simulation
+    from framing.project import load_project
 
     cfg = _config(root, experiment, config, overrides)
     data = load_project(cfg, root)
@@ -336,9 +337,9 @@ def labels_suspects_cmd(
     `framing adjudicate BATCH --adjudicator NAME`."""
     from framing._io import atomic_write
     from framing.errors import ModelError
-    from framing.evaluate import read_oof
-    from framing.suspects import find_suspects, planted_noise, review_batch
-    from framing.workflow import load_project
+    from framing.evaluate.cv import read_oof
+    from framing.evaluate.suspects import find_suspects, planted_noise, review_batch
+    from framing.project import load_project
 
     cfg = _config(root, experiment, config, overrides)
     data = load_project(cfg, root)

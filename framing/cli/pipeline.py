@@ -20,7 +20,7 @@ def corpus_stats_cmd(
     outlet_col: Annotated[str, typer.Option(help="Outlet column of a table.")] = "outlet",
 ) -> None:
     """Articles, paragraphs and dropped boilerplate per outlet."""
-    from framing.corpus import Columns, corpus_stats
+    from framing.corpus.read import Columns, corpus_stats
 
     table = corpus_stats(path, columns=Columns(id=id_col, text=text_col, outlet=outlet_col))
     out.print(table.to_string(index=False))
@@ -40,7 +40,7 @@ def labels_add_cmd(
     config: ConfigPath = None,
 ) -> None:
     """Record labels you decided by reading each paragraph (validated against codebook and corpus)."""
-    from framing.workflow import add_labels
+    from framing.labels.decisions import add_labels
 
     cfg = _config(root, experiment, config, None)
     target = output or root / cfg.data.labels / f"{annotator}.jsonl"
@@ -60,7 +60,7 @@ def labels_sample_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Write a batch of paragraphs to label, spread over outlets and articles."""
-    from framing.workflow import sample_batch
+    from framing.labels.sampling import sample_batch
 
     quotas = {}
     for item in quota:
@@ -80,7 +80,7 @@ def labels_sample_cmd(
 @friendly
 def labels_validate_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None) -> None:
     """Check every labels file against the codebook and the corpus."""
-    from framing.workflow import load_project
+    from framing.project import load_project
 
     data = load_project(_config(root, experiment, config, None), root)
     per = data.labels.groupby("dimension")["paragraph_id"].nunique()
@@ -95,7 +95,7 @@ def labels_validate_cmd(root: Root = Path("."), experiment: Experiment = "defaul
 def train_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
               overrides: Overrides = None) -> None:
     """Train one TF-IDF + logistic-regression model per dimension on all hand labels."""
-    from framing.workflow import train
+    from framing.evaluate.experiment import train
 
     result = train(_config(root, experiment, config, overrides), root)
     for name, counts in result.counts.items():
@@ -115,12 +115,12 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
 ) -> None:
     """Grouped cross-validation: per-label precision, recall, F1 against a majority baseline."""
     from framing.errors import ConfigError
-    from framing.workflow import dimension_metrics, evaluate
+    from framing.evaluate.experiment import dimension_metrics, evaluate_experiment
 
     if by not in ("article", "outlet"):
         raise ConfigError(f"--by {by!r} is not supported", fix="use --by article or --by outlet")
     cfg = _config(root, experiment, config, overrides)
-    results, table = evaluate(cfg, root, by=by, train_on=train_on, test_on=test_on)
+    results, table = evaluate_experiment(cfg, root, by=by, train_on=train_on, test_on=test_on)
     metrics = {r.dimension: dimension_metrics(r) for r in results}
     written = root / "experiments" / cfg.name / "metrics.json"
     if by == "article" and not (train_on or test_on) and written.is_file():
@@ -133,8 +133,8 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     out.print(f"written to experiments/{cfg.name}/metrics{suffix}.json")
     if curve:
         from framing._io import atomic_write
-        from framing.evaluate import learning_curve
-        from framing.workflow import load_project
+        from framing.evaluate.cv import learning_curve
+        from framing.project import load_project
 
         data = load_project(cfg, root)
         with _progress() as bar:
@@ -150,7 +150,7 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
 def experiments_cmd(root: Root = Path("."),
                     markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False) -> None:
     """Compare experiments: macro-F1 per dimension of every experiments/*/metrics.json."""
-    from framing.evaluate import summarise_experiments
+    from framing.evaluate.cv import summarise_experiments
 
     table = summarise_experiments(root)
     out.print(table.to_markdown(index=False) if markdown else table.to_string(index=False))
@@ -219,10 +219,10 @@ def predict_cmd(
     handful of articles in the terminal: each article's decisions, then its paragraphs' tags."""
     import os
 
-    from framing.corpus import Columns
+    from framing.corpus.read import Columns
     from framing.errors import ConfigError
-    from framing.model import load_model
-    from framing.predict import predict_file
+    from framing.model.classifier import load_model
+    from framing.predict.local import predict_file
 
     if engine not in ("fast", "sklearn", "dask"):
         raise ConfigError(f"--engine {engine!r} is not supported", fix="use fast, sklearn or dask")
@@ -235,7 +235,7 @@ def predict_cmd(
         raise ConfigError("--json prints the terminal view as JSON", fix="leave out --out, or --json")
     if engine == "dask" and (output is None or articles is not None):
         raise ConfigError("--engine dask writes shards only (no terminal view, no --articles)",
-                          fix="use --engine fast for these, or framing.articles.articles_from_predictions on the shards")
+                          fix="use --engine fast for these, or framing.model.articles.articles_from_predictions on the shards")
     n_workers = workers or os.cpu_count() or 1
 
     loaded, _, notes = load_model(model)
@@ -246,7 +246,7 @@ def predict_cmd(
         _show(loaded, source, cols, paragraphs=paragraphs, terms=terms, engine=engine, as_json=as_json)
         return
     if engine == "dask":
-        from framing.distributed import predict_dask
+        from framing.predict.distributed import predict_dask
 
         with _progress() as bar:
             bar.add_task("predicting shards on Dask", total=None)
@@ -262,7 +262,7 @@ def predict_cmd(
                             keep_text=keep_text, articles=articles)
     out.print(f"wrote {rows} paragraph predictions to {output}", markup=False)
     if articles is not None:
-        from framing.articles import ArticleSpec
+        from framing.model.articles import ArticleSpec
 
         out.print(f"wrote the article table to {articles}; per article:", markup=False)
         for name, rule in ArticleSpec.from_model(loaded).rules().items():
@@ -274,7 +274,7 @@ def _show(model, source: Path, cols, *, paragraphs: bool, terms: int, engine: st
     import json
 
     from framing.cli.view import render
-    from framing.predict import preview
+    from framing.predict.local import preview
 
     view = preview(model, source, columns=cols, paragraphs=paragraphs, terms=terms, engine=engine)
     records = view.records()
@@ -308,7 +308,7 @@ def report_cmd(
     their collection, each with enough articles), charts with intervals, outlet shares from hand
     labels + model, time, why, hand labels vs model, validity per collection, and method notes."""
     from framing.errors import ReportError
-    from framing.workflow import report
+    from framing.report.build import build_report
 
     if labels == (predictions is not None):
         raise ReportError("say what to profile", fix="pass either --predictions FILE or --labels")
@@ -324,7 +324,7 @@ def report_cmd(
             if not err.is_terminal:  # a log rather than a live bar
                 err.print(f"report: {text}")
 
-        page = report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
+        page = build_report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
                       config=settings, out_dir=output, title=title, n_boot=n_boot, collections=collection,
                       outlets=outlet, compare=compare, events=events, period=period, progress=step)
     out.print(f"report written to {page}")

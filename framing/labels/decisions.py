@@ -1,0 +1,72 @@
+"""Decisions made outside a labelling session (a TSV/CSV of labels, or final labels that settle
+disagreements), validated against codebook and corpus, then recorded in the label store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from framing.config import ExperimentConfig
+from framing.corpus.read import project_paragraphs
+from framing.errors import LabelsError
+from framing.labels.codebook import load_codebook
+from framing.labels.store import check_rationale, check_record, now_iso, rationale_column, upsert_labels
+
+
+def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, config: ExperimentConfig,
+               root: str | Path = ".", adjudicated: bool = False) -> int:
+    """Record decisions from a TSV/CSV, validated against codebook and corpus before anything is written.
+
+    Two layouts: wide (``paragraph_id`` + one column per dimension) or long (``paragraph_id``,
+    ``dimension``, ``value``). Several labels are separated by ``,`` or ``|``; an empty cell is
+    "none" (multi-label). With ``adjudicated`` the records are final labels that settle a
+    disagreement; the annotators' own labels are kept. An optional ``rationale`` column (long) or
+    ``<dimension>__rationale`` columns (wide) give the words that decided a label, separated by
+    ``;`` and each found in the paragraph (an empty cell: nothing marked). Returns the number of
+    records written.
+    """
+    root = Path(root)
+    decisions = Path(decisions)
+    codebook = load_codebook(root / config.data.codebook)
+    sep = "\t" if decisions.suffix.lower() in (".tsv", ".tab", ".txt") else ","
+    try:
+        frame = pd.read_csv(decisions, sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise LabelsError(f"cannot read decisions ({exc})", path=decisions, fix="use a UTF-8 TSV or CSV with a header") from None
+    long = {"paragraph_id", "dimension", "value"} <= set(frame.columns)
+    if not long:
+        missing = [c for c in ["paragraph_id", *codebook.names] if c not in frame.columns]
+        if missing:
+            raise LabelsError(f"missing column(s) {missing}", path=decisions,
+                              fix=f"the header must be: paragraph_id, {', '.join(codebook.names)} "
+                                  "(or paragraph_id, dimension, value)")
+    paragraphs = project_paragraphs(config, root)
+    texts = dict(zip(paragraphs["paragraph_id"], paragraphs["text"]))
+    stamp = now_iso()
+    records = []
+    for number, row in enumerate(frame.to_dict("records"), start=2):
+        if row["paragraph_id"] not in texts:
+            raise LabelsError(f"paragraph {row['paragraph_id']!r} is not in the corpus", path=decisions, line=number,
+                              fix="copy paragraph ids from the batch or `framing agree` output")
+        cells = [(row["dimension"], row["value"])] if long else [(d, row[d]) for d in codebook.names]
+        for name, cell in cells:
+            if name not in codebook.names:
+                raise LabelsError(f"unknown dimension {name!r}", path=decisions, line=number,
+                                  fix=f"the codebook defines: {', '.join(codebook.names)}")
+            value = [v.strip() for v in cell.replace("|", ",").split(",") if v.strip()]
+            record = {"paragraph_id": row["paragraph_id"], "dimension": name, "value": value,
+                      "annotator": annotator, "time": stamp, "codebook_version": codebook.version}
+            if adjudicated:
+                record["adjudicated"] = True
+            column = "rationale" if long else rationale_column(name)
+            marks = row.get(column, "")
+            if column in frame.columns:  # asked: an empty cell records that nothing was marked
+                try:
+                    record["rationale"] = check_rationale(marks.split(";"), texts[row["paragraph_id"]])
+                except LabelsError as exc:
+                    raise LabelsError(f"rationale of {name}: {exc.what}", path=decisions, line=number, fix=exc.fix) from None
+            records.append((number, record))
+    for number, record in records:
+        check_record(record, codebook, decisions, number)
+    return upsert_labels(output, [r for _, r in records], codebook)

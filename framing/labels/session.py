@@ -1,0 +1,258 @@
+"""The labelling session behind ``framing label``: which paragraph and dimension to ask next,
+recording each answer the moment it is given, undo, back, skip and progress.
+
+No terminal code here: the CLI shows what :class:`LabelSession` offers and passes answers back.
+Every answer rewrites the annotator's labels file atomically, so killing the process at any
+moment loses at most the question on screen, and a new session resumes where this one stopped
+(paragraphs this annotator has fully labelled are not asked again).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from framing.labels.codebook import Codebook, Dimension
+from framing.config import ExperimentConfig
+from framing.errors import FramingError, LabelsError
+from framing.labels.store import check_rationale, clean_record, now_iso, write_labels
+from framing.labels.sampling import MODEL_ORDERS, order_paragraphs, uncertainty_scores
+
+STATE_DIR = ".framing"
+
+
+def remembered_annotator(root: Path) -> str | None:
+    """The annotator name the last session in this project used, if any."""
+    path = root / STATE_DIR / "annotator.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("annotator")
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def remember_annotator(root: Path, name: str) -> None:
+    (root / STATE_DIR).mkdir(exist_ok=True)
+    (root / STATE_DIR / "annotator.json").write_text(json.dumps({"annotator": name}), encoding="utf-8")
+
+
+@dataclass
+class Question:
+    """One paragraph × dimension to answer."""
+
+    row: dict
+    dimension: Dimension
+    previous: str | None
+    following: str | None
+    suggestion: list[str] | None
+    current: list[str] | None  # this annotator's earlier answer (when going back)
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class SessionOptions:
+    order: str = "corpus"
+    seed: int = 0
+    outlets: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    missing: str | None = None      # only paragraphs with no label yet on this dimension
+    dimensions: list[str] = field(default_factory=list)
+    limit: int | None = None
+    target: int | None = None
+    suggest: bool = False
+    refresh: int = 25               # uncertainty order / suggestions: retrain every N answers
+
+
+class LabelSession:
+    """State of one annotator's session over a corpus."""
+
+    def __init__(self, paragraphs: pd.DataFrame, codebook: Codebook, labels: pd.DataFrame, *, annotator: str,
+                 output: Path, config: ExperimentConfig, options: SessionOptions, model=None,
+                 refit: Callable[[pd.DataFrame], Any] | None = None) -> None:
+        self.codebook = codebook
+        self.annotator = annotator
+        self.output = output
+        self.config = config
+        self.options = options
+        self.model = model
+        self.refit = refit  # labels so far -> a retrained model, or None while too few
+        self.dimensions = [codebook.dimension(d) for d in options.dimensions] or list(codebook.dimensions)
+        self.all_labels = labels
+        mine = labels[labels["annotator"] == annotator] if len(labels) else labels
+        if len(mine) and set(mine["file"]) - {str(output)}:
+            other = sorted(set(mine["file"]) - {str(output)})[0]
+            raise LabelsError(f"labels by {annotator!r} also live in {other}", path=output,
+                              fix="keep one labels file per annotator (or choose another --out)")
+        self.mine: dict[tuple[str, str], dict] = {
+            (r["paragraph_id"], r["dimension"]): clean_record(r)
+            for r in mine.to_dict("records")}
+        self.paragraphs = paragraphs.reset_index(drop=True)
+        self.by_article = {a: g.sort_values("p_index") for a, g in self.paragraphs.groupby("article_id")}
+        self.answered_here: list[tuple[str, str, dict | None]] = []  # (pid, dim, previous record) for undo
+        self.position = 0
+        self.review: list[str] = []  # dimensions still to re-ask after `back`
+        self.queue = self._build_queue()
+        self.labelled_now = 0
+
+    # ------------------------------------------------------------------ queue
+    def _build_queue(self) -> list[int]:
+        pool = self.paragraphs
+        o = self.options
+        if o.outlets:
+            pool = pool[pool["outlet"].isin(o.outlets)]
+        if o.articles:
+            pool = pool[pool["article_id"].isin(o.articles)]
+        if o.missing:
+            self.codebook.dimension(o.missing)
+            done = set(self.all_labels.loc[self.all_labels["dimension"] == o.missing, "paragraph_id"]) if len(self.all_labels) else set()
+            pool = pool[~pool["paragraph_id"].isin(done)]
+        # Order the whole filtered pool first and only then drop finished paragraphs, so that a
+        # resumed session continues the same sequence where the last one stopped.
+        scores = None
+        if o.order in MODEL_ORDERS:
+            pool = pool[[not self._complete(pid) for pid in pool["paragraph_id"]]]
+            scores = pd.Series(self._uncertainty(pool), index=pool.index)
+        ordered = order_paragraphs(pool.assign(_i=pool.index), o.order, seed=o.seed, uncertainty=scores)
+        index = [i for i, pid in zip(ordered["_i"], ordered["paragraph_id"]) if not self._complete(pid)]
+        return index[: o.limit] if o.limit else index
+
+    def _complete(self, pid: str) -> bool:
+        return all((pid, d.name) in self.mine for d in self.dimensions)
+
+    def _probabilities(self, texts: list[str]) -> dict[str, np.ndarray]:
+        return {name: m.predict_proba(texts) for name, m in self.model.dimensions.items()}
+
+    def _uncertainty(self, pool: pd.DataFrame) -> np.ndarray:
+        if self.model is None:
+            raise FramingError("uncertainty order needs a trained model", fix="run `framing train` first, or use another --order")
+        proba = self._probabilities(pool["text"].tolist())
+        return uncertainty_scores(proba, {n: m.multi for n, m in self.model.dimensions.items()})
+
+    def _refresh(self) -> None:
+        """Retrain on all labels so far and re-rank what is left (active learning)."""
+        model = self.refit(self._labels_now()) if self.refit else None
+        if model is None:
+            return  # too few labels to retrain yet; keep the current model
+        self.model = model
+        if self.options.order in MODEL_ORDERS:
+            rest = self.queue[self.position + 1:]
+            pool = self.paragraphs.loc[rest]
+            scores = pd.Series(self._uncertainty(pool), index=pool.index)
+            ranked = order_paragraphs(pool.assign(_i=pool.index), self.options.order, seed=self.options.seed,
+                                      uncertainty=scores)
+            self.queue = self.queue[: self.position + 1] + ranked["_i"].tolist()
+
+    def _labels_now(self) -> pd.DataFrame:
+        others = self.all_labels[self.all_labels["annotator"] != self.annotator] if len(self.all_labels) else self.all_labels
+        return pd.concat([others.drop(columns=["file", "line"], errors="ignore"), pd.DataFrame(list(self.mine.values()))],
+                         ignore_index=True)
+
+    # ------------------------------------------------------------------ questions
+    def question(self) -> Question | None:
+        """The next question, or None when the queue is done."""
+        while self.position < len(self.queue):
+            row = self.paragraphs.loc[self.queue[self.position]].to_dict()
+            for dim in self.dimensions:
+                if (self.review and dim.name == self.review[0]) or (
+                        not self.review and (row["paragraph_id"], dim.name) not in self.mine):
+                    prev = self.mine.get((row["paragraph_id"], dim.name))
+                    return Question(row, dim, *self._context(row), self._suggest(row, dim), prev["value"] if prev else None)
+            self.review = []
+            self.position += 1
+        return None
+
+    def _context(self, row: dict) -> tuple[str | None, str | None]:
+        article = self.by_article[row["article_id"]]
+        texts = article["text"].tolist()
+        i = article["paragraph_id"].tolist().index(row["paragraph_id"])
+        return (texts[i - 1] if i > 0 else None, texts[i + 1] if i + 1 < len(texts) else None)
+
+    def _suggest(self, row: dict, dim: Dimension) -> list[str] | None:
+        if not self.options.suggest or self.model is None or dim.name not in self.model.dimensions:
+            return None
+        proba = self.model.dimensions[dim.name].predict_proba([row["text"]])
+        return [v for v in self.model.decide(dim.name, proba)[0].split("|") if v] if dim.multi \
+            else [self.model.decide(dim.name, proba)[0]]
+
+    # ------------------------------------------------------------------ answers
+    def answer(self, question: Question, values: list[str], rationale: list[str] | None = None) -> None:
+        """Record an answer now (atomically); validate it against the codebook first.
+
+        ``rationale``: the words or phrases of the paragraph that decided the answer, each found in
+        the paragraph; ``[]`` records that the annotator was asked and marked nothing, ``None``
+        that nobody asked."""
+        dim = question.dimension
+        unknown = [v for v in values if v not in dim.label_names]
+        if unknown or (not dim.multi and len(values) != 1) or len(set(values)) != len(values):
+            raise LabelsError(f"invalid answer {values} for {dim.name}", fix=f"choose from {', '.join(dim.label_names)}")
+        rationale = None if rationale is None else check_rationale(rationale, question.row["text"])
+        key = (question.row["paragraph_id"], dim.name)
+        record = {"paragraph_id": key[0], "dimension": dim.name, "value": [v for v in dim.label_names if v in values],
+                  "annotator": self.annotator, "time": now_iso(), "codebook_version": self.codebook.version,
+                  "seconds": round(time.monotonic() - question.started, 1)}
+        if rationale is not None:
+            record["rationale"] = rationale
+        if question.suggestion is not None:
+            record["suggestion"] = question.suggestion
+            record["accepted"] = sorted(question.suggestion) == sorted(record["value"])
+        self.answered_here.append((key[0], dim.name, self.mine.get(key)))
+        self.mine[key] = record
+        self._save()
+        self.labelled_now += 1
+        if self.review:
+            self.review.pop(0)
+            if not self.review:
+                self.position += 1
+        elif self._complete(key[0]):
+            self.position += 1
+        if (self.options.suggest or self.options.order in MODEL_ORDERS) and self.labelled_now % self.options.refresh == 0:
+            self._refresh()
+
+    def skip(self) -> None:
+        """Leave the current paragraph (unlabelled, or as it was when going back) for now."""
+        self.review = []
+        self.position += 1
+
+    def undo(self) -> bool:
+        """Take back the last answer of this session and ask it again."""
+        if not self.answered_here:
+            return False
+        pid, dim, previous = self.answered_here.pop()
+        if previous is None:
+            self.mine.pop((pid, dim), None)
+        else:
+            self.mine[(pid, dim)] = previous
+        self._save()
+        self.labelled_now -= 1
+        self.review = []
+        index = self.paragraphs.index[self.paragraphs["paragraph_id"] == pid][0]
+        if index in self.queue:
+            self.position = self.queue.index(index)
+        else:
+            self.queue.insert(self.position, index)
+        return True
+
+    def back(self) -> bool:
+        """Go to the previous paragraph of the queue (its answers can then be changed)."""
+        if self.position == 0:
+            return False
+        self.position -= 1
+        self.review = [d.name for d in self.dimensions]
+        return True
+
+    def _save(self) -> None:
+        write_labels(self.output, self.mine.values())
+
+    # ------------------------------------------------------------------ progress
+    def progress(self) -> dict:
+        """Paragraphs this annotator has fully labelled, the target, and counts per outlet."""
+        done = {pid for (pid, _) in self.mine if self._complete(pid)}
+        frame = self.paragraphs[self.paragraphs["paragraph_id"].isin(done)]
+        return {"done": len(done), "target": self.options.target or (len(done) + len(self.queue) - self.position),
+                "per_outlet": frame["outlet"].value_counts().to_dict(), "this_session": self.labelled_now}

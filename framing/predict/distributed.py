@@ -1,0 +1,115 @@
+"""``framing predict --engine dask``: tag a folder of Parquet/JSONL shards on a Dask cluster.
+
+Each input shard is one partition of a Dask dataframe of paragraphs; the same
+:func:`framing.predict.local.predict_frame` is mapped over the partitions and each partition is written
+atomically to ``OUTPUT/<shard name>.parquet``. A rerun skips the shards already written, so an
+interrupted run resumes where it stopped. Needs the optional extra ``framing[dask]``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from framing.corpus.read import PARAGRAPH_COLUMNS, Columns, iter_paragraph_chunks
+from framing.errors import ConfigError, CorpusError
+from framing.model.classifier import FramingModel
+from framing.predict.local import predict_frame
+
+SHARD_SUFFIXES = (".parquet", ".jsonl")
+_SCORERS: dict[int, object] = {}
+
+
+@dataclass
+class DaskRun:
+    """What a run did: paragraphs written, shards written now, shards skipped as already done."""
+    rows: int
+    written: int
+    skipped: int
+
+
+def shard_files(source: str | Path) -> list[Path]:
+    """The input shards: ``.parquet``/``.jsonl`` files directly in ``source``, sorted by name."""
+    source = Path(source)
+    if not source.is_dir():
+        raise CorpusError("--engine dask reads a folder of shards", path=source,
+                          fix="point at a folder of .parquet or .jsonl files (or use --engine fast)")
+    files = sorted(p for p in source.iterdir() if p.suffix.lower() in SHARD_SUFFIXES and not p.name.startswith((".", "_")))
+    if not files:
+        raise CorpusError("no .parquet or .jsonl shards in this folder", path=source,
+                          fix="write the paragraphs or articles as .parquet/.jsonl files in one folder")
+    stems = [p.stem for p in files]
+    if len(set(stems)) != len(stems):
+        raise CorpusError("two shards share a name (e.g. a.parquet and a.jsonl)", path=source,
+                          fix="give every shard its own name: outputs are named after them")
+    return files
+
+
+def _read_shard(file: Path, columns: Columns, paragraphs: bool, chunk_size: int) -> pd.DataFrame:
+    chunks = list(iter_paragraph_chunks(file, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size))
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=PARAGRAPH_COLUMNS)
+
+
+def _predict_partition(frame: pd.DataFrame, model: FramingModel, terms: int) -> pd.DataFrame:
+    from framing.model.lean import LeanModel
+
+    scorer = _SCORERS.get(id(model))
+    if scorer is None:  # built once per worker process for the model it holds
+        scorer = _SCORERS[id(model)] = LeanModel.from_model(model)
+    return predict_frame(model, frame, terms=terms, scorer=scorer)
+
+
+def _write_shard(frame: pd.DataFrame, path: str) -> int:
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.partial")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, target)  # a shard appears only when complete
+    return len(frame)
+
+
+def predict_dask(model: FramingModel, source: str | Path, output: str | Path, *, columns: Columns = Columns(),
+                 paragraphs: bool = False, terms: int = 3, scheduler: str | None = None, workers: int = 2,
+                 chunk_size: int = 10_000, processes: bool = True) -> DaskRun:
+    """Tag every shard of the folder ``source`` on Dask, writing ``output/<shard>.parquet``.
+
+    ``scheduler`` is the address of a running cluster; without it a ``LocalCluster`` of
+    ``workers`` single-threaded workers starts (threads instead of processes when not ``processes``).
+    Article ids are checked for duplicates within each shard only.
+    """
+    try:
+        import dask
+        import dask.dataframe as dd
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError("--engine dask needs Dask", fix="pip install 'framing[dask]'") from None
+    files = shard_files(source)
+    output = Path(output)
+    if output.suffix:
+        raise CorpusError("--engine dask writes a folder of shards", path=output,
+                          fix="name an output folder (no suffix), e.g. --out preds/")
+    output.mkdir(parents=True, exist_ok=True)
+    todo = [f for f in files if not (output / f"{f.stem}.parquet").is_file()]
+    if not todo:
+        return DaskRun(0, 0, len(files))
+    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                                  dashboard_address=None)
+    try:
+        with Client(scheduler or cluster) as client, dask.config.set({"dataframe.convert-string": False}):
+            shared = client.scatter(model, broadcast=True)
+            empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "p_index" else object)
+                                  for c in PARAGRAPH_COLUMNS})
+            meta = predict_frame(model, empty, terms=terms)
+            read = functools.partial(_read_shard, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size)
+            frames = dd.from_map(read, todo, meta=empty, enforce_metadata=False)
+            predicted = frames.map_partitions(_predict_partition, shared, terms, meta=meta, enforce_metadata=False)
+            writes = [dask.delayed(_write_shard)(part, str(output / f"{f.stem}.parquet"))
+                      for part, f in zip(predicted.to_delayed(), todo)]
+            rows = sum(client.compute(writes, sync=True))
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return DaskRun(int(rows), len(todo), len(files) - len(todo))
