@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PREDICTIONS := reports/predictions.parquet
+DEMO := --experiment demo --config experiments/default/config.toml
 
 .PHONY: demo test install experiments public-datasets clean
 
@@ -17,16 +18,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo trains its own copy of the default experiment into experiments/demo/ (not tracked), so
+# that it leaves the shipped model in experiments/default/ and `git status` untouched.
 demo: $(STAMP)
 	$(BIN)/framing corpus stats corpus
-	$(BIN)/framing train --experiment default
-	$(BIN)/framing evaluate --experiment default
-	$(BIN)/framing predict corpus --model experiments/default --out $(PREDICTIONS)
-	$(BIN)/framing report --predictions $(PREDICTIONS) --collection news --collection official --collection seeds --compare NYT Guardian \
+	$(BIN)/framing train $(DEMO)
+	$(BIN)/framing evaluate $(DEMO)
+	$(BIN)/framing predict corpus --model experiments/demo --out $(PREDICTIONS)
+	$(BIN)/framing report $(DEMO) --model experiments/demo --predictions $(PREDICTIONS) --collection news --collection official --collection seeds --compare NYT Guardian \
 		--out reports/full-text --title "How outlets framed the Russia–Ukraine war: articles and official statements"
-	$(BIN)/framing report --predictions $(PREDICTIONS) --collection headlines \
+	$(BIN)/framing report $(DEMO) --model experiments/demo --predictions $(PREDICTIONS) --collection headlines \
 		--out reports/headlines --title "How outlets framed the Russia–Ukraine war: headlines (RUWA)"
-	$(BIN)/framing report --labels --out reports/hand-labels --title "Hand-labelled paragraphs by outlet"
+	$(BIN)/framing report $(DEMO) --labels --out reports/hand-labels --title "Hand-labelled paragraphs by outlet"
 	@echo "Reports: reports/full-text/index.html, reports/headlines/index.html, reports/hand-labels/index.html"
 
 # In CI (CI=true, as root) Debian's chromium is installed so that the browser test runs.
@@ -48,4 +51,4 @@ public-datasets: $(STAMP)
 	$(BIN)/python benchmarks/babe_ablations.py
 
 clean:
-	rm -rf $(VENV) reports/*/ reports/*.parquet .pytest_cache
+	rm -rf $(VENV) reports/*/ reports/*.parquet .pytest_cache experiments/demo

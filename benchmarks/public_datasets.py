@@ -111,7 +111,7 @@ def scoring_speed(project: Path, texts: list[str]) -> dict[str, float]:
     score, no I/O or start-up; best of 3), one dimension at a time."""
     import copy
 
-    from framing.model.fastpath import FastScorer
+    from framing.model.scoring import FastScorer
     from framing.model.classifier import load_model
 
     model = load_model(project / "experiments" / "default")[0]

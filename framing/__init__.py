@@ -20,7 +20,8 @@ _WHERE = {
     **dict.fromkeys(['evaluate_experiment', 'train'], "framing.evaluate.experiment"),
     **dict.fromkeys(['predict_articles', 'predict_file', 'predict_frame'], "framing.predict.local"),
     **dict.fromkeys(['compare_outlets', 'outlet_profile', 'time_profile'], "framing.report.profile"),
-    **dict.fromkeys(['ReportContent', 'write_report'], "framing.report.page"),
+    **dict.fromkeys(['ReportContent'], "framing.report.content"),
+    **dict.fromkeys(['write_report'], "framing.report.page"),
     **dict.fromkeys(['build_report'], "framing.report.build"),
 }
 

@@ -57,15 +57,18 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def toml_text(data: dict, prefix: str = "") -> str:
-    """``data`` (nested dicts of scalars and lists) as TOML: scalars first, then one table per dict."""
+def toml_text(data: dict, prefix: str = "", *, item: bool = False) -> str:
+    """``data`` (nested dicts of scalars and lists) as TOML: scalars first, then one table per dict
+    and one ``[[array]]`` entry per dict of a list of dicts."""
     lines, tables = [], []
     for key, value in data.items():
         if isinstance(value, dict):
             tables.append(toml_text(value, f"{prefix}{key}."))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            tables += [toml_text(v, f"{prefix}{key}.", item=True) for v in value]
         elif value is not None:
             lines.append(f"{key} = {toml_value(value)}")
-    head = f"[{prefix[:-1]}]\n" if prefix else ""
+    head = (f"[[{prefix[:-1]}]]\n" if item else f"[{prefix[:-1]}]\n") if prefix else ""
     return head + "\n".join(lines) + "\n\n" + "".join(tables)
 
 
@@ -77,4 +80,4 @@ def toml_value(value: object) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string

@@ -63,6 +63,13 @@ class FeaturesConfig:
     # lexicon from all marks plus one per label. Prediction reads the text only. "none": off.
     lexicon: str = "none"
     lexicon_dimensions: list[str] = field(default_factory=list)   # the lexicon only for these (empty: all)
+    # The lexicon's word scores: (marked + s·base rate) / (seen + s) with s = lexicon_smoothing; a
+    # word scoring at least lexicon_hit_threshold is a hit; training rows are scored by lexicons
+    # learnt on lexicon_folds other folds (shuffled by lexicon_seed).
+    lexicon_smoothing: float = 2.0
+    lexicon_hit_threshold: float = 0.2
+    lexicon_folds: int = 5
+    lexicon_seed: int = 0
     # Dimensions that also get the attribution block (framing/attribution.py): tokens for cues of
     # attribution, speaker spans, words near a cue and the codebook's actors per label.
     attribution: list[str] = field(default_factory=list)
@@ -127,6 +134,7 @@ class ReportConfig:
     # the labelled articles were older than the estimated ones.
     power_tuning: bool = False
     level: float = 0.95                # confidence level of every interval
+    n_boot: int = 2000                 # bootstrap resamples of the article-bootstrap intervals
     calibrate: bool = True             # Platt-scale the probabilities on the other outlets' hand labels
     # An outlet with fewer hand-labelled paragraphs than this gets the pooled rectifier of all
     # labelled paragraphs and is marked model-only.
@@ -231,6 +239,17 @@ def experiment_dir(root: str | Path, name: str) -> Path:
 def config_file(root: str | Path, name: str) -> Path:
     """The config file of experiment ``name``."""
     return experiment_dir(root, name) / "config.toml"
+
+
+def experiment_config(root: str | Path, name: str, path: str | Path | None = None,
+                      overrides: list[str] | None = None) -> ExperimentConfig:
+    """Experiment ``name``'s config (``experiments/NAME/config.toml``, or the file ``path``) with
+    ``section.key=value`` overrides. A missing file is an error naming it: never silent defaults."""
+    if path is None and not config_file(root, name).is_file():
+        wanted = config_file(root, name)
+        raise ConfigError("no such experiment: its config is missing", path=wanted,
+                          fix=f"create {wanted} (copy experiments/default/config.toml), or pick an existing -e NAME")
+    return load_config(path if path is not None else config_file(root, name), overrides, name=name)
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,

@@ -3,7 +3,7 @@ together; the labelling session opened on it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -11,10 +11,10 @@ import pandas as pd
 from framing._io import sha256_file
 from framing.config import ExperimentConfig, experiment_dir
 from framing.corpus.read import project_paragraphs
-from framing.errors import FramingError, LabelsError
+from framing.errors import ConfigError, FramingError, LabelsError
 from framing.labels.codebook import Codebook, load_codebook
-from framing.labels.sampling import MODEL_ORDERS
-from framing.labels.session import LabelSession, SessionOptions
+from framing.labels.sampling import MODEL_ORDERS, ORDERS
+from framing.labels.session import LabelSession, SessionOptions, remember_annotator, remembered_annotator
 from framing.labels.store import label_files, labelled_paragraphs, read_labels
 from framing.model.attribution import Reading
 from framing.model.classifier import MODEL_FILE, FramingModel, fit_model, load_model
@@ -61,9 +61,20 @@ def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None =
     return order
 
 
-def open_session(root: Path, config: ExperimentConfig, *, annotator: str, options: SessionOptions,
+def open_session(root: Path, config: ExperimentConfig, *, annotator: str | None, options: SessionOptions,
                  output: Path | None = None, model_dir: Path | None = None) -> LabelSession:
-    """Load corpus, codebook, labels (and a model when the order or suggestions need one)."""
+    """Load corpus, codebook, labels (and a model when the order or suggestions need one).
+
+    ``annotator`` None: the one this project's last session used. ``options.order`` None: the
+    config's (:func:`default_order`)."""
+    annotator = annotator or remembered_annotator(root)
+    if not annotator:
+        raise ConfigError("who is labelling?", fix="pass --annotator NAME the first time (it is remembered afterwards)")
+    if options.order is None:
+        options = replace(options, order=default_order(config, root, model_dir))
+    if options.order not in ORDERS:
+        raise ConfigError(f"unknown --order {options.order!r}", fix=f"use one of: {', '.join(ORDERS)}")
+    remember_annotator(root, annotator)
     codebook = load_codebook(root / config.data.codebook)
     paragraphs = project_paragraphs(config, root)
     labels_dir = root / config.data.labels

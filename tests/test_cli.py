@@ -196,3 +196,8 @@ def test_errors_keep_bracketed_words_and_a_missing_experiment_is_named(project):
     result = runner.invoke(app, ["evaluate", "--root", str(project), "-e", "nosuch"])
     assert result.exit_code == 1 and "experiments/nosuch/config.toml" in result.output
     assert not (project / "experiments" / "nosuch").exists()
+    # the default experiment too: no silent built-in defaults when its config is missing
+    (project / "experiments" / "default" / "config.toml").unlink()
+    result = runner.invoke(app, ["train", "--root", str(project)])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "experiments/default/config.toml" in result.output and not (project / "experiments/default/meta.json").exists()

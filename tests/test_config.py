@@ -3,9 +3,24 @@ import pytest
 from framing import ConfigError, load_config
 
 
-def test_defaults():
-    config = load_config()
-    assert config.features.ngram_max == 2 and config.classifier.class_weight == "balanced"
+def test_a_written_config_reads_back_the_same(tmp_path):
+    """config.resolved.toml (written with framing._io.toml_text) loads to the config that wrote it."""
+    from framing._io import toml_text
+
+    config = load_config(None, ["features.analyzer=prefix", "classifier.threshold=\"oof\"", "report.correction=\"bh\"",
+                                "data.collections=[\"news\"]"])
+    path = tmp_path / "exp" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(toml_text(config.to_dict()), encoding="utf-8")
+    assert load_config(path, name=config.name) == config
+
+
+def test_a_missing_experiment_config_is_an_error_naming_it(tmp_path):
+    from framing.config import experiment_config
+
+    with pytest.raises(ConfigError, match="config is missing") as caught:
+        experiment_config(tmp_path, "nosuch")
+    assert str(tmp_path / "experiments" / "nosuch" / "config.toml") in caught.value.message
 
 
 def test_file_then_overrides(tmp_path):

@@ -5,7 +5,8 @@ import pytest
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from framing.model.fastpath import FastTfidf, top_terms_fast, unsupported_reason
+from framing.model.scoring import top_terms_fast
+from framing.model.tfidf import FastTfidf, unsupported_reason
 from framing.model.classifier import PrefixAnalyzer
 
 TRAIN = ["The team won the match again", "Storms again and rain in the north", "glorious victory for the team",

@@ -124,20 +124,12 @@ def _long_modules() -> dict[str, int]:
 # Rooms and functions still over the limit: each may shrink, none may grow, no new one may join.
 LONG_MODULES: dict[str, int] = {
     'framing.corpus.read': 626,
-    'framing.evaluate.cv': 527,
-    'framing.model.classifier': 453,
-    'framing.model.fastpath': 743,
-    'framing.report.page': 449,
+    'framing.model.classifier': 446,
 }
 LONG_FUNCTIONS: dict[str, int] = {
-    'framing.cli.labelling.label_cmd': 71,
-    'framing.cli.pipeline.predict_cmd': 80,
-    'framing.labels.importer.import_table': 89,
-    'framing.labels.labelstudio.import_export': 70,
-    'framing.report.build.build_report': 208,
-    'framing.report.inference.ppi_mean': 87,
-    'framing.report.page.write_report': 98,
-    'framing.report.shares.outlet_shares': 80,
+    'framing.labels.importer.import_table': 86,
+    'framing.report.build.build_report': 86,
+    'framing.report.inference.ppi_mean': 72,
 }
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from framing import ConfigError, LabelsError, load_config, load_project
 from framing.cli import app
 from framing.config import FeaturesConfig
-from framing.model.fastpath import FastScorer
+from framing.model.scoring import FastScorer
 from framing.labels.importer import import_table
 from framing.labels.store import rationales
 from framing.model.lexicon import RationaleLexicon

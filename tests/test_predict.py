@@ -89,7 +89,7 @@ def _frames_equal(a, b):
 def test_fast_engine_equals_sklearn(project, overrides):
     from dataclasses import replace
 
-    from framing.model.fastpath import FastScorer
+    from framing.model.scoring import FastScorer
     from framing.predict.local import predict_frame
     from framing.corpus.read import read_paragraphs
 
@@ -112,7 +112,7 @@ def test_fast_engine_equals_sklearn(project, overrides):
 def test_attribution_block_fast_workers_and_sklearn_agree(project, tmp_path):
     from dataclasses import replace
 
-    from framing.model.fastpath import FastScorer
+    from framing.model.scoring import FastScorer
 
     cfg = load_config(project / "experiments/default/config.toml")
     cfg = replace(cfg, features=replace(cfg.features, analyzer="prefix", attribution=["topics"], attribution_weight=0.5,

@@ -7,7 +7,9 @@ import pytest
 from framing import ReportError, outlet_profile
 from framing.report.profile import (adjust_pvalues, bootstrap_pvalue, compare_outlets, date_warning, eligible_outlets,
                              largest_differences, outlet_collections, time_profile)
-from framing.report.page import ReportContent, summary_sentence, write_report
+from framing.report.content import ReportContent
+from framing.report.html import summary_sentence
+from framing.report.page import write_report
 
 
 def synthetic(n_articles=12, seed=0):
@@ -224,3 +226,14 @@ def test_articles_section_ranks_articles_and_links_to_why(tmp_path, codebook):
     assert "Win &lt;b&gt;" in section and 'href="#why-mood-upbeat-X"' in section and "X1:0:a text" in section
     assert 'href="#why-mood-gloomy-Y"' not in section  # no "why" details for it: no dangling link
     assert len(pd.read_csv(tmp_path / "r" / "articles.csv")) == 4
+
+
+def test_charts_leave_the_matplotlib_backend_and_pyplot_alone():
+    """Importing the report's drawing code must not switch a notebook user's backend or load pyplot."""
+    import subprocess
+    import sys
+
+    code = ("import matplotlib; matplotlib.use('svg'); import framing.report.charts, framing.report.page; "
+            "import sys; print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["svg", "False"]

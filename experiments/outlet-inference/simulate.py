@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import ExperimentConfig, ReportConfig
-from framing.evaluate.cv import read_oof
+from framing.evaluate.results import read_oof
 from framing.report.inference import acc_binary, apply_calibration, emq_binary, fit_calibration, pacc_binary, ppi_mean
 from framing.model.classifier import load_model
 from framing.report.profile import predicted_indicators, true_indicators

@@ -49,16 +49,9 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _config(root: Path, experiment: str, config: Path | None, overrides: list[str] | None):
-    from framing.config import load_config
+    from framing.config import experiment_config
 
-    from framing.errors import ConfigError
-
-    path = config if config is not None else root / "experiments" / experiment / "config.toml"
-    if config is None and not path.is_file() and experiment != "default":
-        raise ConfigError("no such experiment: its config is missing", path=path,
-                          fix=f"create {path} (copy experiments/default/config.toml), or pick an existing -e NAME")
-    # a project without experiments/default/config.toml runs with the built-in defaults
-    return load_config(path if path.is_file() or config is not None else None, overrides, name=experiment)
+    return experiment_config(root, experiment, config, overrides)
 
 
 def _progress() -> Progress:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -30,34 +29,11 @@ def export_labelstudio_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Write Label Studio tasks (paragraph, metadata, model predictions) and a matching labelling config."""
-    from framing._io import atomic_write
-    from framing.labels.labelstudio import export_tasks, labelling_config
-    from framing.project import load_project
+    from framing.predict.tasks import export_labelstudio
 
-    data = load_project(_config(root, experiment, config, None), root)
-    paragraphs = data.paragraphs
-    if outlet:
-        paragraphs = paragraphs[paragraphs["outlet"].isin(outlet)]
-    if unlabelled:
-        paragraphs = paragraphs[~paragraphs["paragraph_id"].isin(data.labels["paragraph_id"])]
-    if limit:
-        paragraphs = paragraphs.head(limit)
-    predictions, version = None, None
-    if model is not None:
-        from framing.model.classifier import load_model
-        from framing.predict.local import predict_frame
-
-        loaded, meta, _ = load_model(model)
-        predictions = predict_frame(loaded, paragraphs, terms=0)
-        version = f"framing {meta['codebook']['name']} {meta['created']}"
-    tasks = export_tasks(paragraphs, data.codebook, predictions=predictions, model_version=version,
-                         labels=data.labels if annotations else None)
-    output.mkdir(parents=True, exist_ok=True)
-    with atomic_write(output / "tasks.json") as handle:
-        json.dump(tasks, handle, ensure_ascii=False, indent=1, default=str)
-    with atomic_write(output / "config.xml") as handle:
-        handle.write(labelling_config(data.codebook, rationale=rationale))
-    out.print(f"wrote {len(tasks)} tasks to {output / 'tasks.json'} and the labelling config to {output / 'config.xml'}")
+    done = export_labelstudio(_config(root, experiment, config, None), root, output, model_dir=model, outlets=outlet,
+                              unlabelled=unlabelled, annotations=annotations, limit=limit, rationale=rationale)
+    out.print(f"wrote {done.tasks} tasks to {done.tasks_path} and the labelling config to {done.config_path}")
 
 
 @import_app.command("labelstudio")

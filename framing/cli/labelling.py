@@ -156,23 +156,23 @@ def label_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Label paragraphs one at a time in the terminal; every answer is saved at once."""
-    from framing.labels.session import SessionOptions, remember_annotator, remembered_annotator
-    from framing.project import default_order, open_session
-    from framing.errors import ConfigError
-    from framing.labels.sampling import ORDERS
+    from framing.labels.session import SessionOptions
+    from framing.project import open_session
 
-    name = annotator or remembered_annotator(root)
-    if not name:
-        raise ConfigError("who is labelling?", fix="pass --annotator NAME the first time (it is remembered afterwards)")
-    cfg = _config(root, experiment, config, None)
-    if order is None:
-        order = default_order(cfg, root)
-    if order not in ORDERS:
-        raise ConfigError(f"unknown --order {order!r}", fix=f"use one of: {', '.join(ORDERS)}")
-    remember_annotator(root, name)
     options = SessionOptions(order=order, seed=seed, outlets=outlet or [], articles=article or [], missing=missing,
                              dimensions=dimension or [], limit=limit, target=target, suggest=suggest, refresh=refresh)
-    session = open_session(root, cfg, annotator=name, options=options, output=output)
+    session = open_session(root, _config(root, experiment, config, None), annotator=annotator, options=options,
+                           output=output)
+    question = _ask_all(session, rationale)
+    p = session.progress()
+    out.print(f"saved: {p['this_session']} answer(s) this session, {p['done']} paragraph(s) fully labelled by "
+              f"{session.annotator} in {session.output}" + ("" if question else
+                                                 f" — the --limit of {limit} paragraph(s) is done" if limit and len(session.queue) >= limit
+                                                 else " — nothing left to label with these filters"))
+
+
+def _ask_all(session, rationale: bool):
+    """Ask until the queue is done or the annotator quits; returns the question left open, if any."""
     tty = sys.stdin.isatty()
     notice = ""
     while (question := session.question()) is not None:
@@ -201,11 +201,7 @@ def label_cmd(
             notice = f"not an answer: use {', '.join(keys)} or s/u/b/?/q"
         elif action in ("quit", "eof"):
             break
-    p = session.progress()
-    out.print(f"saved: {p['this_session']} answer(s) this session, {p['done']} paragraph(s) fully labelled by "
-              f"{name} in {session.output}" + ("" if question else
-                                                 f" — the --limit of {limit} paragraph(s) is done" if limit and len(session.queue) >= limit
-                                                 else " — nothing left to label with these filters"))
+    return question
 
 
 @labels_app.command("stats")
@@ -300,6 +296,7 @@ def labels_simulate_cmd(
 ) -> None:
     """Replay labelling on the labelled pool with each order (the config's active.orders) and compare their
     learning curves on held-out articles: labels each order needs to reach a target macro-F1."""
+    from framing.config import experiment_dir
     from framing.evaluate.simulate import simulate, write_simulation
     from framing.project import load_project
 
@@ -308,7 +305,7 @@ def labels_simulate_cmd(
     with _progress() as bar:
         task = bar.add_task("replaying", total=cfg.active.seeds * len(cfg.active.orders))
         runs = simulate(data.table, data.codebook, cfg, progress=lambda done, total: bar.update(task, completed=done))
-    folder = output or root / "experiments" / cfg.name
+    folder = output or experiment_dir(root, cfg.name)
     result = write_simulation(runs, cfg, folder)
     table = result["savings"][["dimension", "order", "target_f1", "labels_to_target", "saved_vs_random", "final_macro_f1"]]
     table = table.round({"target_f1": 3, "labels_to_target": 0, "saved_vs_random": 0, "final_macro_f1": 3})
@@ -335,35 +332,25 @@ def labels_suspects_cmd(
     """Labels the out-of-fold model contradicts with confidence (confident learning), ranked, as a
     review batch: edit `value` where the label is wrong, delete the rows that stand, then
     `framing adjudicate BATCH --adjudicator NAME`."""
-    from framing._io import atomic_write
-    from framing.errors import ModelError
-    from framing.evaluate.cv import read_oof
-    from framing.evaluate.suspects import find_suspects, planted_noise, review_batch
+    from framing.evaluate.suspects import planted_noise, review_suspects
     from framing.project import load_project
 
     cfg = _config(root, experiment, config, overrides)
-    data = load_project(cfg, root)
     if planted is not None:
+        data = load_project(cfg, root)
         result = planted_noise(data.table, data.codebook, cfg, share=planted, seed=seed)
         out.print(f"planted noise: {planted:.0%} of each dimension's labels flipped at random (seed {seed}); "
                   "k = labels flipped; precision at k = flipped labels among the top k suspects")
         out.print(result.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return
-    path = predictions or root / "experiments" / cfg.name / "cv_predictions.csv"
-    if not path.is_file():
-        raise ModelError("no out-of-fold predictions", path=path, fix=f"run `framing evaluate --experiment {cfg.name}` first")
-    suspects = find_suspects(read_oof(path, data.codebook), data.table, data.codebook,
-                             min_probability=cfg.active.min_probability)
-    batch = review_batch(suspects.head(top) if top else suspects)
+    suspects, batch, labelled = review_suspects(cfg, root, predictions=predictions, top=top, output=output)
     out.print(f"{len(suspects)} suspect label(s) (model's alternative at p >= {cfg.active.min_probability:.2f}) "
-              f"among {len(data.table)} labelled paragraphs; by dimension: "
+              f"among {labelled} labelled paragraphs; by dimension: "
               + ", ".join(f"{d} {n}" for d, n in suspects["dimension"].value_counts().items()))
     for row in batch.head(show).to_dict("records"):
         out.print(f"{row['rank']}. {row['paragraph_id']} [{row['dimension']}] label {escape(row['label'] or '(none)')} → "
                   f"model {escape(row['alternative'] or '(none)')} (p {row['probability']:.2f}; {escape(row['change'])})\n"
                   f"   {escape(_clip(row['text'], 400))}", highlight=False)
     if output is not None:
-        with atomic_write(output) as handle:
-            batch.to_csv(handle, index=False)
         out.print(f"review batch written to {output}: edit `value` where the label is wrong, delete the rows that stand, "
                   f"then `framing adjudicate {output} --adjudicator NAME`")

@@ -114,35 +114,17 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     test_on: Annotated[list[str] | None, typer.Option(help="... and report on this collection (repeatable).")] = None,
 ) -> None:
     """Grouped cross-validation: per-label precision, recall, F1 against a majority baseline."""
-    from framing.errors import ConfigError
-    from framing.evaluate.experiment import dimension_metrics, evaluate_experiment
+    from framing.evaluate.experiment import evaluate_experiment
 
-    if by not in ("article", "outlet"):
-        raise ConfigError(f"--by {by!r} is not supported", fix="use --by article or --by outlet")
     cfg = _config(root, experiment, config, overrides)
-    results, table = evaluate_experiment(cfg, root, by=by, train_on=train_on, test_on=test_on)
-    metrics = {r.dimension: dimension_metrics(r) for r in results}
-    written = root / "experiments" / cfg.name / "metrics.json"
-    if by == "article" and not (train_on or test_on) and written.is_file():
-        import json
-
-        metrics = {**metrics, "expected": json.loads(written.read_text(encoding="utf-8")).get("expected", {})}
-    _print_metrics(metrics)
-    out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    suffix = "_holdout" if train_on or test_on else ("" if by == "article" else "_by_" + by)
-    out.print(f"written to experiments/{cfg.name}/metrics{suffix}.json")
-    if curve:
-        from framing._io import atomic_write
-        from framing.evaluate.cv import learning_curve
-        from framing.project import load_project
-
-        data = load_project(cfg, root)
-        with _progress() as bar:
-            bar.add_task("learning curve", total=None)
-            table = learning_curve(data.table, data.codebook, cfg)
-        with atomic_write(root / "experiments" / cfg.name / "learning_curve.csv") as handle:
-            table.to_csv(handle, index=False)
-        out.print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    with _progress() as bar:
+        bar.add_task("evaluating" + (" and the learning curve" if curve else ""), total=None)
+        done = evaluate_experiment(cfg, root, by=by, train_on=train_on, test_on=test_on, curve=curve)
+    _print_metrics(done.metrics)
+    out.print(done.table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    out.print(f"written to {done.metrics_path}", markup=False)
+    if done.curve is not None:
+        out.print(done.curve.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 @app.command("experiments")
@@ -150,7 +132,7 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
 def experiments_cmd(root: Root = Path("."),
                     markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False) -> None:
     """Compare experiments: macro-F1 per dimension of every experiments/*/metrics.json."""
-    from framing.evaluate.cv import summarise_experiments
+    from framing.evaluate.experiment import summarise_experiments
 
     table = summarise_experiments(root)
     out.print(table.to_markdown(index=False) if markdown else table.to_string(index=False))
@@ -164,6 +146,8 @@ def _print_expected(metrics: dict) -> None:
 
 
 def _print_metrics(metrics: dict) -> None:
+    from framing.evaluate.experiment import cautions
+
     _print_expected(metrics)
     for name, m in metrics.items():
         if name in ("expected", "time_forward"):
@@ -176,13 +160,8 @@ def _print_metrics(metrics: dict) -> None:
         per = m.get("by_collection", {})
         if per:
             out.print("  by collection: " + ", ".join(f"{c} {v['macro_f1']:.2f} (n={v['n']})" for c, v in per.items()))
-        for warning in m.get("warnings", []):
-            if warning.startswith("features.lexicon"):
-                out.print(f"  [yellow]caution:[/] {warning}")
-        weak = [w for w in m.get("warnings", []) if "too few" in w]
-        if weak:
-            out.print(f"  [yellow]caution:[/] {len(weak)} label(s) have too few examples to evaluate reliably: "
-                      + ", ".join(w.split(" has ")[0] for w in weak))
+        for caution in cautions(name, m):
+            out.print(f"  [yellow]caution:[/] {caution}")
 
 
 @app.command("predict")
@@ -217,27 +196,11 @@ def predict_cmd(
 ) -> None:
     """Tag every paragraph of new articles; streams the input in chunks. Without --out, shows a
     handful of articles in the terminal: each article's decisions, then its paragraphs' tags."""
-    import os
-
-    from framing.corpus.read import Columns
-    from framing.errors import ConfigError
     from framing.model.classifier import load_model
-    from framing.predict.local import predict_file
+    from framing.corpus.read import Columns
+    from framing.predict.engines import check_options, predict_to
 
-    if engine not in ("fast", "sklearn", "dask"):
-        raise ConfigError(f"--engine {engine!r} is not supported", fix="use fast, sklearn or dask")
-    if keep_text and engine == "dask":
-        raise ConfigError("--keep-text is not supported with --engine dask", fix="use --engine fast for --keep-text")
-    if output is None and articles is not None:
-        raise ConfigError("--articles goes with --out", fix="add --out FILE for the paragraph predictions, "
-                                                             "or leave both out to see a few articles in the terminal")
-    if output is not None and as_json:
-        raise ConfigError("--json prints the terminal view as JSON", fix="leave out --out, or --json")
-    if engine == "dask" and (output is None or articles is not None):
-        raise ConfigError("--engine dask writes shards only (no terminal view, no --articles)",
-                          fix="use --engine fast for these, or framing.model.articles.articles_from_predictions on the shards")
-    n_workers = workers or os.cpu_count() or 1
-
+    check_options(engine=engine, output=output, articles=articles, as_json=as_json, keep_text=keep_text)
     loaded, _, notes = load_model(model)
     for note in notes:
         err.print(f"[yellow]warning:[/] {note}")
@@ -245,27 +208,19 @@ def predict_cmd(
     if output is None:
         _show(loaded, source, cols, paragraphs=paragraphs, terms=terms, engine=engine, as_json=as_json)
         return
-    if engine == "dask":
-        from framing.predict.distributed import predict_dask
-
-        with _progress() as bar:
-            bar.add_task("predicting shards on Dask", total=None)
-            done = predict_dask(loaded, source, output, columns=cols, paragraphs=paragraphs, terms=terms,
-                                scheduler=scheduler, workers=n_workers, chunk_size=chunk_size)
-        out.print(f"wrote {done.rows} paragraph predictions in {done.written} new shard(s) to {output} "
-                  f"({done.skipped} shard(s) already done)")
-        return
     with _progress() as bar:
-        task = bar.add_task("predicting paragraphs", total=None)
-        rows = predict_file(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size,
-                            terms=terms, progress=lambda n: bar.advance(task, n), engine=engine, workers=n_workers,
-                            keep_text=keep_text, articles=articles)
-    out.print(f"wrote {rows} paragraph predictions to {output}", markup=False)
-    if articles is not None:
-        from framing.model.articles import ArticleSpec
-
+        task = bar.add_task("predicting shards on Dask" if engine == "dask" else "predicting paragraphs", total=None)
+        run = predict_to(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size, terms=terms,
+                         engine=engine, workers=workers, scheduler=scheduler, keep_text=keep_text, articles=articles,
+                         progress=lambda n: bar.advance(task, n))
+    if run.shards_written is not None:
+        out.print(f"wrote {run.rows} paragraph predictions in {run.shards_written} new shard(s) to {output} "
+                  f"({run.shards_skipped} shard(s) already done)")
+        return
+    out.print(f"wrote {run.rows} paragraph predictions to {output}", markup=False)
+    if run.article_rules is not None:
         out.print(f"wrote the article table to {articles}; per article:", markup=False)
-        for name, rule in ArticleSpec.from_model(loaded).rules().items():
+        for name, rule in run.article_rules.items():
             out.print(f"  {name}: {rule}", markup=False)
 
 
@@ -299,7 +254,7 @@ def report_cmd(
                                                 exists=True, dir_okay=False)] = None,
     period: Annotated[str, typer.Option(help="Time charts by 'week', 'month' or 'auto'.")] = "auto",
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
-    n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap resamples.")] = 2000,
+    n_boot: Annotated[int | None, typer.Option(min=100, help="Bootstrap resamples (default: report.n_boot).")] = None,
     min_articles: Annotated[int | None, typer.Option(min=1, help="Articles an outlet needs to enter the summary, "
                                                       "the charts and --compare (default: report.min_articles).")] = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
@@ -312,8 +267,6 @@ def report_cmd(
 
     if labels == (predictions is not None):
         raise ReportError("say what to profile", fix="pass either --predictions FILE or --labels")
-    if period not in ("auto", "week", "month"):
-        raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
     overrides = [f"report.min_articles={min_articles}"] if min_articles is not None else None
     settings = _config(root, experiment, config, overrides)
     with _progress() as bar:

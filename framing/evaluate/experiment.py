@@ -3,6 +3,7 @@ out of fold, the time-forward test), writing ``metrics.json`` and the out-of-fol
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,10 @@ import pandas as pd
 from framing._io import atomic_write, toml_text, write_json
 from framing.config import ExperimentConfig, experiment_dir
 from framing.errors import ConfigError
-from framing.evaluate.cv import (DimensionResult, chosen_rule, cross_validate, forward_evaluate, holdout_dimension,
-                                 merge_oof, metrics_table, shift_probabilities)
+from framing.evaluate.cv import GROUPINGS, LEXICON_WARNING, cross_validate, holdout_dimension, learning_curve
+from framing.evaluate.forward import forward_evaluate
+from framing.evaluate.results import DimensionResult, merge_oof, metrics_table
+from framing.evaluate.thresholds import chosen_rule, shift_probabilities
 from framing.labels.codebook import Codebook
 from framing.model.classifier import fit_model, save_model
 from framing.project import ProjectData, load_project
@@ -97,34 +100,68 @@ def decision_rule(results: list[DimensionResult], codebook: Codebook, config: Ex
     return thresholds, offsets
 
 
+@dataclass
+class Evaluation:
+    """What :func:`evaluate_experiment` measured and where it wrote it."""
+    results: list[DimensionResult]
+    table: pd.DataFrame          # one row per dimension and label (:func:`metrics_table`)
+    metrics: dict                # as written to ``metrics_path`` (with ``expected`` for grouped-by-article CV)
+    metrics_path: Path
+    curve: pd.DataFrame | None = None   # the learning curve, when asked for (also ``learning_curve.csv``)
+
+
+def _holdout(data: ProjectData, config: ExperimentConfig, train_on: list[str] | None,
+             test_on: list[str] | None) -> list[DimensionResult]:
+    if not (train_on and test_on):
+        raise ConfigError("give both --train-on and --test-on", fix="e.g. --train-on train --test-on test")
+    known = set(data.table["collection"])
+    for name in [*train_on, *test_on]:
+        if name not in known:
+            raise ConfigError(f"no collection {name!r}", fix=f"collections: {', '.join(sorted(known))}")
+    train = data.table["collection"].isin(train_on)
+    test = data.table["collection"].isin(test_on)
+    label = f"train {'+'.join(train_on)}, test {'+'.join(test_on)}"
+    return [holdout_dimension(data.table, dim, config, train, test, label) for dim in data.codebook.dimensions]
+
+
 def evaluate_experiment(config: ExperimentConfig, root: str | Path = ".", *, by: str = "article",
                         out_dir: str | Path | None = None, train_on: list[str] | None = None,
-                        test_on: list[str] | None = None) -> tuple[list[DimensionResult], pd.DataFrame]:
+                        test_on: list[str] | None = None, curve: bool = False) -> Evaluation:
     """Grouped cross-validation (or, with ``train_on``/``test_on`` collections, a predefined
-    train/test split); writes ``metrics[_suffix].json`` and the out-of-fold predictions."""
+    train/test split); writes ``metrics[_suffix].json`` and the out-of-fold predictions. With
+    ``curve``, also the learning curve (``learning_curve.csv``: CV on 25/50/75/100 % of the
+    labelled articles)."""
+    if by not in GROUPINGS:
+        raise ConfigError(f"--by {by!r} is not supported", fix="use --by " + " or --by ".join(GROUPINGS))
     data = load_project(config, root)
     out = Path(out_dir) if out_dir else experiment_dir(root, config.name)
     if train_on or test_on:
-        if not (train_on and test_on):
-            raise ConfigError("give both --train-on and --test-on", fix="e.g. --train-on train --test-on test")
-        known = set(data.table["collection"])
-        for name in [*train_on, *test_on]:
-            if name not in known:
-                raise ConfigError(f"no collection {name!r}", fix=f"collections: {', '.join(sorted(known))}")
-        train = data.table["collection"].isin(train_on)
-        test = data.table["collection"].isin(test_on)
-        label = f"train {'+'.join(train_on)}, test {'+'.join(test_on)}"
-        results = [holdout_dimension(data.table, dim, config, train, test, label) for dim in data.codebook.dimensions]
-        _write_evaluation(results, out, "_holdout")
-        return results, metrics_table(results)
-    results = cross_validate(data.table, data.codebook, config, by=by)
-    if by == "article":
+        suffix, results = "_holdout", _holdout(data, config, train_on, test_on)
+        metrics = _write_evaluation(results, out, suffix)
+    elif by == "article":
+        suffix, results = "", cross_validate(data.table, data.codebook, config, by=by)
         decision_rule(results, data.codebook, config)
         forward = forward_evaluate(data.table, data.codebook, config)
-        _write_evaluation(results, out, forward=forward, config=config)
+        metrics = _write_evaluation(results, out, forward=forward, config=config)
     else:
-        _write_evaluation(results, out, f"_by_{by}")
-    return results, metrics_table(results)
+        suffix, results = f"_by_{by}", cross_validate(data.table, data.codebook, config, by=by)
+        metrics = _write_evaluation(results, out, suffix)
+    evaluation = Evaluation(results, metrics_table(results), metrics, out / f"metrics{suffix}.json")
+    if curve:
+        evaluation.curve = learning_curve(data.table, data.codebook, config)
+        with atomic_write(out / "learning_curve.csv") as handle:
+            evaluation.curve.to_csv(handle, index=False)
+    return evaluation
+
+
+def cautions(name: str, entry: dict) -> list[str]:
+    """What a reader of one dimension's metrics should be warned of: the lexicon's problems, and
+    the labels with too few examples to evaluate reliably."""
+    lines = [w for w in entry.get("warnings", []) if w.startswith(LEXICON_WARNING)]
+    weak = [f"{name}:{label}" for label, m in entry.get("labels", {}).items() if not m["reliable"]]
+    if weak:
+        lines.append(f"{len(weak)} label(s) have too few examples to evaluate reliably: " + ", ".join(weak))
+    return lines
 
 
 @dataclass
@@ -156,3 +193,37 @@ def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Pa
     with atomic_write(out / "config.resolved.toml") as handle:
         handle.write(toml_text(config.to_dict()))
     return TrainResult(out, counts, metrics, seconds)
+
+
+def summarise_experiments(root) -> pd.DataFrame:
+    """One row per experiment folder with a ``metrics.json``: macro-F1 per dimension and the
+    settings that distinguish it."""
+    rows = []
+    for metrics_path in sorted(Path(root).glob("experiments/*/metrics.json")):
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        meta_path = metrics_path.with_name("meta.json")
+        config_path = metrics_path.with_name("config.toml")
+        row = {"experiment": metrics_path.parent.name}
+        if config_path.exists():
+            from framing.config import load_config
+
+            cfg = load_config(config_path)
+            f, c = cfg.features, cfg.classifier
+            row["features"] = (f"{f.analyzer} {f.ngram_min}-{f.ngram_max}"
+                               + (f" + char_wb {f.char_ngram_min}-{f.char_ngram_max}" if f.analyzer == "word+char" else "")
+                               + (f" + lexicon ({f.lexicon})" if f.lexicon != "none" else "")
+                               + f", sublinear={f.sublinear_tf}, min_df={f.min_df}")
+            row["C"] = c.C
+        expected = metrics.get("expected", {})
+        for name, value in expected.get("dimensions", {}).items():  # what to expect on new articles leads
+            row[f"{name} expected"] = round(value, 3)
+        if expected:
+            row["expected on"] = expected.get("basis", "")
+        for name, m in metrics.items():
+            if isinstance(m, dict) and "macro_f1" in m:
+                row[f"{name} pooled CV"] = round(m["macro_f1"], 3)
+                row[f"{name} baseline"] = round(m["baseline_macro_f1"], 3)
+                row[f"{name} n"] = m["n"]
+        row["has model"] = meta_path.exists()
+        rows.append(row)
+    return pd.DataFrame(rows)

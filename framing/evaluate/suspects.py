@@ -14,11 +14,17 @@ leaves the label as it is.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from framing._io import atomic_write
+from framing.config import ExperimentConfig, experiment_dir
+from framing.errors import LabelsError, ModelError
+from framing.evaluate.results import read_oof
 from framing.labels.codebook import Codebook, Dimension
-from framing.errors import LabelsError
+from framing.project import load_project
 
 REVIEW_COLUMNS = ["paragraph_id", "dimension", "value", "label", "alternative", "probability", "change", "outlet", "text"]
 
@@ -158,7 +164,7 @@ def planted_noise(table: pd.DataFrame, codebook: Codebook, config, *, share: flo
     Returns one row per dimension and a pooled row: ``flipped``, ``suspects``, ``hits_at_k``,
     ``precision_at_k`` (= recall at k) and ``recall`` (flipped labels among all suspects).
     """
-    from framing.evaluate.cv import OOF_KEYS
+    from framing.evaluate.results import OOF_KEYS
     from framing.model.refit import TextCounts, out_of_fold, targets
 
     table = table.reset_index(drop=True)
@@ -193,3 +199,23 @@ def planted_noise(table: pd.DataFrame, codebook: Codebook, config, *, share: flo
                              "hits_at_k": pooled_hits, "precision_at_k": pooled_hits / k if k else float("nan"),
                              "recall": all_hits / k if k else float("nan")}
     return frame
+
+
+def review_suspects(config: ExperimentConfig, root: str | Path, *, predictions: str | Path | None = None,
+                    top: int | None = None, output: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The project's suspect labels (:func:`find_suspects` on the out-of-fold predictions,
+    ``experiments/NAME/cv_predictions.csv`` unless ``predictions`` names another file) and the
+    review batch of the ``top`` of them, written to ``output`` when given. Returns the suspects,
+    the batch and how many paragraphs are labelled."""
+    data = load_project(config, root)
+    path = Path(predictions) if predictions else experiment_dir(root, config.name) / "cv_predictions.csv"
+    if not path.is_file():
+        raise ModelError("no out-of-fold predictions", path=path,
+                         fix=f"run `framing evaluate --experiment {config.name}` first")
+    suspects = find_suspects(read_oof(path, data.codebook), data.table, data.codebook,
+                             min_probability=config.active.min_probability)
+    batch = review_batch(suspects.head(top) if top else suspects)
+    if output is not None:
+        with atomic_write(output) as handle:
+            batch.to_csv(handle, index=False)
+    return suspects, batch, len(data.table)

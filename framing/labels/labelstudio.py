@@ -107,6 +107,31 @@ def _annotator(completed_by: object, users: dict) -> str:
     return f"labelstudio-user-{completed_by}"
 
 
+def _answers(task: dict, annotation: dict, n: int, dims: dict, span_controls: dict,
+             path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """One annotation's choices per dimension and highlighted rationale spans per dimension."""
+    values: dict[str, list[str]] = {}
+    marked: dict[str, list[str]] = {}
+    for item in annotation.get("result", []):
+        name = item.get("from_name")
+        if name in span_controls:
+            span = item.get("value") or {}
+            text = span.get("text") or str((task.get("data") or {}).get("text", ""))[span.get("start", 0):span.get("end", 0)]
+            if text.strip():
+                marked.setdefault(span_controls[name], []).append(text.strip())
+            continue
+        if name not in dims:
+            raise LabelsError(f"task {n}: control {name!r} is not a codebook dimension", path=path,
+                              fix=f"this export comes from another labelling config; the codebook has {', '.join(dims)}")
+        choices = (item.get("value") or {}).get("choices", [])
+        unknown = [c for c in choices if c not in dims[name].label_names]
+        if unknown:
+            raise LabelsError(f"task {n}: {name} choice(s) {unknown} not in the codebook", path=path,
+                              fix=f"{name} takes: {', '.join(dims[name].label_names)}")
+        values.setdefault(name, []).extend(choices)
+    return values, marked
+
+
 def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] | None = None,
                   users: dict | None = None, rationale: bool = False) -> tuple[list[dict], dict]:
     """Read a Label Studio JSON export into label records.
@@ -144,25 +169,7 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
             counts["annotations"] += 1
             who = _annotator(annotation.get("completed_by"), users)
             stamp = annotation.get("updated_at") or annotation.get("created_at") or datetime.now(timezone.utc).isoformat()
-            values: dict[str, list[str]] = {}
-            marked: dict[str, list[str]] = {}
-            for item in annotation.get("result", []):
-                name = item.get("from_name")
-                if name in span_controls:
-                    span = item.get("value") or {}
-                    text = span.get("text") or str((task.get("data") or {}).get("text", ""))[span.get("start", 0):span.get("end", 0)]
-                    if text.strip():
-                        marked.setdefault(span_controls[name], []).append(text.strip())
-                    continue
-                if name not in dims:
-                    raise LabelsError(f"task {n}: control {name!r} is not a codebook dimension", path=path,
-                                      fix=f"this export comes from another labelling config; the codebook has {', '.join(dims)}")
-                choices = (item.get("value") or {}).get("choices", [])
-                unknown = [c for c in choices if c not in dims[name].label_names]
-                if unknown:
-                    raise LabelsError(f"task {n}: {name} choice(s) {unknown} not in the codebook", path=path,
-                                      fix=f"{name} takes: {', '.join(dims[name].label_names)}")
-                values.setdefault(name, []).extend(choices)
+            values, marked = _answers(task, annotation, n, dims, span_controls, path)
             for name, dim in dims.items():
                 if name not in values and not dim.multi:
                     continue

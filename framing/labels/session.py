@@ -57,7 +57,7 @@ class Question:
 
 @dataclass
 class SessionOptions:
-    order: str = "corpus"
+    order: str | None = "corpus"   # None: the config's (framing.project.default_order)
     seed: int = 0
     outlets: list[str] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)

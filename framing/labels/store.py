@@ -38,7 +38,6 @@ from framing.errors import LabelsError
 
 REQUIRED = ("paragraph_id", "dimension", "value", "annotator", "time")
 OPTIONAL = ("codebook_version", "seconds", "suggestion", "accepted", "adjudicated", "note", "rationale")
-ADJUDICATOR = "adjudicated"
 # Labels moved aside by a corpus revision (their paragraphs became boilerplate) live in this
 # sub-folder of labels/, kept for the record and never read as labels.
 RETIRED = "retired"

@@ -38,6 +38,7 @@ from framing.errors import ModelError
 from framing.labels.store import has_marks, rationale_column
 from framing.model.lexicon import PREFIX as LEXICON_PREFIX
 from framing.model.lexicon import RationaleLexicon
+from framing.model.decision import decide, probabilities
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
@@ -196,7 +197,9 @@ class DimensionModel(BaseEstimator):
         """The rationale lexicon the config asks for, if the training rows carry any rationale."""
         if features.lexicon == "none" or rationales is None or not any(map(has_marks, rationales)):
             return None
-        return RationaleLexicon(PrefixAnalyzer(features.prefix_len, (1, 1)), by_label=features.lexicon == "rationale-by-label")
+        return RationaleLexicon(PrefixAnalyzer(features.prefix_len, (1, 1)), by_label=features.lexicon == "rationale-by-label",
+                                smoothing=features.lexicon_smoothing, hit_threshold=features.lexicon_hit_threshold,
+                                folds=features.lexicon_folds, seed=features.lexicon_seed)
 
     @staticmethod
     def _fit_with_lexicon(pipeline: Pipeline, lexicon: RationaleLexicon, texts: list[str], target: np.ndarray,
@@ -260,13 +263,7 @@ class DimensionModel(BaseEstimator):
 
     def proba_from_features(self, X: sparse.spmatrix) -> np.ndarray:
         """Probabilities per label (codebook order) from TF-IDF features, in one matrix product."""
-        scores = np.asarray(X @ self.coef_) + self.intercept_
-        if self.multi:
-            with np.errstate(over="ignore"):
-                return 1.0 / (1.0 + np.exp(-scores))
-        scores = scores - scores.max(axis=1, keepdims=True)
-        expd = np.exp(scores)
-        return expd / expd.sum(axis=1, keepdims=True)
+        return probabilities(np.asarray(X @ self.coef_) + self.intercept_, self.multi)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.proba_from_features(self.transform(texts))
@@ -343,16 +340,12 @@ class FramingModel:
     def decide(self, name: str, proba: np.ndarray) -> list:
         """Predicted value per row: the top label, or for multi-label the labels over threshold
         joined by ``|`` (empty string for none)."""
-        labels = self.dimensions[name].labels_
-        if not self.dimensions[name].multi:
-            return [labels[i] for i in proba.argmax(axis=1)]
-        cut = np.array([self.thresholds[name][label] for label in labels])
-        hits = proba >= cut
-        # one string per distinct combination of labels, not per row
-        codes = hits.astype(object) @ np.array([1 << j for j in range(len(labels))], dtype=object) \
-            if len(labels) > 62 else hits.astype(np.int64) @ (np.int64(1) << np.arange(len(labels), dtype=np.int64))
-        names = {code: "|".join(labels[j] for j in range(len(labels)) if code >> j & 1) for code in set(codes.tolist())}
-        return [names[code] for code in codes.tolist()]
+        return decide(self.dimensions[name].labels_, proba, self.dimensions[name].multi, self.cut(name))
+
+    def cut(self, name: str) -> np.ndarray | None:
+        """A multi-label dimension's thresholds in label order (None for single-choice)."""
+        model = self.dimensions[name]
+        return np.array([self.thresholds[name][label] for label in model.labels_]) if model.multi else None
 
 
 def fit_model(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig) -> FramingModel:

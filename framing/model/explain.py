@@ -1,7 +1,7 @@
 """Why the model tagged a paragraph: term contributions (TF-IDF value × label weight).
 
 Only terms of the text are listed: rationale-lexicon scores, which are not words, are left out
-of paragraph and outlet explanations (``label_terms`` shows every feature's weight)."""
+of paragraph and outlet explanations."""
 
 from __future__ import annotations
 
@@ -34,15 +34,6 @@ def top_terms(model: DimensionModel, X: sparse.csr_matrix, label_index: np.ndarr
         order = np.argsort(-contrib, kind="stable")[:k]
         out.append("; ".join(str(names[c]) for c in cols[order]))
     return out
-
-
-def label_terms(model: DimensionModel, label: str, k: int = 15) -> list[tuple[str, float]]:
-    """The ``k`` features with the largest positive weight for ``label``."""
-    j = model.labels_.index(label)
-    weights = model.coef_[:, j]
-    order = np.argsort(-weights)[:k]
-    names = model.feature_names()
-    return [(str(names[c]), float(weights[c])) for c in order if weights[c] > 0]
 
 
 def outlet_terms(model: DimensionModel, X: sparse.csr_matrix, outlets: np.ndarray, label: str,

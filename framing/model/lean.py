@@ -1,7 +1,7 @@
 """A compiled, array-only form of a :class:`~framing.model.classifier.FramingModel` for lean worker processes.
 
 :class:`LeanModel` holds, per group of dimensions sharing a vectoriser, the fast vectoriser's
-arrays (:class:`~framing.model.fastpath.FastTfidf` pickles without scikit-learn), the stacked weights
+arrays (:class:`~framing.model.tfidf.FastTfidf` pickles without scikit-learn), the stacked weights
 and the feature names, and per dimension its labels and thresholds. Unpickling it imports only
 numpy and scipy, unless a group is not fast-pathed: that group keeps its scikit-learn transform
 (the worker then imports scikit-learn). :class:`UnitTask` reads one corpus unit, splits it into
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from framing.model.attribution import Reading
-from framing.model.fastpath import FastScorer, _probabilities, top_terms_fast, transform_with
+from framing.model.decision import decide, probabilities, shown_label
+from framing.model.scoring import FastScorer, top_terms_fast, transform_with
 
 META_COLUMNS = ["article_id", "outlet", "date", "collection", "p_index", "paragraph_id"]
 
@@ -58,7 +58,7 @@ class LeanModel:
 
     @classmethod
     def from_model(cls, model: Any, scorer: FastScorer | None = None) -> LeanModel:
-        """Compile ``model`` (built on :class:`~framing.model.fastpath.FastScorer`'s grouping)."""
+        """Compile ``model`` (built on :class:`~framing.model.scoring.FastScorer`'s grouping)."""
         from framing.model.classifier import attribution_analyzer, term_weights  # workers never import the model module
 
         scorer = scorer or FastScorer(model)
@@ -90,34 +90,17 @@ class LeanModel:
         out: dict[str, Any] = {}
         for dim in self.dims:
             X, scores = scored[dim.group]
-            proba = _probabilities(scores[:, dim.cols], dim.multi)
+            proba = probabilities(scores[:, dim.cols], dim.multi)
             for j, label in enumerate(dim.labels):
                 out[f"{dim.name}:{label}"] = proba[:, j]
-            out[dim.name] = decide(dim, proba)
+            out[dim.name] = decide(dim.labels, proba, dim.multi, dim.cut)
             if dim.evidence is not None:
                 out[f"{dim.name}__evidence"] = evidence_column(dim.evidence, texts, out[dim.name])
             if terms > 0:
-                if dim.multi:
-                    masked = np.where(proba >= dim.cut, proba, -1.0)
-                    index = np.where(masked.max(axis=1) >= 0, masked.argmax(axis=1), -1)
-                else:
-                    index = proba.argmax(axis=1)
+                index = shown_label(proba, dim.multi, dim.cut)
                 group = self.groups[dim.group]
                 out[f"{dim.name}__terms"] = top_terms_fast(X, group.T[:, dim.cols], group.names, index, k=terms)
         return out
-
-
-def decide(dim: LeanDimension, proba: np.ndarray) -> list[str]:
-    """Same as :meth:`framing.model.classifier.FramingModel.decide`: the top label, or for multi-label the
-    labels over threshold joined by ``|`` (empty string for none)."""
-    labels = dim.labels
-    if not dim.multi:
-        return [labels[i] for i in proba.argmax(axis=1)]
-    hits = proba >= dim.cut
-    codes = hits.astype(object) @ np.array([1 << j for j in range(len(labels))], dtype=object) \
-        if len(labels) > 62 else hits.astype(np.int64) @ (np.int64(1) << np.arange(len(labels), dtype=np.int64))
-    names = {code: "|".join(labels[j] for j in range(len(labels)) if code >> j & 1) for code in set(codes.tolist())}
-    return [names[code] for code in codes.tolist()]
 
 
 def evidence_column(analyzer: Any, texts: Sequence[str], decided: Sequence[str]) -> list[str]:

@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import check_is_fitted
 
-from framing.model.fastpath import lexicon_features
+from framing.model.scoring import lexicon_features
 from framing.labels.store import asked
 
 STATS = ("max", "top3", "mean", "hits", "logodds")
@@ -152,7 +152,7 @@ class RationaleLexicon(TransformerMixin, BaseEstimator):
         """Rows × lexicon words, 1 where the word occurs (framing's exact fast counting when it applies)."""
         fast = self.__dict__.get("_fast")
         if fast is None:
-            from framing.model.fastpath import FastTfidf
+            from framing.model.tfidf import FastTfidf
 
             fast = self._fast = FastTfidf(self.vectorizer_)
         return fast.transform(texts).tocsr()

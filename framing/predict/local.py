@@ -11,14 +11,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from framing.corpus.read import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, article_keys, check_ids,
                             iter_corpus_units, unit_paragraphs)
 from framing.errors import CorpusError, ModelError
+from framing.model.decision import shown_label
 from framing.model.explain import top_terms
-from framing.model.fastpath import FastScorer
+from framing.model.scoring import FastScorer
 from framing.model.articles import ARTICLE_COLUMNS, ArticleSpec, ArticleTable, UnitArticles, supporting
 from framing.model.attribution import Reading
 from framing.model.lean import (META_COLUMNS, LeanModel, UnitTask, evidence_column, predict_columns, unit_summary, worker_init,
@@ -26,7 +26,6 @@ from framing.model.lean import (META_COLUMNS, LeanModel, UnitTask, evidence_colu
 from framing.model.classifier import FramingModel, attribution_analyzer
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
-ID_COLUMNS = ["article_id", "outlet", "date", "collection", "p_index", "paragraph_id", "text_sha1"]
 
 
 ENGINES = ("fast", "sklearn")
@@ -38,7 +37,7 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
 
     Columns: ids and metadata, ``dim:label`` probabilities, ``dim`` predicted values and,
     when ``terms`` > 0, ``dim__terms`` with the top contributing terms of the predicted labels.
-    ``engine="fast"`` (default) gives the same output as ``"sklearn"``, faster (:mod:`framing.model.fastpath`,
+    ``engine="fast"`` (default) gives the same output as ``"sklearn"``, faster (:mod:`framing.model.scoring`,
     :mod:`framing.model.lean`); pass a ``scorer`` (a :class:`~framing.model.lean.LeanModel`) built once to avoid
     rebuilding it per call.
     """
@@ -63,12 +62,7 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
         if analyzer is not None:
             columns[f"{name}__evidence"] = evidence_column(analyzer, texts, columns[name])
         if terms > 0:
-            if dim_model.multi:
-                cut = np.array([model.thresholds[name][lab] for lab in dim_model.labels_])
-                masked = np.where(proba >= cut, proba, -1.0)
-                index = np.where(masked.max(axis=1) >= 0, masked.argmax(axis=1), -1)
-            else:
-                index = proba.argmax(axis=1)
+            index = shown_label(proba, dim_model.multi, model.cut(name))
             columns[f"{name}__terms"] = top_terms(dim_model, X, index, k=terms)
     return pd.concat([out, pd.DataFrame(columns)], axis=1)
 
@@ -365,7 +359,7 @@ def preview(model: FramingModel, source: str | Path, *, columns: Columns = Colum
         if finished is not None:
             tables.append(finished)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=_article_columns(spec))
-    found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ID_COLUMNS)
+    found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*META_COLUMNS, "text_sha1"])
     if len(found):
         from framing.corpus.read import read_paragraphs
 

@@ -1,152 +1,94 @@
 """The report step as a library function: from predictions (or hand labels) to the numbers a
 page shows — outlet profiles and shares, comparisons, time, why, validity, method notes — then
-:func:`framing.report.page.write_report`. """
+:func:`framing.report.page.write_report`."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from framing._io import sha256_file
-from framing.labels.codebook import Codebook, load_codebook
-from framing.config import ExperimentConfig, experiment_dir
+from framing.config import ExperimentConfig, ReportConfig, experiment_dir
 from framing.corpus.read import project_paragraphs, read_predictions
 from framing.errors import ReportError
-from framing.evaluate.cv import read_oof
+from framing.evaluate.results import read_oof
+from framing.labels.codebook import load_codebook
+from framing.model.articles import ArticleSpec, articles_from_predictions, rank_articles
 from framing.model.classifier import load_model
 from framing.project import load_project
-from framing.report.profile import outlet_profile
+from framing.report.content import ReportContent
+from framing.report.held_out import out_of_fold, validation_table
+from framing.report.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
+from framing.report.page import write_report
+from framing.report.profile import (compare_outlets, date_warning, eligible_outlets, indicators, largest_differences,
+                                    outlet_collections, outlet_profile, time_profile)
+from framing.report.shares import label_budget, method_notes, outlet_shares
+from framing.report.why import duplicate_count, outlet_why
 
 
-def _labelled_profile_frame(oof: pd.DataFrame, codebook: Codebook, thresholds: dict, which: str) -> pd.DataFrame:
-    """Out-of-fold table → a frame of hand (``which="hand"``) or predicted values per dimension."""
-    from framing.report.profile import predicted_indicators
-
-    frame = oof[["article_id", "outlet"]].copy()
-    pred = predicted_indicators(oof, codebook, thresholds) if which == "predicted" else None
-    for dim in codebook.dimensions:
-        true_col = f"{dim.name}__true"
-        if true_col not in oof:
-            continue
-        has = oof[true_col].notna()
-        if which == "hand":
-            values = oof[true_col].where(has)
-        else:
-            cols = [f"{dim.name}:{label}" for label in dim.label_names]
-            hits = pred[cols].to_numpy()
-            values = pd.Series(["|".join(dim.label_names[j] for j in np.flatnonzero(row == 1)) for row in np.nan_to_num(hits)],
-                               index=oof.index).where(has & pred[cols].notna().all(axis=1))
-        frame[dim.name] = values
-    return frame
+@dataclass
+class _Source:
+    """What the report is drawn from: the rows (predictions or hand labels) and what explains them."""
+    frame: pd.DataFrame
+    codebook: object
+    corpus: pd.DataFrame                  # the paragraphs the outlets' colours are assigned over
+    model: object = None
+    oof: pd.DataFrame | None = None
+    metrics: dict = field(default_factory=dict)
 
 
-def _out_of_fold(frame: pd.DataFrame, oof: pd.DataFrame, codebook: Codebook, thresholds: dict) -> tuple[pd.DataFrame, int]:
-    """Predictions with each training paragraph's in-sample values replaced, dimension by dimension,
-    by its out-of-fold prediction; and how many paragraphs were replaced."""
-    if "paragraph_id" not in frame:
-        return frame, 0
-    held_out = _labelled_profile_frame(oof, codebook, thresholds, "predicted").set_index(oof["paragraph_id"].astype(str))
-    held_out = held_out[~held_out.index.duplicated()]
-    ids = frame["paragraph_id"].astype(str)
-    inside = ids.isin(held_out.index)
-    if not inside.any():
-        return frame, 0
-    frame = frame.copy()
-    for dim in codebook.dimensions:
-        if dim.name in frame and dim.name in held_out:
-            values = ids[inside].map(held_out[dim.name])
-            frame.loc[values.index[values.notna()], dim.name] = values[values.notna()]
-    return frame, int(inside.sum())
+def _metrics_file(model_path: Path, default: dict) -> dict:
+    path = model_path / "metrics.json"  # `framing evaluate` may have run since training
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else default
 
 
-def validation_table(oof: pd.DataFrame, codebook: Codebook, thresholds: dict, *, outlets: list[str] | None = None,
-                     n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """Per outlet and label: share in the hand labels and in the cross-validated predictions of
-    the same paragraphs, each with an article-bootstrap CI."""
-    if outlets is not None:
-        oof = oof[oof["outlet"].isin(outlets)]
-    hand = outlet_profile(_labelled_profile_frame(oof, codebook, thresholds, "hand"), codebook, n_boot=n_boot, seed=seed)
-    pred = outlet_profile(_labelled_profile_frame(oof, codebook, thresholds, "predicted"), codebook, n_boot=n_boot, seed=seed)
-    keys = ["outlet", "dimension", "label"]
-    table = hand.rename(columns={"share": "hand", "ci_low": "hand_low", "ci_high": "hand_high"}).merge(
-        pred[keys + ["share", "ci_low", "ci_high"]].rename(
-            columns={"share": "predicted", "ci_low": "predicted_low", "ci_high": "predicted_high"}), on=keys)
-    return table
+def _from_labels(config: ExperimentConfig, root: Path, model_path: Path, collections: list[str] | None,
+                 notes: dict[str, str]) -> _Source:
+    data = load_project(config, root)
+    frame, codebook = data.table, data.codebook
+    notes["Labels"] = "; ".join(f"{f}: sha256 {h[:12]}" for f, h in data.hashes["labels_sha256"].items())
+    notes["Codebook"] = f"{codebook.name} v{codebook.version} ({config.data.codebook}, sha256 {codebook.sha256[:12]})"
+    labelled_collections = set(frame["collection"]) if "collection" in frame else set()
+    paragraphs = data.paragraphs
+    if collections:
+        paragraphs = paragraphs[paragraphs["collection"].isin(collections)]
+    notes["Sampling"] = sampling_note(paragraphs[paragraphs["collection"].isin(labelled_collections)]
+                                      if labelled_collections else paragraphs, frame, config.report.units)
+    notes["Agreement"] = agreement_note(data.labels, codebook)
+    return _Source(frame, codebook, data.paragraphs, metrics=_metrics_file(model_path, {}))
 
 
-def build_report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
-           model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
-           out_dir: str | Path, title: str | None = None, n_boot: int = 2000, seed: int = 0,
-           collections: list[str] | None = None, outlets: list[str] | None = None,
-           compare: tuple[str, str] | None = None, events: str | Path | None = None,
-           period: str = "auto", progress: Callable[[str], None] | None = None) -> Path:
-    """Build the outlet report from predictions (``source="predictions"``) or hand labels
-    (``source="labels"``). Returns the path of ``index.html``. ``progress`` is called with a
-    short description at the start of each step."""
-    from framing.report.shares import label_budget, method_notes, outlet_shares
-    from framing.report.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
-    from framing.report.profile import (compare_outlets, date_warning, eligible_outlets, indicators, largest_differences,
-                                 outlet_collections, time_profile)
-    from framing.report.page import ReportContent, write_report
-    from framing.report.why import duplicate_count, outlet_why
-
-
-    step = progress or (lambda text: None)
-    root = Path(root)
-    config = config or ExperimentConfig()
-    settings = config.report
-    notes: dict[str, str] = {}
-    omitted: dict[str, str] = {}
-    model = meta = oof = None
-    metrics: dict = {}
-    model_path = Path(model_dir) if model_dir else experiment_dir(root, config.name)
-    step("reading the hand labels" if source == "labels" else "reading the predictions and the model")
+def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, predictions: str | Path,
+                      notes: dict[str, str]) -> _Source:
+    model, meta, _ = load_model(model_path)
+    codebook = model.codebook
+    frame = read_predictions(predictions)
+    notes["Data"] = f"model predictions, {predictions} (sha256 {sha256_file(predictions)[:12]})"
+    f = meta["config"]["features"]
+    lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""
+    notes["Model"] = (f"{model_path}: TF-IDF ({f['analyzer']}, {f['ngram_min']}–{f['ngram_max']}-grams, "
+                      f"sublinear_tf={f['sublinear_tf']}){lexicon} + logistic regression (C={meta['config']['classifier']['C']}, "
+                      f"class_weight={meta['config']['classifier']['class_weight']}), trained {meta['created']}")
+    notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]}, the model's copy)"
     project_codebook = root / config.data.codebook
-    if source == "labels":
-        data = load_project(config, root)
-        frame, codebook = data.table, data.codebook
-        notes["Labels"] = "; ".join(f"{f}: sha256 {h[:12]}" for f, h in data.hashes["labels_sha256"].items())
-        notes["Codebook"] = f"{codebook.name} v{codebook.version} ({config.data.codebook}, sha256 {codebook.sha256[:12]})"
-        labelled_collections = set(frame["collection"]) if "collection" in frame else set()
-        paragraphs = data.paragraphs
-        if collections:
-            paragraphs = paragraphs[paragraphs["collection"].isin(collections)]
-        notes["Sampling"] = sampling_note(paragraphs[paragraphs["collection"].isin(labelled_collections)]
-                                          if labelled_collections else paragraphs, frame, settings.units)
-        notes["Agreement"] = agreement_note(data.labels, codebook)
-        if (model_path / "metrics.json").is_file():
-            metrics = json.loads((model_path / "metrics.json").read_text(encoding="utf-8"))
-    else:
-        model, meta, _ = load_model(model_path)
-        codebook = model.codebook
-        frame = read_predictions(predictions)
-        notes["Data"] = f"model predictions, {predictions} (sha256 {sha256_file(predictions)[:12]})"
-        f = meta["config"]["features"]
-        lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""
-        notes["Model"] = (f"{model_path}: TF-IDF ({f['analyzer']}, {f['ngram_min']}–{f['ngram_max']}-grams, "
-                          f"sublinear_tf={f['sublinear_tf']}){lexicon} + logistic regression (C={meta['config']['classifier']['C']}, "
-                          f"class_weight={meta['config']['classifier']['class_weight']}), trained {meta['created']}")
-        notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]}, the model's copy)"
-        if project_codebook.is_file():
-            current = load_codebook(project_codebook)
-            if current.sha256 != codebook.sha256:
-                notes["Codebook"] += (f"; the project's {config.data.codebook} is now v{current.version} "
-                                      f"(sha256 {current.sha256[:12]}): retrain the model to report under it")
-        notes["Labels"] = "; ".join(f"{k}: sha256 {v[:12]}" for k, v in meta.get("data", {}).get("labels_sha256", {}).items())
-        counts = meta.get("label_counts", {})
-        notes["Training labels"] = "; ".join(f"{d}: {c['paragraphs']} paragraphs" for d, c in counts.items())
-        metrics = meta.get("cv_metrics", {})
-        if (model_path / "metrics.json").is_file():  # `framing evaluate` may have run since training
-            metrics = json.loads((model_path / "metrics.json").read_text(encoding="utf-8"))
-        oof_path = model_path / "cv_predictions.csv"
-        if oof_path.is_file():
-            oof = read_oof(oof_path, codebook)
-    every = outlet_collections(data.paragraphs if source == "labels" else frame)
-    palette = sorted(every, key=lambda o: (every[o], o))  # the same colours in every report of the corpus
+    if project_codebook.is_file():
+        current = load_codebook(project_codebook)
+        if current.sha256 != codebook.sha256:
+            notes["Codebook"] += (f"; the project's {config.data.codebook} is now v{current.version} "
+                                  f"(sha256 {current.sha256[:12]}): retrain the model to report under it")
+    notes["Labels"] = "; ".join(f"{k}: sha256 {v[:12]}" for k, v in meta.get("data", {}).get("labels_sha256", {}).items())
+    counts = meta.get("label_counts", {})
+    notes["Training labels"] = "; ".join(f"{d}: {c['paragraphs']} paragraphs" for d, c in counts.items())
+    oof_path = model_path / "cv_predictions.csv"
+    oof = read_oof(oof_path, codebook) if oof_path.is_file() else None
+    return _Source(frame, codebook, frame, model, oof, _metrics_file(model_path, meta.get("cv_metrics", {})))
+
+
+def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[str] | None) -> pd.DataFrame:
     if collections:
         if "collection" not in frame:
             raise ReportError("the predictions have no collection column", fix="re-run framing predict")
@@ -155,20 +97,156 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
         frame = frame[frame["outlet"].isin(outlets)]
     if frame.empty:
         raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
-    shown_collections = sorted(frame["collection"].astype(str).unique()) if "collection" in frame else []
-    unit = unit_word(shown_collections, settings.units)
-    what = "hand-labelled" if source == "labels" else "predicted"
-    notes["Data"] = f"{what}: {count_line(frame, settings.units)}" + (
-        "" if source == "labels" else f" — {notes['Data']}")
-    if metrics:
-        validity = validity_table(metrics, codebook)
-        validity = validity[validity["collection"].isin([*shown_collections, "all"])]
-        notes["Expected on new articles"] = expected_line(metrics) or "no time-forward figures (run framing evaluate)"
+    return frame
+
+
+def _shares(src: _Source, profile: pd.DataFrame, settings: ReportConfig, collections: list[str] | None, *,
+            n_boot: int, seed: int, notes: dict, omitted: dict, parts: dict) -> pd.DataFrame:
+    """Outlet shares with the classifier's error (PPI) beside the model's own, and the hand labels
+    against the cross-validated predictions; returns the profile with the shares joined."""
+    oof, frame = src.oof, src.frame
+    if settings.estimator == "ppi":
+        if "collection" in oof and collections:
+            oof = oof[oof["collection"].isin(collections)]
+        shares = outlet_shares(frame, oof, src.codebook, level=settings.level, calibrate=settings.calibrate,
+                               min_labelled=settings.min_labelled, target_width=settings.target_width,
+                               power_tuning=settings.power_tuning, drift=settings.drift,
+                               drift_blocks=settings.drift_blocks)
+        keys = ["outlet", "dimension", "label"]
+        profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
+                                          "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
+        parts["budget"] = label_budget(shares, target_width=settings.target_width)
+        notes.update(method_notes(shares, settings))
+    validation = validation_table(oof, src.codebook, src.model.thresholds, outlets=sorted(frame["outlet"].unique()),
+                                  n_boot=min(n_boot, 1000), seed=seed)
+    parts["validation"] = validation
+    if validation.empty:
+        omitted["Hand labels vs model"] = "none of these outlets has hand-labelled paragraphs to check the model on"
+    return profile
+
+
+def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes: dict, omitted: dict,
+         parts: dict) -> None:
+    """The words and paragraphs behind the shares, and the articles per label."""
+    frame, settings = src.frame, config.report
+    texts = project_paragraphs(config, root).set_index("paragraph_id")["text"] \
+        if "text" not in frame and (root / config.data.corpus).exists() else pd.Series(dtype=str)
+    why, examples = outlet_why(src.model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
+    parts["why"], parts["examples"] = why, examples
+    if not why:
+        omitted["why"] = ("the predictions carry no text and their paragraphs are not in the project's corpus: "
+                          "predict with `framing predict --keep-text` to see the words and paragraphs behind "
+                          "the shares")
     else:
-        validity = None
+        dupes = duplicate_count(frame, texts)
+        if dupes:
+            notes["Repeated paragraphs"] = (f"{dupes:,} paragraphs repeat an earlier paragraph of their article "
+                                            "(pull quotes, repeated captions); they count in the shares, as "
+                                            "published, and are shown once among the examples.")
+    article_texts = frame.drop_duplicates("paragraph_id").set_index("paragraph_id")["text"] if "text" in frame else texts
+    parts["articles"] = _ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts)
+
+
+def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int, seed: int,
+               events: str | Path | None, omitted: dict, parts: dict) -> dict[str, str]:
+    """Shares by week or month; returns the outlets left out and why."""
+    if "date" not in src.frame:
+        omitted["Over time"] = "the table has no date column"
+        return {}
+    time_table, used = time_profile(src.frame, src.codebook, period=period, n_boot=min(n_boot, 500), seed=seed,
+                                    min_articles=settings.time_min_articles)
+    parts.update(time=time_table, period=used)
+    if time_table.empty:
+        omitted["Over time"] = (f"no outlet has a {used if used != 'none' else 'period'} with "
+                                f"{settings.time_min_articles} or more dated articles (report.time_min_articles)")
+    if events is not None:
+        parts["events"] = read_events(events)
+    return time_table.attrs.get("left_out", {})
+
+
+def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, ind: pd.DataFrame, settings: ReportConfig,
+                compare: tuple[str, str], *, n_boot: int, seed: int, parts: dict) -> None:
+    a, b = compare
+    small = [o for o in compare if o not in eligible_outlets(profile[profile["outlet"] == o], settings.min_articles)]
+    if small and set(compare) <= set(profile["outlet"]):
+        raise ReportError(f"{' and '.join(small)} {'has' if len(small) == 1 else 'have'} fewer than "
+                          f"{settings.min_articles} articles: too few to compare",
+                          fix="choose outlets with more articles, or lower report.min_articles in the config "
+                              "(--min-articles)")
+    table = compare_outlets(src.frame, src.codebook, a, b, n_boot=n_boot, seed=seed, ind=ind,
+                            level=settings.level, correction=settings.correction)
+    warnings = []
+    if groups.get(a) != groups.get(b):
+        warnings.append(f"{a} ({groups.get(a)}) and {b} ({groups.get(b)}) belong to different collections: "
+                        "differences may be differences of genre, not of framing.")
+    dated = date_warning(src.frame, a, b, max_gap_days=settings.date_gap_days)
+    if dated:
+        warnings.append(dated)
+    parts.update(compare=table, compare_pair=compare, compare_warnings=warnings)
+
+
+def _interval_notes(settings: ReportConfig, *, model_shares: bool, labels: bool, n_boot: int, seed: int) -> dict[str, str]:
+    """The method section's words on intervals and fair comparisons, from the settings."""
+    correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "nothing"}[settings.correction]
+    return {
+        "Confidence intervals": (
+            ("Outlet shares: see above. The model's predicted shares, time charts and comparisons" if model_shares
+             else "Shares, time charts and comparisons")
+            + f": 95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
+            + (" — these cover the sampling of articles, not the classifier's error." if not labels else
+               " (hand labels: no classifier error to cover).")
+            + " A summary gap's interval combines the two outlets' intervals as independent normal errors."),
+        "Fair comparisons": (
+            ("outlets are compared within their collection (report.within_collection)" if settings.within_collection
+             else "outlets of all collections are compared together (report.within_collection = false)")
+            + f"; an outlet needs {settings.min_articles} or more articles (report.min_articles) "
+            f"for the summary, the charts and --compare; a time point needs {settings.time_min_articles} or more "
+            f"(report.time_min_articles); an outlet's own voice (report.self_sources) is never a finding; --compare "
+            f"adjusts its p-values across its tests by "
+            f"{correction} (report.correction)."),
+    }
+
+
+def build_report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
+                 model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
+                 out_dir: str | Path, title: str | None = None, n_boot: int | None = None, seed: int = 0,
+                 collections: list[str] | None = None, outlets: list[str] | None = None,
+                 compare: tuple[str, str] | None = None, events: str | Path | None = None,
+                 period: str = "auto", progress: Callable[[str], None] | None = None) -> Path:
+    """Build the outlet report from predictions (``source="predictions"``) or hand labels
+    (``source="labels"``). Returns the path of ``index.html``. ``progress`` is called with a
+    short description at the start of each step; ``n_boot`` defaults to ``report.n_boot``."""
+    if source not in ("labels", "predictions"):
+        raise ReportError(f"unknown report source {source!r}", fix="report from 'predictions' or 'labels'")
+    if period not in ("auto", "week", "month"):
+        raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
+    step = progress or (lambda text: None)
+    root, config = Path(root), config or ExperimentConfig()
+    settings = config.report
+    n_boot = settings.n_boot if n_boot is None else n_boot
+    notes: dict[str, str] = {}
+    omitted: dict[str, str] = {}
+    parts: dict = {}
+    model_path = Path(model_dir) if model_dir else experiment_dir(root, config.name)
+    step("reading the hand labels" if source == "labels" else "reading the predictions and the model")
+    src = _from_labels(config, root, model_path, collections, notes) if source == "labels" \
+        else _from_predictions(config, root, model_path, predictions, notes)
+    every = outlet_collections(src.corpus)
+    palette = sorted(every, key=lambda o: (every[o], o))  # the same colours in every report of the corpus
+    src.frame = frame = _filtered(src.frame, collections, outlets)
+    shown_collections = sorted(frame["collection"].astype(str).unique()) if "collection" in frame else []
+    what = "hand-labelled" if source == "labels" else "predicted"
+    notes["Data"] = f"{what}: {count_line(frame, settings.units)}" + ("" if source == "labels" else f" — {notes['Data']}")
+    validity = None
+    if src.metrics:
+        validity = validity_table(src.metrics, src.codebook)
+        validity = validity[validity["collection"].isin([*shown_collections, "all"])]
+        notes["Expected on new articles"] = expected_line(src.metrics) or "no time-forward figures (run framing evaluate)"
+    else:
         omitted["Validity per collection"] = f"no metrics.json in {model_path}: run `framing evaluate` to measure it"
-    if oof is not None:
-        frame, swapped = _out_of_fold(frame, oof, codebook, model.thresholds)
+    if src.oof is not None:
+        frame, swapped = out_of_fold(frame, src.oof, src.codebook, src.model.thresholds)
+        src.frame = frame
         if swapped:
             notes["Training paragraphs"] = (
                 f"{swapped:,} of the {len(frame):,} predicted paragraphs are hand-labelled paragraphs the model was "
@@ -176,114 +254,43 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
                 "cross-validation (cv_predictions.csv), so they count as the model would label unseen text and "
                 "the outlet shares below stay valid.")
     step("outlet profiles")
-    ind = indicators(frame, codebook)  # the 0/1 table every profile below starts from, built once
-    profile = outlet_profile(frame, codebook, n_boot=n_boot, seed=seed, ind=ind)
+    ind = indicators(frame, src.codebook)  # the 0/1 table every profile below starts from, built once
+    profile = outlet_profile(frame, src.codebook, n_boot=n_boot, seed=seed, ind=ind)
     groups = outlet_collections(frame) if settings.within_collection else {o: "all" for o in profile["outlet"]}
-    content_kwargs: dict = {}
     step("outlet shares with the classifier's error")
-    if oof is not None:
-        thresholds = model.thresholds
-        if settings.estimator == "ppi":
-            if "collection" in oof and collections:
-                oof = oof[oof["collection"].isin(collections)]
-            shares = outlet_shares(frame, oof, codebook, level=settings.level, calibrate=settings.calibrate,
-                                   min_labelled=settings.min_labelled, target_width=settings.target_width,
-                                   power_tuning=settings.power_tuning, drift=settings.drift,
-                                   drift_blocks=settings.drift_blocks)
-            keys = ["outlet", "dimension", "label"]
-            profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
-                                              "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
-            content_kwargs["budget"] = label_budget(shares, target_width=settings.target_width)
-            notes.update(method_notes(shares, settings))
-        validation = validation_table(oof, codebook, thresholds, outlets=sorted(frame["outlet"].unique()),
-                                      n_boot=min(n_boot, 1000), seed=seed)
-        content_kwargs["validation"] = validation
-        if validation.empty:
-            omitted["Hand labels vs model"] = "none of these outlets has hand-labelled paragraphs to check the model on"
+    if src.oof is not None:
+        profile = _shares(src, profile, settings, collections, n_boot=n_boot, seed=seed, notes=notes, omitted=omitted,
+                          parts=parts)
     elif source != "labels":
         omitted["Outlet shares"] = (f"no cv_predictions.csv in {model_path}: shares are the model's raw reading, "
                                     "without the classifier's error")
     step("words and paragraphs behind the shares")
-    if model is not None:
-        texts = project_paragraphs(config, root).set_index("paragraph_id")["text"] \
-            if "text" not in frame and (root / config.data.corpus).exists() else pd.Series(dtype=str)
-        why, examples = outlet_why(model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
-        content_kwargs["why"], content_kwargs["examples"] = why, examples
-        if not why:
-            omitted["why"] = ("the predictions carry no text and their paragraphs are not in the project's corpus: "
-                              "predict with `framing predict --keep-text` to see the words and paragraphs behind "
-                              "the shares")
-        else:
-            dupes = duplicate_count(frame, texts)
-            if dupes:
-                notes["Repeated paragraphs"] = (f"{dupes:,} paragraphs repeat an earlier paragraph of their article "
-                                                "(pull quotes, repeated captions); they count in the shares, as "
-                                                "published, and are shown once among the examples.")
-        article_texts = frame.drop_duplicates("paragraph_id").set_index("paragraph_id")["text"] if "text" in frame else texts
-        content_kwargs["articles"] = _ranked_articles(model, frame, codebook, config.articles.report_top, article_texts)
+    if src.model is not None:
+        _why(src, config, root, seed=seed, notes=notes, omitted=omitted, parts=parts)
     else:
         omitted["why"] = "the hand-labels report has no model to explain: see a predictions report"
     step("time series")
-    left_out: dict[str, str] = {}
-    if "date" in frame:
-        time_table, used = time_profile(frame, codebook, period=period, n_boot=min(n_boot, 500), seed=seed,
-                                        min_articles=settings.time_min_articles)
-        left_out = time_table.attrs.get("left_out", {})
-        content_kwargs.update(time=time_table, period=used)
-        if time_table.empty:
-            omitted["Over time"] = (f"no outlet has a {used if used != 'none' else 'period'} with "
-                                    f"{settings.time_min_articles} or more dated articles (report.time_min_articles)")
-        if events is not None:
-            content_kwargs["events"] = read_events(events)
-    else:
-        omitted["Over time"] = "the table has no date column"
+    left_out = _over_time(src, settings, period=period, n_boot=n_boot, seed=seed, events=events, omitted=omitted,
+                          parts=parts)
     step("comparison")
     if compare:
-        a, b = compare
-        small = [o for o in compare if o not in eligible_outlets(profile[profile["outlet"] == o], settings.min_articles)]
-        if small and set(compare) <= set(profile["outlet"]):
-            raise ReportError(f"{' and '.join(small)} {'has' if len(small) == 1 else 'have'} fewer than "
-                              f"{settings.min_articles} articles: too few to compare",
-                              fix="choose outlets with more articles, or lower report.min_articles in the config "
-                                  "(--min-articles)")
-        table = compare_outlets(frame, codebook, a, b, n_boot=n_boot, seed=seed, ind=ind,
-                                level=settings.level, correction=settings.correction)
-        warnings = []
-        if groups.get(a) != groups.get(b):
-            warnings.append(f"{a} ({groups.get(a)}) and {b} ({groups.get(b)}) belong to different collections: "
-                            "differences may be differences of genre, not of framing.")
-        dated = date_warning(frame, a, b, max_gap_days=settings.date_gap_days)
-        if dated:
-            warnings.append(dated)
-        content_kwargs.update(compare=table, compare_pair=compare, compare_warnings=warnings)
-    notes["Confidence intervals"] = (
-        ("Outlet shares: see above. The model's predicted shares, time charts and comparisons" if "predicted" in profile
-         else "Shares, time charts and comparisons")
-        + f": 95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
-        + (" — these cover the sampling of articles, not the classifier's error." if source != "labels" else
-           " (hand labels: no classifier error to cover).")
-        + " A summary gap's interval combines the two outlets' intervals as independent normal errors.")
-    notes["Fair comparisons"] = (
-        ("outlets are compared within their collection (report.within_collection)" if settings.within_collection
-           else "outlets of all collections are compared together (report.within_collection = false)")
-        + f"; an outlet needs {settings.min_articles} or more articles (report.min_articles) "
-        f"for the summary, the charts and --compare; a time point needs {settings.time_min_articles} or more "
-        f"(report.time_min_articles); an outlet's own voice (report.self_sources) is never a finding; --compare "
-        f"adjusts its p-values across its tests by "
-        f"{ {'holm': 'Holm', 'bh': 'Benjamini–Hochberg', 'none': 'nothing'}[settings.correction]} (report.correction).")
+        _comparison(src, profile, groups, ind, settings, compare, n_boot=n_boot, seed=seed, parts=parts)
+    notes.update(_interval_notes(settings, model_shares="predicted" in profile, labels=source == "labels",
+                                 n_boot=n_boot, seed=seed))
     step("summary")
     content = ReportContent(
         title=title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile"),
-        codebook=codebook, profile=profile, notes=notes, omitted=omitted, groups=groups, unit=unit,
+        codebook=src.codebook, profile=profile, notes=notes, omitted=omitted, groups=groups,
+        unit=unit_word(shown_collections, settings.units),
         units={o: settings.units.get(c, "paragraph") for o, c in outlet_collections(frame).items()},
         palette_outlets=palette,
         min_articles=settings.min_articles, time_min_articles=settings.time_min_articles,
         self_sources={o: list(v) for o, v in settings.self_sources.items()}, time_left_out=left_out,
-        validity=validity, expected=expected_line(metrics) if metrics else "",
+        validity=validity, expected=expected_line(src.metrics) if src.metrics else "",
         summary=largest_differences(profile, groups=groups, top=settings.summary_top,
                                     min_articles=settings.min_articles, self_sources=settings.self_sources,
                                     level=settings.level),
-        **content_kwargs)
+        **parts)
     step("drawing the charts")
     return write_report(content, out_dir, progress=step)
 
@@ -309,8 +316,6 @@ def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.S
     """The report's articles table (:func:`framing.model.articles.rank_articles`), with each supporting
     paragraph's text where the corpus (or the predictions) has it; None when the predictions lack
     probability columns."""
-    from framing.model.articles import ArticleSpec, articles_from_predictions, rank_articles
-
     spec = ArticleSpec.from_model(model)
     if any(c not in frame for c in spec.columns):
         return None

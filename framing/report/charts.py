@@ -1,16 +1,13 @@
-"""Drawing functions: each takes a table (computed once elsewhere) and an ``ax`` or a figure
-size, draws, and returns the figure. Matplotlib's Agg backend; no global pyplot state is kept."""
+"""Drawing functions: each takes a table (computed once elsewhere) and an ``ax`` of a
+:class:`matplotlib.figure.Figure` or a figure, draws, and returns it. No pyplot, no backend
+switch: a notebook user's backend is left alone, and a ``Figure`` saves without one."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 
 def plural(n: int, word: str) -> str:

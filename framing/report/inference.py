@@ -128,6 +128,33 @@ def drift_variance(resid: np.ndarray, g: np.ndarray, t: np.ndarray, blocks: int 
     return np.maximum(means.var(0, ddof=1) - variances.mean(0), 0.0)
 
 
+def _power(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, var_u: np.ndarray, lam, k: int) -> np.ndarray:
+    """λ per column: the given one, or (``lam=None``) the variance-minimising one in [0, 1] (PPI++)."""
+    if lam is not None:
+        return np.broadcast_to(np.asarray(lam, dtype=float), (k,)).copy()
+    cov_yf = np.nan_to_num(cluster_cov(y, f_lab, g_lab))
+    var_f = np.nan_to_num(cluster_cov(f_lab, f_lab, g_lab))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam_ = np.where(var_u + var_f > 0, cov_yf / (var_u + var_f), 0.0)
+    return np.clip(lam_, 0.0, 1.0)
+
+
+def _drift(resid: np.ndarray, g_lab: np.ndarray, t_lab: np.ndarray | None, t_unl: np.ndarray | None, blocks: int,
+           k: int) -> tuple[np.ndarray, float]:
+    """The drift component of the variance (``o² · τ²``, see :func:`ppi_mean`) and ``o``, the share
+    of unknown paragraphs dated outside the labelled period."""
+    if blocks < 2 or t_lab is None or t_unl is None:
+        return np.zeros(k), 0.0
+    tau2 = drift_variance(resid, g_lab, t_lab, blocks)
+    _, times, _ = _article_times(g_lab, t_lab)
+    t_u = np.asarray(t_unl, dtype=float)
+    span = times[~np.isnan(times)]
+    if not len(span):
+        return np.zeros(k), 0.0
+    outside = float(np.mean(np.isnan(t_u) | (t_u < span.min()) | (t_u > span.max())))
+    return outside ** 2 * tau2, outside
+
+
 def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndarray, g_unl: np.ndarray, *,
              level: float = 0.95, lam: float | np.ndarray | None = None, y_known: np.ndarray | None = None,
              finite: bool = True, small_sample: bool = True, clip: bool = True, t_lab: np.ndarray | None = None,
@@ -177,27 +204,12 @@ def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndar
     var_u = np.nan_to_num(var_u)
     if finite:
         var_u = np.zeros(k)
-    if lam is None:
-        cov_yf = np.nan_to_num(cluster_cov(y, f_lab, g_lab))
-        var_f = np.nan_to_num(cluster_cov(f_lab, f_lab, g_lab))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lam_ = np.where(var_u + var_f > 0, cov_yf / (var_u + var_f), 0.0)
-        lam_ = np.clip(lam_, 0.0, 1.0)
-    else:
-        lam_ = np.broadcast_to(np.asarray(lam, dtype=float), (k,)).copy()
+    lam_ = _power(y, f_lab, g_lab, var_u, lam, k)
     rest = lam_ * f_unl.mean(0) + (y - lam_ * f_lab).mean(0)
     var_r = np.nan_to_num(cluster_cov(y - lam_ * f_lab, y - lam_ * f_lab, g_lab))
     if finite:  # the unlabelled paragraphs' own deviations, at the labelled ones' rate per paragraph
         var_r = var_r * (1 + n / big_n)
-    var_d, outside = np.zeros(k), 0.0
-    if drift_blocks >= 2 and t_lab is not None and t_unl is not None:
-        tau2 = drift_variance(y - lam_ * f_lab, g_lab, t_lab, drift_blocks)
-        _, times, _ = _article_times(g_lab, t_lab)
-        t_u = np.asarray(t_unl, dtype=float)
-        span = times[~np.isnan(times)]
-        if len(span):
-            outside = float(np.mean(np.isnan(t_u) | (t_u < span.min()) | (t_u > span.max())))
-            var_d = outside ** 2 * tau2
+    var_d, outside = _drift(y - lam_ * f_lab, g_lab, t_lab, t_unl, drift_blocks, k)
     var_rest = lam_ ** 2 * var_u + var_r + var_d
     weight = big_n / total
     share = (known.sum(0) + big_n * rest) / total

@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from framing.config import ReportConfig
 from framing.labels.codebook import Codebook
 from framing.errors import ReportError
+from framing.model.decision import hits
 from framing.report.inference import wilson
 
 PROFILE_COLUMNS = ["outlet", "dimension", "label", "share", "ci_low", "ci_high", "n_paragraphs", "n_articles"]
@@ -61,7 +63,7 @@ def bootstrap_share(k: np.ndarray, n: np.ndarray, *, n_boot: int, rng: np.random
     return share, float(low), float(high)
 
 
-def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "outlet", n_boot: int = 2000,
+def outlet_profile(frame: pd.DataFrame, codebook: Codebook, *, group: str = "outlet", n_boot: int = ReportConfig.n_boot,
                    seed: int = 0, level: float = 0.95, ind: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of paragraphs per ``group`` (outlet by default) and label, with article-bootstrap CIs.
 
@@ -114,12 +116,8 @@ def predicted_indicators(oof: pd.DataFrame, codebook: Codebook, thresholds: dict
             continue
         proba = oof[cols].to_numpy(dtype=float)
         valid = ~np.isnan(proba).any(axis=1)
-        if dim.multi:
-            cut = np.array([thresholds.get(dim.name, {}).get(label, 0.5) for label in dim.label_names])
-            pred = (proba >= cut).astype(float)
-        else:
-            pred = np.zeros_like(proba)
-            pred[np.arange(len(proba)), np.nan_to_num(proba, nan=-1).argmax(axis=1)] = 1.0
+        cut = np.array([thresholds.get(dim.name, {}).get(label, 0.5) for label in dim.label_names]) if dim.multi else None
+        pred = hits(proba, dim.multi, cut).astype(float)
         pred[~valid] = np.nan
         for j, col in enumerate(cols):
             out[col] = pred[:, j]
@@ -246,7 +244,7 @@ def date_warning(frame: pd.DataFrame, a: str, b: str, *, max_gap_days: int = 30)
             f"(--outlet with a date-filtered table) before citing them.")
 
 
-def compare_outlets(frame: pd.DataFrame, codebook: Codebook, a: str, b: str, *, n_boot: int = 2000, seed: int = 0,
+def compare_outlets(frame: pd.DataFrame, codebook: Codebook, a: str, b: str, *, n_boot: int = ReportConfig.n_boot, seed: int = 0,
                     level: float = 0.95, ind: pd.DataFrame | None = None, correction: str = "holm") -> pd.DataFrame:
     """Where outlets ``a`` and ``b`` differ: share of each, the difference (a − b) with a bootstrap
     CI (articles resampled within each outlet), Cohen's h, a two-sided bootstrap p-value, the

@@ -22,6 +22,47 @@ def _days(dates) -> np.ndarray:
     return ((stamps - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(days=1)).to_numpy(float)
 
 
+def _dates(frame, oof) -> tuple[np.ndarray, np.ndarray]:
+    """Days of the predicted paragraphs, and of the labelled ones (their own date, else their article's in ``frame``)."""
+    import pandas as pd
+
+    f_days = _days(frame["date"]) if "date" in frame else np.full(len(frame), np.nan)
+    article_day = pd.Series(f_days, index=frame["article_id"].astype(str).to_numpy()).groupby(level=0).min()
+    o_days = _days(oof["date"]) if "date" in oof else np.full(len(oof), np.nan)
+    return f_days, np.where(np.isnan(o_days), oof["article_id"].astype(str).map(article_day).to_numpy(float), o_days)
+
+
+def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level: float, calibrate: bool,
+                 min_labelled: int, target_width: float, power_tuning: bool, blocks: int) -> list[dict]:
+    """One outlet's rows of the shares table for one dimension. ``population``: its hand labels
+    where known, then the probabilities, articles and days of the rest; ``labelled``: every
+    labelled paragraph's labels, out-of-fold probabilities, outlet, article and day."""
+    y_known, f_rest, g_rest, t_rest = population
+    Y, P, o_outlet, o_article, o_days = labelled
+    k = len(dim.label_names)
+    own = o_outlet == outlet
+    basis = "outlet" if own.sum() >= min_labelled and len(np.unique(o_article[own])) >= 2 else "model-only"
+    lab = own if basis == "outlet" else np.ones(len(Y), bool)
+    coef = fit_calibration(P[~own], Y[~own]) if calibrate and (~own).sum() >= 2 else np.tile([1.0, 0.0], (k, 1))
+    est = ppi_mean(Y[lab], apply_calibration(P[lab], coef), o_article[lab],
+                   apply_calibration(f_rest, coef) if len(f_rest) else f_rest, g_rest,
+                   level=level, y_known=y_known, lam=None if power_tuning else 1.0,
+                   t_lab=o_days[lab], t_unl=t_rest, drift_blocks=blocks)
+    if est.n_unlabelled == 0:
+        basis = "all hand-labelled"
+    extra = labels_for_width(est.var_unlabelled, est.var_rectifier, int(lab.sum()), target_width, level=level,
+                             var_drift=est.var_drift, df=len(np.unique(o_article[lab])) - 1)
+    if basis == "model-only":
+        # the pooled rectifier says nothing about how this outlet's own would shrink: the
+        # budget is the labels that give it its own rectifier; the report then gives the rest
+        extra = np.full(k, max(min_labelled - int(own.sum()), 0))
+    return [{"outlet": outlet, "dimension": dim.name, "label": label, "share": est.estimate[j],
+             "ci_low": est.low[j], "ci_high": est.high[j], "se": est.se[j], "basis": basis,
+             "n_labelled": int(own.sum()), "n_known": est.n_known, "lam": est.lam[j],
+             "extra_labels": int(extra[j]) if basis != "all hand-labelled" else 0}
+            for j, label in enumerate(dim.label_names)]
+
+
 def outlet_shares(frame, oof, codebook, *, level: float = 0.95, calibrate: bool = True, min_labelled: int = 30,
                   target_width: float = 0.10, power_tuning: bool = False, group: str = "outlet",
                   drift: str | None = None, drift_blocks: int | None = None):
@@ -52,11 +93,7 @@ def outlet_shares(frame, oof, codebook, *, level: float = 0.95, calibrate: bool 
     truth = true_indicators(oof, codebook)
     groups = frame[group].astype(str).to_numpy()
     pids = frame["paragraph_id"].astype(str).to_numpy() if "paragraph_id" in frame else np.full(len(frame), "")
-    f_days = _days(frame["date"]) if "date" in frame else np.full(len(frame), np.nan)
-    article_day = pd.Series(f_days, index=frame["article_id"].astype(str).to_numpy()).groupby(level=0).min()
-    o_days_all = _days(oof["date"]) if "date" in oof else np.full(len(oof), np.nan)
-    o_days_all = np.where(np.isnan(o_days_all), oof["article_id"].astype(str).map(article_day).to_numpy(float),
-                          o_days_all)
+    f_days, o_days_all = _dates(frame, oof)
     rows = []
     for dim in codebook.dimensions:
         cols = [f"{dim.name}:{label}" for label in dim.label_names]
@@ -75,32 +112,12 @@ def outlet_shares(frame, oof, codebook, *, level: float = 0.95, calibrate: bool 
         for outlet in sorted(set(groups)):
             mine_f = (groups == outlet) & have
             known_mask = np.array([p in hand for p in pids[mine_f]], dtype=bool)
-            y_known = np.array([hand[p] for p in pids[mine_f][known_mask]]).reshape(-1, len(cols))
-            f_rest = probs[mine_f][~known_mask]
-            g_rest = frame.loc[mine_f, "article_id"].astype(str).to_numpy()[~known_mask]
-            t_rest = f_days[mine_f][~known_mask]
-            own = o_outlet == outlet
-            basis = "outlet" if own.sum() >= min_labelled and len(np.unique(o_article[own])) >= 2 else "model-only"
-            lab = own if basis == "outlet" else np.ones(len(Y), bool)
-            coef = fit_calibration(P[~own], Y[~own]) if calibrate and (~own).sum() >= 2 else \
-                np.tile([1.0, 0.0], (len(cols), 1))
-            est = ppi_mean(Y[lab], apply_calibration(P[lab], coef), o_article[lab],
-                           apply_calibration(f_rest, coef) if len(f_rest) else f_rest, g_rest,
-                           level=level, y_known=y_known, lam=None if power_tuning else 1.0,
-                           t_lab=o_days[lab], t_unl=t_rest, drift_blocks=blocks)
-            if est.n_unlabelled == 0:
-                basis = "all hand-labelled"
-            extra = labels_for_width(est.var_unlabelled, est.var_rectifier, int(lab.sum()), target_width, level=level,
-                                     var_drift=est.var_drift, df=len(np.unique(o_article[lab])) - 1)
-            if basis == "model-only":
-                # the pooled rectifier says nothing about how this outlet's own would shrink: the
-                # budget is the labels that give it its own rectifier; the report then gives the rest
-                extra = np.full(len(cols), max(min_labelled - int(own.sum()), 0))
-            for j, label in enumerate(dim.label_names):
-                rows.append({"outlet": outlet, "dimension": dim.name, "label": label, "share": est.estimate[j],
-                             "ci_low": est.low[j], "ci_high": est.high[j], "se": est.se[j], "basis": basis,
-                             "n_labelled": int(own.sum()), "n_known": est.n_known, "lam": est.lam[j],
-                             "extra_labels": int(extra[j]) if basis != "all hand-labelled" else 0})
+            population = (np.array([hand[p] for p in pids[mine_f][known_mask]]).reshape(-1, len(cols)),
+                          probs[mine_f][~known_mask], frame.loc[mine_f, "article_id"].astype(str).to_numpy()[~known_mask],
+                          f_days[mine_f][~known_mask])
+            rows += _outlet_rows(outlet, dim, population, (Y, P, o_outlet, o_article, o_days), level=level,
+                                 calibrate=calibrate, min_labelled=min_labelled, target_width=target_width,
+                                 power_tuning=power_tuning, blocks=blocks)
     return pd.DataFrame(rows, columns=SHARE_COLUMNS)
 
 

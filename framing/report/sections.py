@@ -1,0 +1,252 @@
+"""The page's sections: per dimension (charts, shares, time, why), articles, hand labels vs model,
+validity per collection, label budget and the comparison of two outlets."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from framing._io import atomic_write
+from framing.report import charts
+from framing.report.content import ReportContent
+from framing.report.html import anchor, chart, count, img, pct
+
+
+def dimension_section(dim, sub: pd.DataFrame, content: ReportContent, out: Path) -> str:
+    """One dimension: heatmap and dot plots of the ranked outlets, the table of shares, time, why."""
+    unit, colors = content.unit, content.colors
+    ranked = content.ranked or content.outlets  # nothing to rank: show every outlet, said in the caption
+    groups = content.groups if len(set(content.groups.values())) > 1 else None
+    small = [o for o in content.outlets if o not in content.ranked]
+    n_labels = len(dim.labels)
+    shown = sub[sub["outlet"].isin(ranked)]
+    parts = [f'<p class="q">{html.escape(dim.question)}</p>']
+    if not content.ranked:
+        parts.append(f'<p class="note">No outlet has {content.min_articles} or more articles: the charts show '
+                     f"every outlet for reference, not to rank them.</p>")
+    png = chart(out / f"{dim.name}_heatmap", shown,
+                  (min(charts.WIDTH, 4.5 + 1.1 * n_labels), 1.4 + 0.32 * len(ranked)),
+                  lambda fig, d=dim.name: charts.draw_heatmap(shown, d, fig.add_subplot(), outlets=ranked,
+                                                              groups=groups, unit=unit))
+    parts.append(img(f"{dim.name}_heatmap", png, f"{dim.name}: share of {unit}s per outlet (heatmap)"))
+    cols = min(3, n_labels)
+    rows_n = int(np.ceil(n_labels / cols))
+    png = chart(out / f"{dim.name}_dots", shown, (charts.WIDTH, rows_n * (0.8 + 0.24 * len(ranked)) + 1.0),
+                  lambda fig, d=dim.name: charts.draw_dots(shown, d, fig, outlets=ranked, colors=colors,
+                                                           groups=groups, unit=unit, cols=cols))
+    parts.append(img(f"{dim.name}_dots", png, f"{dim.name}: share of {unit}s per outlet with 95% intervals"))
+    if small:
+        parts.append(f'<p class="note">Not in the charts (fewer than {content.min_articles} articles; in the table '
+                     f"below): {html.escape(', '.join(small))}.</p>" if content.ranked else "")
+    parts.append(share_table(sub, dim, content))
+    parts.append(time_part(dim, content, out, colors))
+    parts.append(why_part(dim, content))
+    return f'<section id="{dim.name}"><h2>{html.escape(dim.name)}</h2>{"".join(parts)}</section>'
+
+
+def validation_section(content: ReportContent, out: Path) -> str:
+    """Hand labels against the cross-validated predictions of the same paragraphs, per dimension."""
+    unit, colors = content.unit, content.colors
+    parts = [f"<p>On the hand-labelled {unit}s, each outlet's share in the hand labels (x) against its share in "
+             "the cross-validated predictions (y): predictions for a paragraph come from a model that never saw it "
+             "(nor any paragraph of its article). Colour: outlet (as in every chart); marker: label. Points near "
+             "the diagonal mean the model's raw reading can be trusted for that outlet and label.</p>"]
+    for dim in content.codebook.dimensions:
+        vsub = content.validation[content.validation["dimension"] == dim.name]
+        if vsub.empty:
+            continue
+        png = chart(out / f"{dim.name}_validation", vsub, (8.5, 5.5),
+                      lambda fig, v=vsub, d=dim.name: charts.draw_agreement(v, d, fig.add_subplot(), colors=colors))
+        parts.append(img(f"{dim.name}_validation", png, f"{dim.name}: hand labels vs cross-validated predictions"))
+    return f'<section id="validation"><h2>Hand labels vs model</h2>{"".join(parts)}</section>'
+
+
+def validity_section(content: ReportContent, out: Path) -> str:
+    """Macro-F1 per collection: grouped CV, time-forward and baseline (also ``validity.csv``)."""
+    with atomic_write(out / "validity.csv") as handle:
+        content.validity.to_csv(handle, index=False)
+    return ('<section id="validity"><h2>Validity per collection</h2><p>How well the model reproduces '
+                    "the hand labels of each collection, as macro-F1: in cross-validation grouped by article / on "
+                    "the time-forward test (trained on earlier articles, tested on later ones: the closest to new "
+                    "articles) / of a majority-label baseline. Read each collection's charts with its own row: "
+                    f"where the model is weak, lean on the outlet shares' intervals.</p>{validity_table(content.validity)}"
+                    f"<p class=\"hint\">{html.escape(content.expected)} "
+                    '<a href="validity.csv">CSV</a></p></section>')
+
+
+def budget_section(content: ReportContent, out: Path) -> str:
+    """More hand labels per outlet that would narrow every interval to the target (also ``label_budget.csv``)."""
+    unit = content.unit
+    with atomic_write(out / "label_budget.csv") as handle:
+        content.budget.to_csv(handle, index=False)
+    cap = 100_000  # framing.report.inference.labels_for_width's "no number of labels would do"
+    shown = content.budget.assign(
+        widest=content.budget["widest"].map(lambda v: f"{v * 100:.0f} points"),
+        extra_labels=content.budget["extra_labels"].map(
+            lambda v: "no estimate: no labels of its own to extrapolate from, label some first" if v >= cap
+            else f"{v:,}"))
+    target = float(content.budget["target_width"].iloc[0])
+    quota = " ".join(f'--quota "{r.outlet}={r.extra_labels}"' for r in content.budget.itertuples()
+                     if 0 < r.extra_labels < cap)
+    return (f'<section id="budget"><h2>Label budget</h2><p>More hand-labelled {unit}s per outlet that '
+                    f'would bring every interval under {target * 100:.0f} points.</p><div class="scroll">'
+                    + shown.drop(columns=["target_width"]).to_html(index=False, border=0) + "</div>"
+                    + (f"<p class=\"hint\">framing labels sample {html.escape(quota)}</p>" if quota else "")
+                    + '<p class="hint"><a href="label_budget.csv">CSV</a></p></section>')
+
+
+def validity_table(validity: pd.DataFrame) -> str:
+    """One row per collection, one cell per dimension: CV / time-forward / baseline macro-F1."""
+    dims = list(dict.fromkeys(validity["dimension"]))
+    collections = list(dict.fromkeys(validity["collection"]))
+    head = "".join(f"<th>{html.escape(d)}</th>" for d in dims)
+    rows = []
+    for collection in collections:
+        sub = validity[validity["collection"] == collection].set_index("dimension")
+        n = sub["paragraphs"].max()
+        cells = []
+        for d in dims:
+            if d not in sub.index:
+                cells.append("<td>—</td>")
+                continue
+            r = sub.loc[d]
+            f = lambda v: "—" if pd.isna(v) else f"{v:.2f}"  # noqa: E731
+            cells.append(f"<td><b>{f(r['CV macro-F1'])}</b> / {f(r['time-forward macro-F1'])} "
+                         f"<span class=\"ci\">/ {f(r['baseline macro-F1'])}</span></td>")
+        name = "all collections" if collection == "all" else collection
+        rows.append(f"<tr><th>{html.escape(name)} <span class=\"ci\">{int(n):,} labelled</span></th>{''.join(cells)}</tr>"
+                    if not pd.isna(n) else f"<tr><th>{html.escape(name)}</th>{''.join(cells)}</tr>")
+    return (f'<div class="scroll"><table><tr><th>collection</th>{head}</tr>{"".join(rows)}</table></div>'
+            '<p class="hint">Each cell: CV / time-forward / baseline macro-F1.</p>')
+
+
+def compare_section(content: ReportContent, out: Path) -> str:
+    a, b = content.compare_pair
+    table_data = content.compare
+    png = chart(out / "compare", table_data, (9, 0.28 * len(table_data) + 1.5),
+                  lambda fig: charts.draw_compare(table_data, a, b, fig.add_subplot()))
+    shown = table_data.assign(**{c: table_data[c].map(pct) for c in (a, b)},
+                              difference=table_data["difference"].map(lambda v: f"{v * 100:+.1f}"),
+                              ci=[f"{lo * 100:+.1f} to {hi * 100:+.1f}" if not np.isnan(lo) else "—"
+                                  for lo, hi in zip(table_data["ci_low"], table_data["ci_high"])])
+    table = shown[["dimension", "label", a, b, "difference", "ci", "cohens_h", "p_value", "p_adjusted",
+                   "significant"]].to_html(index=False, border=0, float_format=lambda v: f"{v:.3g}", na_rep="—")
+    correction = {"holm": "Holm's step-down correction (family-wise error)",
+                  "bh": "the Benjamini–Hochberg correction (false discovery rate)",
+                  "none": "no correction"}[table_data.attrs.get("correction", "none")]
+    tests = table_data.attrs.get("tests", len(table_data))
+    warnings = "".join(f'<p class="warn">{html.escape(w)}</p>' for w in content.compare_warnings)
+    return (f'<section id="compare"><h2>{html.escape(a)} vs {html.escape(b)}</h2>{warnings}'
+            f"<p>Differences in the model's predicted shares, 95% bootstrap intervals over articles; p: two-sided "
+            f"bootstrap p-value; adjusted across the comparison's {tests} tests by {correction}; significant: "
+            f"adjusted p below 0.05 ({int(table_data['significant'].sum())} of {tests}).</p>"
+            f'{img("compare", png, f"Differences between {a} and {b}")}<div class="scroll">{table}</div></section>')
+
+
+def time_part(dim, content: ReportContent, out: Path, colors: dict[str, str]) -> str:
+    if content.time is None or content.time.empty:
+        return ""
+    tsub = content.time[content.time["dimension"] == dim.name]
+    if tsub.empty:
+        return ""
+    rows_n = int(np.ceil(len(dim.labels) / 3))
+    png = chart(out / f"{dim.name}_time", tsub, (charts.WIDTH, 2.8 * rows_n + 1.6),
+                  lambda fig: charts.draw_time(tsub, dim.name, fig, content.events, colors=colors,
+                                               period=content.period, unit=content.unit))
+    left = content.time_left_out
+    note = ("Left out: " + "; ".join(f"{o} ({why})" for o, why in sorted(left.items())) + ". ") if left else ""
+    return (f"<h3>Over time (by {content.period})</h3>"
+            + img(f"{dim.name}_time", png, f"{dim.name}: shares by {content.period}")
+            + f'<p class="note">A point needs {content.time_min_articles} or more articles of the outlet in the '
+              f"{content.period}; periods with fewer are gaps. {html.escape(note)}</p>")
+
+
+def share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
+    """Outlets × labels with shares, grouped by collection; a share links to the 'why' details of
+    that outlet and label where there are any."""
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in dim.label_names)
+    body, previous = [], None
+    ranked = set(content.ranked)
+    for outlet in content.outlets:
+        rows = sub[sub["outlet"] == outlet].set_index("label")
+        if rows.empty:
+            continue
+        group = content.groups.get(outlet, "")
+        if group != previous and len(set(content.groups.values())) > 1:
+            body.append(f'<tr class="group"><th colspan="{len(dim.label_names) + 1}">{html.escape(group)}</th></tr>')
+        previous = group
+        cells = []
+        for label in dim.label_names:
+            r = rows.loc[label]
+            ci = "" if np.isnan(r["ci_low"]) else f' <span class="ci">{pct(r["ci_low"])}–{pct(r["ci_high"])}</span>'
+            corrected = (f'<br><span class="corr">model {pct(r["predicted"])}'
+                         + (" · model-only" if r.get("basis") == "model-only" else "") + "</span>") if "predicted" in r else ""
+            own = " <span class=\"ci\">(own voice)</span>" if label in content.self_sources.get(outlet, ()) else ""
+            share = pct(r["share"])
+            if content.why.get((dim.name, label), {}).get(outlet) is not None:
+                share = f'<a href="#{anchor(dim.name, label, outlet)}">{share}</a>'
+            cells.append(f"<td>{share}{ci}{own}{corrected}</td>")
+        n, articles = int(rows["n_paragraphs"].iloc[0]), int(rows["n_articles"].iloc[0])
+        flag = "" if outlet in ranked else f' <span class="warn">not ranked: under {content.min_articles} articles</span>'
+        body.append(f'<tr><th>{html.escape(str(outlet))} <span class="ci">{count(n, content.units.get(outlet, content.unit))}, '
+                    f"{count(articles, 'article')}</span>{flag}</th>{''.join(cells)}</tr>")
+    linked = any(content.why.get((dim.name, label)) for label in dim.label_names)
+    return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
+            f'<p class="hint">Share of {content.unit}s with its 95% interval ("model": the model\'s own predicted share; '
+            f'"model-only": no hand-labelled sample of that outlet, see the method section; "own voice": the outlet '
+            f"quoting itself, never a headline finding)"
+            + ("; click a share for the words and paragraphs behind it." if linked else ".") + "</p>")
+
+
+def articles_section(content: ReportContent, out: Path) -> str:
+    """Per label, the articles with the largest share of paragraphs carrying it; each links to the
+    "why" details of its outlet and label and shows the paragraph that most supports the label."""
+    ranked = content.articles
+    with atomic_write(out / "articles.csv") as handle:
+        ranked.to_csv(handle, index=False)
+    blocks = []
+    for (dim, label), rows in ranked.groupby(["dimension", "label"], sort=False):
+        items = []
+        for r in rows.itertuples():
+            text = str(getattr(r, "text", "") or "")
+            quote = f"<br><q>{html.escape(text[:300])}{'…' if len(text) > 300 else ''}</q>" if text and text != "nan" else ""
+            name = r.title if isinstance(r.title, str) and r.title else r.article_id
+            why = (f'<a href="#{anchor(dim, label, str(r.outlet))}">why</a> '
+                   if str(r.outlet) in content.why.get((dim, label), {}) else "")
+            items.append(f'<li><b>{pct(r.share)}</b> of {r.paragraphs} paragraphs · {html.escape(str(name))} '
+                         f'<span class="ci">{html.escape(str(r.outlet))} {html.escape(str(r.date or ""))}</span> · '
+                         f'{why}<span class="ci">{html.escape(str(r.paragraph_id))}</span>{quote}</li>')
+        blocks.append(f"<details><summary>{html.escape(dim)} · {html.escape(label)}</summary><ol>{''.join(items)}</ol></details>")
+    return ('<section id="articles"><h2>Articles</h2><p class="hint">Per label, the articles with the largest share of '
+            'paragraphs carrying it, the paragraph that most supports it there, and a link to the outlet\'s "why" '
+            'details for that label. <a href="articles.csv">CSV</a></p>' + "".join(blocks) + "</section>")
+
+
+def why_part(dim, content: ReportContent) -> str:
+    blocks = []
+    for label in dim.label_names:
+        terms = content.why.get((dim.name, label), {})
+        for outlet in [o for o in content.outlets if o in terms]:
+            examples = content.examples.get((dim.name, label, outlet), [])
+            words = ", ".join(html.escape(t) for t, _ in terms[outlet]) or "(no word stands out)"
+            items = []
+            for p, text, pid, *rest in examples:
+                evidence = rest[0] if rest and rest[0] else ""
+                said = f' <span class="evidence">attribution: “{html.escape(evidence)}”</span>' if evidence else ""
+                items.append(f"<li><b>{p:.2f}</b> {html.escape(text[:400])}{'…' if len(text) > 400 else ''}{said} "
+                             f'<span class="ci">{html.escape(pid)}</span></li>')
+            ex = "".join(items) or f"<li>No {content.unit} of this outlet has a probability of 0.5 or more.</li>"
+            blocks.append(f'<details id="{anchor(dim.name, label, outlet)}"><summary>{html.escape(outlet)} · '
+                          f"{html.escape(label)}: {words}</summary><ul>{ex}</ul></details>")
+    if not blocks:
+        reason = content.omitted.get("why")
+        return f'<h3>Why</h3><p class="note">{html.escape(reason)}</p>' if reason else ""
+    return ("<h3>Why</h3><p class=\"hint\">Words that push this outlet's text towards the label more than other "
+            "outlets' (TF-IDF × model weight, outlet mean minus the others' mean; the model reads 5-letter word "
+            "beginnings, shown as the commonest whole word; function words left out), and the outlet's distinct "
+            "paragraphs the model is surest carry the label, with their probability and, for sources, the phrase "
+            "that attributes them (the predictions' evidence column, or found with the codebook's actors and "
+            "the attribution cues).</p>" + "".join(blocks))
