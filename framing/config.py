@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from framing.decode import read_text
 from framing.errors import ConfigError
 
 
@@ -230,7 +231,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             raise ConfigError("config file not found", path=path,
                               fix="create it, or run without --config to use the defaults")
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = tomllib.loads(read_text(path, error=ConfigError))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML ({exc})", path=path, fix="fix the syntax at the position shown") from None
     for item in overrides or []:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from framing.decode import NotTextError, read_text, sample_encoding
 from framing.errors import CorpusError
 
 if TYPE_CHECKING:
@@ -166,8 +167,13 @@ def _iso_date(value: object) -> str | None:
 @functools.lru_cache(maxsize=65_536)
 def _parse_date(text: str) -> str | None:
     """``YYYY-MM-DD`` of a date text (cached: a corpus repeats its dates, and parsing is slow)."""
-    stamp = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
-    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")
+    try:
+        stamp = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+        if pd.isna(stamp) or not 1 <= stamp.year <= 9999:
+            return None
+        return f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d}"
+    except (ValueError, OverflowError, NotImplementedError):  # "-1": a date outside what datetime can hold
+        return None
 
 
 def _clean(value: object) -> str | None:
@@ -209,13 +215,13 @@ def article_paragraphs(article: dict, *, split: bool = True) -> tuple[list[dict]
 
 # ----------------------------------------------------------------------------- documents
 
-def parse_document(path: Path, *, root: Path | None = None) -> dict:
-    """Read one ``.txt``/``.md``/``.html`` article into a dict with id, metadata and text."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"not UTF-8 text (byte {exc.start})", path=path,
-                          fix="re-save the file as UTF-8") from None
+def parse_document(path: Path, *, root: Path | None = None, text: str | None = None) -> dict:
+    """Read one ``.txt``/``.md``/``.html`` article into a dict with id, metadata and text.
+
+    The file's encoding is detected (:mod:`framing.decode`); ``text`` is its text when the caller
+    has read it already. A file that is not text raises :class:`framing.decode.NotTextError`.
+    """
+    raw = text if text is not None else read_text(path)
     rel = path.relative_to(root) if root else Path(path.name)
     meta: dict = {"id": rel.with_suffix("").as_posix().replace("/", "-"),
                   "collection": rel.parts[0] if len(rel.parts) > 1 else ""}
@@ -330,7 +336,7 @@ def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] |
                     yield table.slice(start, chunk_size).to_pandas()
                 del table
         elif suffix == ".csv":
-            with pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False,
+            with pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False, encoding=table_encoding(path),
                              usecols=(lambda c: c in wanted) if wanted else None) as reader:
                 yield from reader
         elif suffix == ".jsonl":
@@ -340,7 +346,7 @@ def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] |
                               fix="use .jsonl, .csv or .parquet")
     except CorpusError:
         raise
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError, OSError, ValueError) as exc:
         raise CorpusError(f"cannot read table ({exc})", path=path,
                           fix="check the file is a valid, UTF-8 " + suffix.lstrip(".").upper()) from None
     except Exception as exc:  # pyarrow raises its own error types
@@ -350,9 +356,15 @@ def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] |
         raise
 
 
+def table_encoding(path: Path, sample: int = 65_536) -> str:
+    """The encoding of a CSV/JSONL table, judged from its first ``sample`` bytes."""
+    with open(path, "rb") as handle:
+        return sample_encoding(handle.read(sample), path=path)
+
+
 def _iter_jsonl(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     rows: list[dict] = []
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding=table_encoding(path)) as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
@@ -414,10 +426,11 @@ class CorpusUnit:
     start: int = 0
     length: int = 0
     offset: int = 0
+    text: str | None = None              # a document's text, when it was read already
 
     def articles(self, cols: Columns) -> list[dict]:
         if self.collection is None:
-            return [parse_document(self.file, root=self.root)]
+            return [parse_document(self.file, root=self.root, text=self.text)]
         if self.frame is not None:
             return _chunk_articles(self.frame, self.file, cols, self.offset, self.collection)
         import pyarrow as pa
@@ -512,15 +525,35 @@ class SeenIds:
         return earlier
 
 
-def iter_corpus_units(path: str | Path, *, chunk_size: int = 10_000) -> Iterator[CorpusUnit]:
-    """The corpus as :class:`CorpusUnit` pieces of at most ``chunk_size`` articles, in corpus order."""
+OnSkip = Callable[[Path, str], None]
+
+
+def iter_corpus_units(path: str | Path, *, chunk_size: int = 10_000, on_skip: OnSkip | None = None,
+                      on_file: Callable[[Path], None] | None = None) -> Iterator[CorpusUnit]:
+    """The corpus as :class:`CorpusUnit` pieces of at most ``chunk_size`` articles, in corpus order.
+
+    A file of a folder that is not text (a PDF or image saved as ``.html``, binary junk) is passed
+    to ``on_skip(file, reason)`` and left out; without ``on_skip`` it raises
+    :class:`framing.decode.NotTextError` (the ``--strict`` behaviour). A corpus given as one file
+    always raises. ``on_file`` is called with each file as its reading starts (for progress).
+    """
     root = Path(path)
-    for file in corpus_files(root):
-        if file.suffix.lower() in TABLE_SUFFIXES:
-            rel = file.relative_to(root) if root.is_dir() else Path(file.name)
-            yield from _table_units(file, chunk_size, rel.parts[0] if len(rel.parts) > 1 else file.stem)
-        else:
-            yield CorpusUnit(file, root=root if root.is_dir() else None)
+    files = corpus_files(root)
+    for file in files:
+        if on_file is not None:
+            on_file(file)
+        try:
+            if file.suffix.lower() in TABLE_SUFFIXES:
+                rel = file.relative_to(root) if root.is_dir() else Path(file.name)
+                if file.suffix.lower() != ".parquet":
+                    table_encoding(file)  # refuse a non-text table before any of its rows is used
+                yield from _table_units(file, chunk_size, rel.parts[0] if len(rel.parts) > 1 else file.stem)
+            else:
+                yield CorpusUnit(file, root=root if root.is_dir() else None, text=read_text(file))
+        except NotTextError as exc:
+            if on_skip is None or not root.is_dir():
+                raise
+            on_skip(file, exc.what)
 
 
 def unit_paragraphs(articles: list[dict], *, paragraphs: bool = False) -> tuple[list[dict], list[dict]]:
@@ -557,14 +590,17 @@ def article_keys(articles: list[dict]) -> list[tuple[str, int | None]]:
 
 def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chunk_size: int = 10_000,
                           paragraphs: bool = False, keep_dropped: bool = False,
-                          on_dropped: Callable[[pd.DataFrame], None] | None = None) -> Iterator[pd.DataFrame]:
+                          on_dropped: Callable[[pd.DataFrame], None] | None = None,
+                          on_skip: OnSkip | None = None,
+                          on_file: Callable[[Path], None] | None = None) -> Iterator[pd.DataFrame]:
     """Stream the corpus as DataFrames of paragraphs (columns: :data:`PARAGRAPH_COLUMNS`).
 
     Memory is bounded by ``chunk_size`` articles (tables) whatever the corpus size.
-    ``on_dropped`` receives each chunk's dropped boilerplate (with a ``reason`` column).
+    ``on_dropped`` receives each chunk's dropped boilerplate (with a ``reason`` column);
+    ``on_skip`` and ``on_file`` as in :func:`iter_corpus_units`.
     """
     seen_ids = SeenIds()
-    for unit in iter_corpus_units(path, chunk_size=chunk_size):
+    for unit in iter_corpus_units(path, chunk_size=chunk_size, on_skip=on_skip, on_file=on_file):
         articles = unit.articles(columns)
         check_ids(seen_ids, unit.file, article_keys(articles))
         kept, dropped = unit_paragraphs(articles, paragraphs=paragraphs)

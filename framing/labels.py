@@ -23,6 +23,7 @@ multi-label: each label chosen by more than half of them).
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ import pandas as pd
 
 from framing._io import atomic_write
 from framing.codebook import Codebook
+from framing.decode import read_text
 from framing.errors import LabelsError
 
 REQUIRED = ("paragraph_id", "dimension", "value", "annotator", "time")
@@ -77,7 +79,8 @@ def read_labels(path: str | Path, codebook: Codebook, *, paragraph_ids: Iterable
     rows: list[dict] = []
     seen: dict[tuple, tuple[Path, int]] = {}
     for file in label_files(path):
-        with open(file, encoding="utf-8") as handle:
+        # any encoding a labels file comes in (a UTF-16 export of a spreadsheet, cp1252); lines as open() splits them
+        with io.StringIO(read_text(file, error=LabelsError), newline=None) as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue

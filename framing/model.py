@@ -395,10 +395,12 @@ def load_model(directory: str | Path) -> tuple[FramingModel, dict, list[str]]:
                          fix="retrain with `framing train`; a model without its meta is not loaded")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{META_FILE} is not valid JSON ({exc.msg})", path=meta_path, fix="retrain the model") from None
-    if meta.get("format") != FORMAT:
-        raise ModelError(f"not a framing model (format {meta.get('format')!r})", path=meta_path,
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{META_FILE} is not valid JSON ({getattr(exc, 'msg', None) or exc.reason})", path=meta_path,
+                         fix="retrain the model") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise ModelError(f"not a framing model (format {found!r})", path=meta_path,
                          fix="point --model at a folder written by `framing train`")
     if sha256_file(path) != meta.get("model_sha256"):
         raise ModelError("model file does not match the hash in meta.json (altered or corrupted)", path=path,

@@ -124,6 +124,11 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         model, meta, _ = load_model(model_path)
         codebook = model.codebook
         frame = read_predictions(predictions)
+        missing = [c for c in ["article_id", "outlet", *codebook.names] if c not in frame.columns]
+        if missing:
+            raise ReportError(f"no column(s) {', '.join(missing)} in the predictions", path=predictions,
+                              fix=f"give predictions written by `framing predict --model {model_path}` "
+                                  "(its codebook names the columns)")
         notes["Data"] = f"model predictions, {predictions} (sha256 {sha256_file(predictions)[:12]})"
         f = meta["config"]["features"]
         lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, article_keys, check_ids,
+from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, OnSkip, SeenIds, article_keys, check_ids,
                             iter_corpus_units, unit_paragraphs)
 from framing.errors import CorpusError, ModelError
 from framing.explain import top_terms
@@ -129,7 +129,8 @@ def _check_run(engine: str, workers: int) -> None:
 def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
                  columns: Columns = Columns(), paragraphs: bool = False, chunk_size: int = 5_000,
                  terms: int = 3, progress: Callable[[int], None] | None = None, engine: str = "fast",
-                 workers: int = 1, keep_text: bool = False, articles: str | Path | None = None) -> int:
+                 workers: int = 1, keep_text: bool = False, articles: str | Path | None = None,
+                 on_skip: OnSkip | None = None) -> int:
     """Tag every paragraph of ``source`` (a folder or a table) and write ``output``.
 
     The input is read and the output written chunk by chunk, so memory stays flat; the output
@@ -138,7 +139,9 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     output does not depend on ``workers`` or ``chunk_size``. ``keep_text``: a ``text`` column too,
     so that a report can show the words and paragraphs behind its shares for articles outside the
     project's corpus. With ``articles``, the article table (:func:`predict_articles`) is written
-    there in the same pass. Returns the number of paragraphs written.
+    there in the same pass. ``on_skip(file, reason)`` receives each file of a folder that is not
+    text, which is then left out (without it, such a file stops the run). Returns the number of
+    paragraphs written.
     """
     output = Path(output)
     _check_output(output)
@@ -156,7 +159,8 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     spec = ArticleSpec.from_model(model) if articles is not None else None
     try:
         for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size,
-                                       terms=terms, engine=engine, workers=workers, spec=spec, keep_text=keep_text):
+                                       terms=terms, engine=engine, workers=workers, spec=spec, keep_text=keep_text,
+                                       on_skip=on_skip):
             if frame is not None:
                 writers[0].write(frame)
                 if progress is not None:
@@ -205,13 +209,13 @@ def _article_frame(rows: dict | None) -> pd.DataFrame | None:
 
 def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragraphs: bool, chunk_size: int,
             terms: int, engine: str, workers: int, spec: ArticleSpec | None,
-            keep: bool = True, keep_text: bool = False) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
+            keep: bool = True, keep_text: bool = False, on_skip: OnSkip | None = None) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
     """``(paragraph predictions, finished articles)`` per corpus unit, in corpus order (either may be
     None); with paragraph rows, the articles come merged in a last item. ``keep=False`` skips
     making the paragraph DataFrames."""
     seen = SeenIds()
     table = ArticleTable(spec) if spec is not None else None
-    units = iter_corpus_units(source, chunk_size=chunk_size)
+    units = iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip)
     for unit, keys, found, part in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
                                            engine=engine, workers=workers, spec=spec):
         check_ids(seen, unit.file, keys)
@@ -288,14 +292,30 @@ def read_predictions(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise CorpusError("no such file", path=path, fix="run `framing predict` first or check the path")
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path)
-    if path.suffix.lower() == ".csv":
-        # Keep empty strings: an empty multi-label prediction means "no label", not "missing".
-        return pd.read_csv(path, keep_default_na=False, dtype={"date": str, "article_id": str, "paragraph_id": str})
-    if path.suffix.lower() == ".jsonl":
-        return pd.read_json(path, lines=True, dtype=False)
-    raise CorpusError(f"unsupported table type {path.suffix!r}", path=path, fix="use .csv, .jsonl or .parquet")
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".jsonl"):
+        raise CorpusError(f"unsupported table type {path.suffix!r}", path=path, fix="use .csv, .jsonl or .parquet")
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix == ".csv":
+            # Keep empty strings: an empty multi-label prediction means "no label", not "missing".
+            frame = pd.read_csv(path, keep_default_na=False, dtype={"date": str, "article_id": str, "paragraph_id": str})
+        else:
+            frame = pd.read_json(path, lines=True, dtype=False)
+    except pd.errors.EmptyDataError:
+        raise CorpusError("the file is empty", path=path, fix="run `framing predict ... --out FILE` again") from None
+    except (pd.errors.ParserError, UnicodeError, ValueError, OSError) as exc:
+        raise CorpusError(f"cannot read the table ({' '.join(str(exc).split())[:200]})", path=path,
+                          fix=f"give a {suffix} file written by `framing predict`") from None
+    except Exception as exc:  # pyarrow raises its own error types
+        if type(exc).__module__.startswith("pyarrow"):
+            raise CorpusError(f"cannot read Parquet ({' '.join(str(exc).split())[:200]})", path=path,
+                              fix="give a complete Parquet file written by `framing predict`") from None
+        raise
+    if frame.empty and not len(frame.columns):
+        raise CorpusError("the file holds no table", path=path, fix="run `framing predict ... --out FILE` again")
+    return frame
 
 
 @dataclass
@@ -346,10 +366,10 @@ def _evidence(value: object) -> dict[str, str]:
 
 
 def count_articles(source: str | Path, *, columns: Columns = Columns(), paragraphs: bool = False,
-                   chunk_size: int = 5_000, stop: int | None = None) -> int:
+                   chunk_size: int = 5_000, stop: int | None = None, on_skip: OnSkip | None = None) -> int:
     """Articles in ``source`` (paragraph rows: distinct article ids), counting no further than ``stop``."""
     seen: set[str] = set()
-    for unit in iter_corpus_units(source, chunk_size=chunk_size):
+    for unit in iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip):
         for article in unit.articles(columns):
             seen.add(str(article.get("article") or article["id"]) if paragraphs else str(article["id"]))
             if stop is not None and len(seen) >= stop:
@@ -358,7 +378,8 @@ def count_articles(source: str | Path, *, columns: Columns = Columns(), paragrap
 
 
 def preview(model: FramingModel, source: str | Path, *, columns: Columns = Columns(), paragraphs: bool = False,
-            terms: int = 3, engine: str = "fast", limit: int | None = None) -> ArticleView:
+            terms: int = 3, engine: str = "fast", limit: int | None = None,
+            on_skip: OnSkip | None = None) -> ArticleView:
     """Predict a handful of articles whole, for the terminal (``framing predict`` without ``--out``).
 
     ``limit`` (default: the model config's ``articles.show_max``) caps the articles: more raise a
@@ -367,14 +388,14 @@ def preview(model: FramingModel, source: str | Path, *, columns: Columns = Colum
     _check_run(engine, 1)
     settings = getattr(model.config, "articles", None)
     limit = limit or getattr(settings, "show_max", 20)
-    if count_articles(source, columns=columns, paragraphs=paragraphs, stop=limit + 1) > limit:
+    if count_articles(source, columns=columns, paragraphs=paragraphs, stop=limit + 1, on_skip=on_skip) > limit:
         raise CorpusError(f"more than {limit} articles: the terminal view shows at most {limit} "
                           "(articles.show_max in the config)", path=source,
                           fix="write the predictions to a file with --out FILE, and one row per article with --articles FILE")
     spec = ArticleSpec.from_model(model)
     frames, tables = [], []
     for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=limit + 1,
-                                   terms=terms, engine=engine, workers=1, spec=spec):
+                                   terms=terms, engine=engine, workers=1, spec=spec, on_skip=on_skip):
         if frame is not None:
             frames.append(frame)
         if finished is not None:
@@ -384,6 +405,7 @@ def preview(model: FramingModel, source: str | Path, *, columns: Columns = Colum
     if len(found):
         from framing.corpus import read_paragraphs
 
-        texts = read_paragraphs(source, columns=columns, paragraphs=paragraphs)[["paragraph_id", "text"]]
+        texts = read_paragraphs(source, columns=columns, paragraphs=paragraphs,
+                                on_skip=on_skip)[["paragraph_id", "text"]]
         found = found.merge(texts.drop_duplicates("paragraph_id"), on="paragraph_id", how="left")
     return ArticleView(table, found, spec.rules(), [(d.name, list(d.labels), d.multi) for d in spec.dims])

@@ -3,6 +3,7 @@ returns data. The CLI only parses arguments, calls one of these and prints."""
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from framing.attribution import Reading
 from framing.codebook import Codebook, load_codebook
 from framing.config import ExperimentConfig
 from framing.corpus import read_paragraphs
+from framing.decode import read_text
 from framing.errors import ConfigError, LabelsError, ModelError
 from framing.evaluate import (DimensionResult, chosen_rule, cross_validate, forward_evaluate,
                               merge_oof, metrics_table, shift_probabilities)
@@ -246,10 +248,14 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
     decisions = Path(decisions)
     codebook = load_codebook(root / config.data.codebook)
     sep = "\t" if decisions.suffix.lower() in (".tsv", ".tab", ".txt") else ","
+    text = read_text(decisions, error=LabelsError)  # a spreadsheet's UTF-16 or cp1252 export too
     try:
-        frame = pd.read_csv(decisions, sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise LabelsError(f"cannot read decisions ({exc})", path=decisions, fix="use a UTF-8 TSV or CSV with a header") from None
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise LabelsError("the file is empty", path=decisions, fix="write a header line and one line per paragraph") from None
+    except pd.errors.ParserError as exc:
+        raise LabelsError(f"cannot read decisions ({' '.join(str(exc).split())})", path=decisions,
+                          fix="use a TSV or CSV with a header") from None
     long = {"paragraph_id", "dimension", "value"} <= set(frame.columns)
     if not long:
         missing = [c for c in ["paragraph_id", *codebook.names] if c not in frame.columns]

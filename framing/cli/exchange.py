@@ -51,7 +51,7 @@ def export_labelstudio_cmd(
         predictions = predict_frame(loaded, paragraphs, terms=0)
         version = f"framing {meta['codebook']['name']} {meta['created']}"
     tasks = export_tasks(paragraphs, data.codebook, predictions=predictions, model_version=version,
-                         labels=data.labels if annotations else None)
+                         labels=data.labels if annotations else None, model_path=model)
     output.mkdir(parents=True, exist_ok=True)
     with atomic_write(output / "tasks.json") as handle:
         json.dump(tasks, handle, ensure_ascii=False, indent=1, default=str)

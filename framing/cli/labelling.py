@@ -10,9 +10,10 @@ import typer
 from rich.markup import escape
 
 from rich.console import Console
+from rich.text import Text
 
 from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, app, friendly, labels_app,
-                                 out)
+                                 out, tagged)
 
 # The labelling screen wraps at word boundaries (the shared console prints tables unwrapped).
 screen = Console(highlight=False)
@@ -130,7 +131,7 @@ def _rationale(question) -> list[str] | None:
         try:
             return check_rationale(line.split(";"), question.row["text"])
         except LabelsError as exc:
-            screen.print(f"[red]{escape(exc.what)}[/] — {exc.fix}", highlight=False)
+            screen.print(f"[red]{escape(exc.what)}[/] — {escape(exc.fix or '')}", highlight=False)
 
 
 @app.command("label")
@@ -224,19 +225,19 @@ def labels_stats_cmd(
     cfg = _config(root, experiment, config, None)
     data = load_project(cfg, root)
     stats = label_stats(data.labels, data.paragraphs, data.codebook, min_examples=min_examples or cfg.evaluate.min_examples)
-    out.print("[bold]Paragraphs per label and outlet (training labels)[/]")
+    out.print("Paragraphs per label and outlet (training labels)", style="bold")
     out.print(stats["per_label"].to_string(index=False))
-    out.print("\n[bold]Annotators[/]")
+    out.print("\nAnnotators", style="bold")
     out.print(stats["per_annotator"].to_string(index=False))
-    out.print("\n[bold]Coverage[/]")
+    out.print("\nCoverage", style="bold")
     out.print(stats["coverage"].to_string())
     for warning in stats["warnings"]:
-        out.print(f"[yellow]warning:[/] {warning}")
+        out.print(tagged("warning:", warning))
     budget = label_budget(data.table, data.codebook, cfg, read_curve(root / curve_from))
-    out.print("\n[bold]Labels too rare to evaluate reliably[/]")
+    out.print("\nLabels too rare to evaluate reliably", style="bold")
     out.print(budget["rare"].to_string(index=False) if len(budget["rare"]) else "none")
-    out.print(f"\n[bold]More labels for +{cfg.active.gain:.2f} macro-F1[/] (a + b·ln(labels) fitted to the upper half "
-              f"of random order's learning curve in {curve_from}; rough)")
+    out.print(Text(f"\nMore labels for +{cfg.active.gain:.2f} macro-F1", style="bold") + Text(" (a + b·ln(labels) fitted to the upper half "
+              f"of random order's learning curve in {curve_from}; rough)"))
     gain = budget["gain"].assign(more_for_gain=budget["gain"]["more_for_gain"].round(-1))
     out.print(gain.to_string(index=False))
 
@@ -258,14 +259,13 @@ def agree_cmd(
     data = load_project(_config(root, experiment, config, None), root)
     table = agreement(data.labels, data.codebook, annotator)
     out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    out.print("\n[bold]Pairs[/]")
+    out.print("\nPairs", style="bold")
     out.print(pair_table(data.labels, data.codebook, annotator).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     cases = disagreements(data.labels, data.codebook, data.paragraphs, annotator)
     out.print(f"\n{len(cases)} disagreement(s) not yet adjudicated")
     for row in cases.head(show).to_dict("records"):
         votes = "; ".join(f"{k[3:]}: {v}" for k, v in row.items() if k.startswith("by ") and isinstance(v, str))
-        out.print(f"- {row['paragraph_id']} [{row['dimension']}] {escape(votes)}\n  {escape(_clip(row['text'], 300))}",
-                  highlight=False)
+        out.print(f"- {row['paragraph_id']} [{row['dimension']}] {votes}\n  {_clip(row['text'], 300)}")
     if disagreements_out is not None:
         with atomic_write(disagreements_out) as handle:
             cases.to_csv(handle, index=False)
@@ -312,8 +312,8 @@ def labels_simulate_cmd(
     table = result["savings"][["dimension", "order", "target_f1", "labels_to_target", "saved_vs_random", "final_macro_f1"]]
     table = table.round({"target_f1": 3, "labels_to_target": 0, "saved_vs_random": 0, "final_macro_f1": 3})
     out.print(table.to_string(index=False))
-    out.print(f"fewest labels to the targets: [bold]{result['winner']}[/] "
-              f"({result['saved_share']:+.1%} labels vs random, mean over dimensions)")
+    out.print(Text.assemble("fewest labels to the targets: ", (str(result["winner"]), "bold"),
+                            f" ({result['saved_share']:+.1%} labels vs random, mean over dimensions)"))
     out.print(f"tables and chart in {folder}")
 
 
@@ -358,9 +358,9 @@ def labels_suspects_cmd(
               f"among {len(data.table)} labelled paragraphs; by dimension: "
               + ", ".join(f"{d} {n}" for d, n in suspects["dimension"].value_counts().items()))
     for row in batch.head(show).to_dict("records"):
-        out.print(f"{row['rank']}. {row['paragraph_id']} [{row['dimension']}] label {escape(row['label'] or '(none)')} → "
-                  f"model {escape(row['alternative'] or '(none)')} (p {row['probability']:.2f}; {escape(row['change'])})\n"
-                  f"   {escape(_clip(row['text'], 400))}", highlight=False)
+        out.print(f"{row['rank']}. {row['paragraph_id']} [{row['dimension']}] label {row['label'] or '(none)'} → "
+                  f"model {row['alternative'] or '(none)'} (p {row['probability']:.2f}; {row['change']})\n"
+                  f"   {_clip(row['text'], 400)}")
     if output is not None:
         with atomic_write(output) as handle:
             batch.to_csv(handle, index=False)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, app, corpus_app, err,
-                                 friendly, labels_app, out)
+from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, app, tagged,
+                                 corpus_app, err, friendly, labels_app, out)
 
 
 @corpus_app.command("stats")
@@ -18,12 +18,19 @@ def corpus_stats_cmd(
     text_col: Annotated[str, typer.Option(help="Text column of a table.")] = "text",
     id_col: Annotated[str, typer.Option(help="Article id column of a table.")] = "id",
     outlet_col: Annotated[str, typer.Option(help="Outlet column of a table.")] = "outlet",
+    strict: Strict = False,
 ) -> None:
     """Articles, paragraphs and dropped boilerplate per outlet."""
     from framing.corpus import Columns, corpus_stats
 
-    table = corpus_stats(path, columns=Columns(id=id_col, text=text_col, outlet=outlet_col))
-    out.print(table.to_string(index=False))
+    skipped = Skipped()
+    with _progress() as bar:
+        task = bar.add_task("reading the corpus", total=None)
+        table = corpus_stats(path, columns=Columns(id=id_col, text=text_col, outlet=outlet_col),
+                             on_skip=None if strict else skipped,
+                             on_file=lambda file: bar.update(task, advance=1, description=f"reading {file.name}"))
+    out.print(table.to_string(index=False), markup=False, highlight=False)
+    skipped.summary()
 
 
 @labels_app.command("add")
@@ -178,11 +185,11 @@ def _print_metrics(metrics: dict) -> None:
             out.print("  by collection: " + ", ".join(f"{c} {v['macro_f1']:.2f} (n={v['n']})" for c, v in per.items()))
         for warning in m.get("warnings", []):
             if warning.startswith("features.lexicon"):
-                out.print(f"  [yellow]caution:[/] {warning}")
+                out.print(tagged("caution:", warning, indent="  "))
         weak = [w for w in m.get("warnings", []) if "too few" in w]
         if weak:
-            out.print(f"  [yellow]caution:[/] {len(weak)} label(s) have too few examples to evaluate reliably: "
-                      + ", ".join(w.split(" has ")[0] for w in weak))
+            out.print(tagged("caution:", f"{len(weak)} label(s) have too few examples to evaluate reliably: "
+                             + ", ".join(w.split(" has ")[0] for w in weak), indent="  "))
 
 
 @app.command("predict")
@@ -214,6 +221,7 @@ def predict_cmd(
     keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text in the output, so that "
                                             "`framing report` can show the words and paragraphs behind the shares "
                                             "of articles outside the project's corpus.")] = False,
+    strict: Strict = False,
 ) -> None:
     """Tag every paragraph of new articles; streams the input in chunks. Without --out, shows a
     handful of articles in the terminal: each article's decisions, then its paragraphs' tags."""
@@ -240,10 +248,13 @@ def predict_cmd(
 
     loaded, _, notes = load_model(model)
     for note in notes:
-        err.print(f"[yellow]warning:[/] {note}")
+        err.print(tagged("warning:", note))
     cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
+    skipped = Skipped()
+    on_skip = None if strict else skipped
     if output is None:
-        _show(loaded, source, cols, paragraphs=paragraphs, terms=terms, engine=engine, as_json=as_json)
+        _show(loaded, source, cols, paragraphs=paragraphs, terms=terms, engine=engine, as_json=as_json, on_skip=on_skip)
+        skipped.summary()
         return
     if engine == "dask":
         from framing.distributed import predict_dask
@@ -259,8 +270,9 @@ def predict_cmd(
         task = bar.add_task("predicting paragraphs", total=None)
         rows = predict_file(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size,
                             terms=terms, progress=lambda n: bar.advance(task, n), engine=engine, workers=n_workers,
-                            keep_text=keep_text, articles=articles)
+                            keep_text=keep_text, articles=articles, on_skip=on_skip)
     out.print(f"wrote {rows} paragraph predictions to {output}", markup=False)
+    skipped.summary()
     if articles is not None:
         from framing.articles import ArticleSpec
 
@@ -269,14 +281,14 @@ def predict_cmd(
             out.print(f"  {name}: {rule}", markup=False)
 
 
-def _show(model, source: Path, cols, *, paragraphs: bool, terms: int, engine: str, as_json: bool) -> None:
+def _show(model, source: Path, cols, *, paragraphs: bool, terms: int, engine: str, as_json: bool, on_skip) -> None:
     """The terminal view (or its JSON) of a handful of articles."""
     import json
 
     from framing.cli.view import render
     from framing.predict import preview
 
-    view = preview(model, source, columns=cols, paragraphs=paragraphs, terms=terms, engine=engine)
+    view = preview(model, source, columns=cols, paragraphs=paragraphs, terms=terms, engine=engine, on_skip=on_skip)
     records = view.records()
     if as_json:
         typer.echo(json.dumps({"rules": view.rules, "articles": records}, ensure_ascii=False, indent=2))
