@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,11 +143,15 @@ def decision_rule(results: list[DimensionResult], codebook: Codebook, config: Ex
 
 def evaluate(config: ExperimentConfig, root: str | Path = ".", *, by: str = "article",
              out_dir: str | Path | None = None, train_on: list[str] | None = None,
-             test_on: list[str] | None = None) -> tuple[list[DimensionResult], pd.DataFrame]:
+             test_on: list[str] | None = None,
+             progress: Callable[[str], None] | None = None) -> tuple[list[DimensionResult], pd.DataFrame]:
     """Grouped cross-validation (or, with ``train_on``/``test_on`` collections, a predefined
-    train/test split); writes ``metrics[_suffix].json`` and the out-of-fold predictions."""
-    from framing.evaluate import holdout_dimension
+    train/test split); writes ``metrics[_suffix].json`` and the out-of-fold predictions.
+    ``progress(step)`` is told each step as it starts (reading, each dimension, the time-forward test)."""
+    from framing.evaluate import cross_validate_dimension, holdout_dimension
 
+    step = progress or (lambda _: None)
+    step("reading corpus, codebook and labels")
     data = load_project(config, root)
     out = Path(out_dir) if out_dir else Path(root) / "experiments" / config.name
     if train_on or test_on:
@@ -162,9 +167,13 @@ def evaluate(config: ExperimentConfig, root: str | Path = ".", *, by: str = "art
         results = [holdout_dimension(data.table, dim, config, train, test, label) for dim in data.codebook.dimensions]
         _write_evaluation(results, out, "_holdout")
         return results, metrics_table(results)
-    results = cross_validate(data.table, data.codebook, config, by=by)
+    results = []
+    for dim in data.codebook.dimensions:
+        step(f"cross-validating {dim.name} (folds grouped by {by})")
+        results.append(cross_validate_dimension(data.table, dim, config, by))
     if by == "article":
         decision_rule(results, data.codebook, config)
+        step("time-forward test")
         forward = forward_evaluate(data.table, data.codebook, config)
         _write_evaluation(results, out, forward=forward, config=config)
     else:

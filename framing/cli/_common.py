@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -91,6 +92,20 @@ class Skipped:
         err.print(f"skipped {len(self.files)} file(s) that are not text (--strict stops at the first):")
         for file, reason in self.files.items():
             err.print(f"  {file}: {reason}")
+
+
+@contextlib.contextmanager
+def steps(what: str) -> Iterator[Callable[[str], None]]:
+    """A live line on stderr naming the step under way (a log line per step when not a terminal);
+    yields the callback to hand to the library as ``progress``."""
+    with _progress() as bar:
+        task = bar.add_task(what, total=None)
+
+        def step(text: str) -> None:
+            bar.update(task, description=f"{what}: {text}", advance=1)  # n of ? steps done
+            if not err.is_terminal:  # a log rather than a live bar
+                err.print(f"{what}: {text}")
+        yield step
 
 
 def _progress() -> Progress:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, app, tagged,
-                                 corpus_app, err, friendly, labels_app, out)
+from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, app,
+                                 corpus_app, err, friendly, labels_app, out, steps, tagged)
 
 
 @corpus_app.command("stats")
@@ -127,7 +127,8 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     if by not in ("article", "outlet"):
         raise ConfigError(f"--by {by!r} is not supported", fix="use --by article or --by outlet")
     cfg = _config(root, experiment, config, overrides)
-    results, table = evaluate(cfg, root, by=by, train_on=train_on, test_on=test_on)
+    with steps("evaluate") as step:
+        results, table = evaluate(cfg, root, by=by, train_on=train_on, test_on=test_on, progress=step)
     metrics = {r.dimension: dimension_metrics(r) for r in results}
     written = root / "experiments" / cfg.name / "metrics.json"
     if by == "article" and not (train_on or test_on) and written.is_file():
@@ -328,14 +329,7 @@ def report_cmd(
         raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
     overrides = [f"report.min_articles={min_articles}"] if min_articles is not None else None
     settings = _config(root, experiment, config, overrides)
-    with _progress() as bar:
-        task = bar.add_task("building the report", total=None)
-
-        def step(text: str) -> None:
-            bar.update(task, description=f"report: {text}", advance=1)  # n of ? steps done
-            if not err.is_terminal:  # a log rather than a live bar
-                err.print(f"report: {text}")
-
+    with steps("report") as step:
         page = report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
                       config=settings, out_dir=output, title=title, n_boot=n_boot, collections=collection,
                       outlets=outlet, compare=compare, events=events, period=period, progress=step)
