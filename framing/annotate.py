@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +72,9 @@ class LabelSession:
     """State of one annotator's session over a corpus."""
 
     def __init__(self, paragraphs: pd.DataFrame, codebook: Codebook, labels: pd.DataFrame, *, annotator: str,
-                 output: Path, config: ExperimentConfig, options: SessionOptions, model=None) -> None:
+                 output: Path, config: ExperimentConfig, options: SessionOptions, model=None,
+                 more: Iterator[pd.DataFrame] | None = None) -> None:
+        """``paragraphs``: the corpus, or its first window when ``more`` yields the next ones."""
         self.codebook = codebook
         self.annotator = annotator
         self.output = output
@@ -89,16 +92,36 @@ class LabelSession:
             (r["paragraph_id"], r["dimension"]): clean_record(r)
             for r in mine.to_dict("records")}
         self.paragraphs = paragraphs.reset_index(drop=True)
-        self.by_article = {a: g.sort_values("p_index") for a, g in self.paragraphs.groupby("article_id")}
+        # row positions of each article's paragraphs (sorted when a question needs its neighbours)
+        self.by_article: dict[str, np.ndarray] = dict(self.paragraphs.groupby("article_id", sort=False).indices)
         self.answered_here: list[tuple[str, str, dict | None]] = []  # (pid, dim, previous record) for undo
         self.position = 0
         self.review: list[str] = []  # dimensions still to re-ask after `back`
-        self.queue = self._build_queue()
+        self.queue = self._build_queue(self.paragraphs)
         self.labelled_now = 0
+        self._more = more
 
     # ------------------------------------------------------------------ queue
-    def _build_queue(self) -> list[int]:
-        pool = self.paragraphs
+    def _next_window(self) -> bool:
+        """Read the next window of the corpus and queue its paragraphs; False when there is none."""
+        limit = self.options.limit
+        if self._more is None or (limit and len(self.queue) >= limit):
+            return False
+        frame = next(self._more, None)
+        if frame is None:
+            self._more = None
+            return False
+        frame.index = pd.RangeIndex(len(self.paragraphs), len(self.paragraphs) + len(frame))
+        self.paragraphs = pd.concat([self.paragraphs, frame])
+        for article, rows in frame.groupby("article_id", sort=False).indices.items():
+            old = self.by_article.get(article)
+            rows = rows + frame.index[0]
+            self.by_article[article] = rows if old is None else np.concatenate([old, rows])
+        added = self._build_queue(frame)
+        self.queue += added[: limit - len(self.queue)] if limit else added
+        return True
+
+    def _build_queue(self, pool: pd.DataFrame) -> list[int]:
         o = self.options
         if o.outlets:
             pool = pool[pool["outlet"].isin(o.outlets)]
@@ -121,13 +144,19 @@ class LabelSession:
     def _complete(self, pid: str) -> bool:
         return all((pid, d.name) in self.mine for d in self.dimensions)
 
-    def _probabilities(self, texts: list[str]) -> dict[str, np.ndarray]:
-        return {name: m.predict_proba(texts) for name, m in self.model.dimensions.items()}
+    def _probabilities(self, pool: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Per dimension, the label probabilities of ``pool``'s paragraphs (the exact fast path:
+        the same numbers as scikit-learn, several times faster on a window of 50,000)."""
+        from framing.predict import predict_frame
+
+        found = predict_frame(self.model, pool, terms=0)
+        return {name: found[[f"{name}:{label}" for label in m.labels_]].to_numpy()
+                for name, m in self.model.dimensions.items()}
 
     def _uncertainty(self, pool: pd.DataFrame) -> np.ndarray:
         if self.model is None:
             raise FramingError("uncertainty order needs a trained model", fix="run `framing train` first, or use another --order")
-        proba = self._probabilities(pool["text"].tolist())
+        proba = self._probabilities(pool)
         return uncertainty_scores(proba, {n: m.multi for n, m in self.model.dimensions.items()})
 
     def _refresh(self) -> None:
@@ -161,7 +190,9 @@ class LabelSession:
     # ------------------------------------------------------------------ questions
     def question(self) -> Question | None:
         """The next question, or None when the queue is done."""
-        while self.position < len(self.queue):
+        while self.position < len(self.queue) or self._next_window():
+            if self.position >= len(self.queue):
+                continue  # a window with nothing left to ask
             row = self.paragraphs.loc[self.queue[self.position]].to_dict()
             for dim in self.dimensions:
                 if (self.review and dim.name == self.review[0]) or (
@@ -173,7 +204,7 @@ class LabelSession:
         return None
 
     def _context(self, row: dict) -> tuple[str | None, str | None]:
-        article = self.by_article[row["article_id"]]
+        article = self.paragraphs.iloc[self.by_article[row["article_id"]]].sort_values("p_index")
         texts = article["text"].tolist()
         i = article["paragraph_id"].tolist().index(row["paragraph_id"])
         return (texts[i - 1] if i > 0 else None, texts[i + 1] if i + 1 < len(texts) else None)
@@ -260,7 +291,8 @@ class LabelSession:
         done = {pid for (pid, _) in self.mine if self._complete(pid)}
         frame = self.paragraphs[self.paragraphs["paragraph_id"].isin(done)]
         return {"done": len(done), "target": self.options.target or (len(done) + len(self.queue) - self.position),
-                "per_outlet": frame["outlet"].value_counts().to_dict(), "this_session": self.labelled_now}
+                "per_outlet": frame["outlet"].value_counts().to_dict(), "this_session": self.labelled_now,
+                "more": self._more is not None}  # the corpus is not read to its end yet: more than target
 
 
 def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None = None) -> str:
@@ -275,23 +307,58 @@ def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None =
     return order
 
 
+def corpus_windows(config: ExperimentConfig, root: Path, *, size: int,
+                   progress: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
+    """The project's corpus paragraphs in windows of at least ``size`` rows (the last may be
+    smaller), read as they are asked for; ``progress(n)`` counts the paragraphs read."""
+    from framing.corpus import PARAGRAPH_COLUMNS, iter_paragraph_chunks
+
+    wanted = set(config.data.collections)
+    buffer: list[pd.DataFrame] = []
+    rows = windows = 0
+    # small chunks: a window of a few thousand paragraphs must not wait for 10,000 articles
+    for chunk in iter_paragraph_chunks(root / config.data.corpus, paragraphs=config.data.paragraph_rows,
+                                       chunk_size=max(1, min(size // 10, 1_000))):
+        if wanted:
+            chunk = chunk[chunk["collection"].isin(wanted)]
+        buffer.append(chunk)
+        rows += len(chunk)
+        if progress is not None:
+            progress(len(chunk))
+        if rows >= size:
+            yield pd.concat(buffer, ignore_index=True)
+            buffer, rows, windows = [], 0, windows + 1
+    if buffer or not windows:
+        yield pd.concat(buffer, ignore_index=True) if buffer else pd.DataFrame(columns=PARAGRAPH_COLUMNS)
+
+
+# The corpus order is the corpus read front to back: any window gives the same sequence, so the
+# session starts after this many paragraphs.
+FIRST_WINDOW = 2_000
+
+
 def open_session(root: Path, config: ExperimentConfig, *, annotator: str, options: SessionOptions,
-                 output: Path | None = None, model_dir: Path | None = None) -> LabelSession:
-    """Load corpus, codebook, labels (and a model when the order or suggestions need one)."""
+                 output: Path | None = None, model_dir: Path | None = None,
+                 progress: Callable[[int], None] | None = None) -> LabelSession:
+    """Load codebook, labels (and a model when the order or suggestions need one) and the corpus
+    as far as the first questions need: the first window (``active.window`` paragraphs; for the
+    corpus order a few thousand), the rest as the session gets there. ``progress(n)`` counts the
+    paragraphs read. Labels are checked against the codebook here; against the corpus by
+    ``framing labels validate`` (the session does not read the whole corpus)."""
     from framing.codebook import load_codebook
     from framing.labels import label_files
-    from framing.workflow import project_paragraphs
 
     codebook = load_codebook(root / config.data.codebook)
-    paragraphs = project_paragraphs(config, root)
     labels_dir = root / config.data.labels
     output = output or labels_dir / f"{annotator}.jsonl"
-    labels = read_labels(labels_dir, codebook, paragraph_ids=paragraphs["paragraph_id"]) if label_files(labels_dir) \
+    labels = read_labels(labels_dir, codebook) if label_files(labels_dir) \
         else pd.DataFrame(columns=["paragraph_id", "dimension", "value", "annotator", "time", "file", "line"])
     model = None
     if options.order in MODEL_ORDERS or options.suggest:
         from framing.model import load_model
 
         model = load_model(model_dir or root / "experiments" / config.name)[0]
-    return LabelSession(paragraphs, codebook, labels, annotator=annotator, output=output, config=config,
-                        options=options, model=model)
+    size = FIRST_WINDOW if options.order == "corpus" else config.active.window
+    windows = corpus_windows(config, root, size=size, progress=progress)
+    return LabelSession(next(windows), codebook, labels, annotator=annotator, output=output, config=config,
+                        options=options, model=model, more=windows)

@@ -199,6 +199,11 @@ class ActiveConfig:
     gain: float = 0.05
     # Suspects: contradictions the model makes with at least this probability for the alternative.
     min_probability: float = 0.5
+    # `framing label` reads the corpus a window of this many paragraphs at a time and orders each
+    # window (random, stratified, uncertainty) on its own, so that a session on millions of
+    # paragraphs starts at once; the corpus order needs no window. A corpus smaller than a window
+    # is ordered whole.
+    window: int = 50_000
 
 
 @dataclass

@@ -35,7 +35,8 @@ def _show(session, question, keys: dict[str, str], *, tty: bool, chosen: set[str
         screen.clear()
     p = session.progress()
     outlets = " · ".join(f"{o} {n}" for o, n in sorted(p["per_outlet"].items(), key=lambda x: -x[1])[:6])
-    screen.print(f"[bold]framing label[/] — {escape(session.annotator)} · labelled {p['done']}/{p['target']} "
+    target = f"{p['target']}+" if p.get("more") else str(p["target"])  # "+": the corpus is not read to its end yet
+    screen.print(f"[bold]framing label[/] — {escape(session.annotator)} · labelled {p['done']}/{target} "
               f"· this session {p['this_session']}" + (f" · {escape(outlets)}" if outlets else ""), highlight=False)
     row = question.row
     screen.rule(style="grey50")
@@ -172,7 +173,10 @@ def label_cmd(
     remember_annotator(root, name)
     options = SessionOptions(order=order, seed=seed, outlets=outlet or [], articles=article or [], missing=missing,
                              dimensions=dimension or [], limit=limit, target=target, suggest=suggest, refresh=refresh)
-    session = open_session(root, cfg, annotator=name, options=options, output=output)
+    with _progress() as bar:  # the first window of the corpus (and its ranking, for model orders)
+        task = bar.add_task("reading the corpus", total=None)
+        session = open_session(root, cfg, annotator=name, options=options, output=output,
+                               progress=lambda n: bar.advance(task, n))
     tty = sys.stdin.isatty()
     notice = ""
     while (question := session.question()) is not None:
