@@ -189,16 +189,22 @@ class TrainResult:
     seconds: float
 
 
-def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Path | None = None) -> TrainResult:
+def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Path | None = None,
+          progress: Callable[[str], None] | None = None) -> TrainResult:
     """Fit every dimension on all labels, cross-validate (grouped by article) for the meta,
-    choose multi-label thresholds if the config asks for ``"oof"``, and save the artifact."""
+    choose multi-label thresholds if the config asks for ``"oof"``, and save the artifact.
+    ``progress(step)`` is told each step as it starts."""
+    step = progress or (lambda _: None)
     started = time.perf_counter()
+    step("reading corpus, codebook and labels")
     data = load_project(config, root)
     out = Path(out_dir) if out_dir else Path(root) / "experiments" / config.name
     model = FramingModel(data.codebook, config)
+    step("cross-validating every dimension (for the meta and the decision rule)")
     results = cross_validate(data.table, data.codebook, config)
     thresholds, offsets = decision_rule(results, data.codebook, config)
     for dim in data.codebook.dimensions:
+        step(f"fitting {dim.name} on all labels")
         rows = data.table[data.table[dim.name].notna()]
         if rows.empty:
             raise ModelError(f"dimension {dim.name!r} has no labelled paragraphs", fix="label some paragraphs first")
@@ -207,6 +213,7 @@ def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Pa
             model.thresholds[dim.name] = thresholds[dim.name]
         if dim.name in offsets:
             model.set_offsets(dim.name, offsets[dim.name])
+    step("time-forward test")
     forward = forward_evaluate(data.table, data.codebook, config)
     metrics = _write_evaluation(results, out, forward=forward, config=config)
     seconds = time.perf_counter() - started

@@ -438,3 +438,28 @@ def test_warnings_and_typer_errors_keep_brackets(trained, tmp_path):
     assert "skipped 1 file(s) that are not text" in result.output
     result = runner.invoke(app, ["train", "--root", str(tmp_path / "[nowhere]")])
     assert result.exit_code == 2 and "[nowhere]" in result.output
+
+
+def test_one_bad_file_no_longer_ends_a_corpus_run(trained, tmp_path):
+    """A PDF saved as .html, a PNG as .txt and a cp1252 article among good ones: predict reads the
+    cp1252 one, skips the other two with a warning each, lists them at the end and writes the rest."""
+    corpus = tmp_path / "incoming"
+    shutil.copytree(trained / "corpus", corpus)
+    write(corpus / "scan.html", PDF)
+    write(corpus / "photo.txt", PNG)
+    write(corpus / "legacy.txt", "---\nid: legacy\noutlet: Daily\n---\nThe café team won the match, señor.\n".encode("cp1252"))
+    out = tmp_path / "preds.csv"
+    for workers in ("1", "2"):
+        result = runner.invoke(app, ["predict", str(corpus), "--model", str(trained / "experiments/default"),
+                                     "--out", str(out), "--workers", workers])
+        assert result.exit_code == 0, result.output
+        assert "skipped 2 file(s) that are not text" in result.output
+        assert f"{corpus / 'scan.html'}: not a text file: looks like a PDF document" in result.output
+        assert f"{corpus / 'photo.txt'}: not a text file: looks like a PNG image" in result.output
+        frame = pd.read_csv(out, keep_default_na=False)
+        expected = pd.read_csv(trained / "preds.csv", keep_default_na=False)
+        assert set(frame["article_id"]) == set(expected["article_id"]) | {"legacy"}
+    strict = runner.invoke(app, ["predict", str(corpus), "--model", str(trained / "experiments/default"),
+                                 "--out", str(tmp_path / "strict.csv"), "--strict"])
+    assert strict.exit_code == 1 and "photo.txt: not a text file" in strict.output
+    assert not (tmp_path / "strict.csv").exists()

@@ -108,6 +108,15 @@ def steps(what: str) -> Iterator[Callable[[str], None]]:
         yield step
 
 
+def _project(config, root: Path):
+    """The project's data (load_project), with a line saying so while the corpus is read."""
+    from framing.workflow import load_project
+
+    with steps("project") as step:
+        step("reading corpus, codebook and labels")
+        return load_project(config, root)
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err, transient=False, disable=not err.is_terminal)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from framing.cli._common import ConfigPath, Experiment, Root, _config, app, friendly, out
+from framing.cli._common import ConfigPath, Experiment, Root, _config, _project, app, friendly, out
 
 export_app = typer.Typer(help="Export tasks for other tools.", no_args_is_help=True)
 import_app = typer.Typer(help="Import labelled tables and Label Studio exports.", no_args_is_help=True)
@@ -32,9 +32,8 @@ def export_labelstudio_cmd(
     """Write Label Studio tasks (paragraph, metadata, model predictions) and a matching labelling config."""
     from framing._io import atomic_write
     from framing.labelstudio import export_tasks, labelling_config
-    from framing.workflow import load_project
 
-    data = load_project(_config(root, experiment, config, None), root)
+    data = _project(_config(root, experiment, config, None), root)
     paragraphs = data.paragraphs
     if outlet:
         paragraphs = paragraphs[paragraphs["outlet"].isin(outlet)]

@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.console import Console
 from rich.text import Text
 
-from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, app, friendly, labels_app,
-                                 out, tagged)
+from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, _project, app, friendly,
+                                 labels_app, out, tagged)
 
 # The labelling screen wraps at word boundaries (the shared console prints tables unwrapped).
 screen = Console(highlight=False)
@@ -224,10 +224,9 @@ def labels_stats_cmd(
     """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to use."""
     from framing.active import label_budget, read_curve
     from framing.labels import label_stats
-    from framing.workflow import load_project
 
     cfg = _config(root, experiment, config, None)
-    data = load_project(cfg, root)
+    data = _project(cfg, root)
     stats = label_stats(data.labels, data.paragraphs, data.codebook, min_examples=min_examples or cfg.evaluate.min_examples)
     out.print("Paragraphs per label and outlet (training labels)", style="bold")
     out.print(stats["per_label"].to_string(index=False))
@@ -240,8 +239,8 @@ def labels_stats_cmd(
     budget = label_budget(data.table, data.codebook, cfg, read_curve(root / curve_from))
     out.print("\nLabels too rare to evaluate reliably", style="bold")
     out.print(budget["rare"].to_string(index=False) if len(budget["rare"]) else "none")
-    out.print(Text(f"\nMore labels for +{cfg.active.gain:.2f} macro-F1", style="bold") + Text(" (a + b·ln(labels) fitted to the upper half "
-              f"of random order's learning curve in {curve_from}; rough)"))
+    out.print(Text(f"\nMore labels for +{cfg.active.gain:.2f} macro-F1", style="bold")
+              + Text(f" (a + b·ln(labels) fitted to the upper half of random order's learning curve in {curve_from}; rough)"))
     gain = budget["gain"].assign(more_for_gain=budget["gain"]["more_for_gain"].round(-1))
     out.print(gain.to_string(index=False))
 
@@ -258,9 +257,8 @@ def agree_cmd(
     """Inter-annotator agreement: Cohen's κ, Krippendorff's α and percent agreement per dimension and label."""
     from framing._io import atomic_write
     from framing.agreement import agreement, disagreements, pair_table
-    from framing.workflow import load_project
 
-    data = load_project(_config(root, experiment, config, None), root)
+    data = _project(_config(root, experiment, config, None), root)
     table = agreement(data.labels, data.codebook, annotator)
     out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     out.print("\nPairs", style="bold")
@@ -304,10 +302,9 @@ def labels_simulate_cmd(
     """Replay labelling on the labelled pool with each order (the config's active.orders) and compare their
     learning curves on held-out articles: labels each order needs to reach a target macro-F1."""
     from framing.active import simulate, write_simulation
-    from framing.workflow import load_project
 
     cfg = _config(root, experiment, config, overrides)
-    data = load_project(cfg, root)
+    data = _project(cfg, root)
     with _progress() as bar:
         task = bar.add_task("replaying", total=cfg.active.seeds * len(cfg.active.orders))
         runs = simulate(data.table, data.codebook, cfg, progress=lambda done, total: bar.update(task, completed=done))
@@ -342,10 +339,9 @@ def labels_suspects_cmd(
     from framing.errors import ModelError
     from framing.evaluate import read_oof
     from framing.suspects import find_suspects, planted_noise, review_batch
-    from framing.workflow import load_project
 
     cfg = _config(root, experiment, config, overrides)
-    data = load_project(cfg, root)
+    data = _project(cfg, root)
     if planted is not None:
         result = planted_noise(data.table, data.codebook, cfg, share=planted, seed=seed)
         out.print(f"planted noise: {planted:.0%} of each dimension's labels flipped at random (seed {seed}); "

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, app,
-                                 corpus_app, err, friendly, labels_app, out, steps, tagged)
+from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, _project,
+                                 app, corpus_app, err, friendly, labels_app, out, steps, tagged)
 
 
 @corpus_app.command("stats")
@@ -87,9 +87,8 @@ def labels_sample_cmd(
 @friendly
 def labels_validate_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None) -> None:
     """Check every labels file against the codebook and the corpus."""
-    from framing.workflow import load_project
 
-    data = load_project(_config(root, experiment, config, None), root)
+    data = _project(_config(root, experiment, config, None), root)
     per = data.labels.groupby("dimension")["paragraph_id"].nunique()
     out.print(f"ok: {len(data.labels)} labels by {data.labels['annotator'].nunique()} annotator(s) on "
               f"{data.labels['paragraph_id'].nunique()} of {len(data.paragraphs)} corpus paragraphs")
@@ -104,7 +103,9 @@ def train_cmd(root: Root = Path("."), experiment: Experiment = "default", config
     """Train one TF-IDF + logistic-regression model per dimension on all hand labels."""
     from framing.workflow import train
 
-    result = train(_config(root, experiment, config, overrides), root)
+    settings = _config(root, experiment, config, overrides)
+    with steps("train") as step:
+        result = train(settings, root, progress=step)
     for name, counts in result.counts.items():
         out.print(f"{name}: trained on {counts['paragraphs']} paragraphs")
     _print_metrics(result.metrics)
@@ -142,9 +143,8 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     if curve:
         from framing._io import atomic_write
         from framing.evaluate import learning_curve
-        from framing.workflow import load_project
 
-        data = load_project(cfg, root)
+        data = _project(cfg, root)
         with _progress() as bar:
             bar.add_task("learning curve", total=None)
             table = learning_curve(data.table, data.codebook, cfg)
