@@ -34,8 +34,9 @@ _SIGNATURES = {
 CHAOS_MARGIN = 0.15  # charset-normalizer "chaos" (0-1) within which cp1252 is preferred
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-# Control characters that do not occur in text (tab, newlines, form feed and escape do).
-_CONTROL = {chr(c) for c in range(32) if c not in (9, 10, 12, 13, 27)} | {"\x7f"}
+# Control characters that do not occur in text (tab, newlines, form feed and escape do), and the
+# replacement character.
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
 
 
 class NotTextError(CorpusError):
@@ -56,10 +57,8 @@ def binary_kind(data: bytes) -> str | None:
 
 def _readable(text: str) -> bool:
     """True if ``text`` has (almost) no control characters and no replacement characters."""
-    if not text:
-        return True
-    bad = sum(1 for ch in text[:65_536] if ch in _CONTROL or ch == "\ufffd")
-    return bad <= max(2, len(text[:65_536]) // 1000)
+    sample = text[:65_536]
+    return len(_UNREADABLE.findall(sample)) <= max(2, len(sample) // 1000)
 
 
 def guess_encoding(data: bytes, *, partial: bool = False) -> str | None:

@@ -160,8 +160,9 @@ def test_random_labels_files(records, junk):
 
 
 @FAST
-@given(records=st.lists(st.dictionaries(st.sampled_from(LABEL_KEYS), LABEL_VALUES, max_size=8), min_size=1, max_size=3))
-def test_labels_store_writes_all_or_nothing(records):
+@given(records=st.lists(st.dictionaries(st.sampled_from(LABEL_KEYS), LABEL_VALUES, max_size=8), min_size=1, max_size=3),
+       existing=st.one_of(st.none(), file_bytes()))
+def test_labels_store_writes_all_or_nothing(records, existing):
     from framing.labels import read_labels, upsert_labels
 
     good = {"paragraph_id": "a:0:12345678", "dimension": "mood", "value": ["upbeat"], "annotator": "tester",
@@ -170,14 +171,14 @@ def test_labels_store_writes_all_or_nothing(records):
         folder = Path(tmp)
         codebook = codebook_file(folder)
         store = folder / "labels.jsonl"
-        store.write_text(json.dumps(good) + "\n", encoding="utf-8")
+        store.write_bytes((json.dumps(good) + "\n").encode() if existing is None else existing)
         before = store.read_bytes()
         try:
             upsert_labels(store, records, codebook)
         except FramingError:
             assert store.read_bytes() == before
             return
-        assert len(read_labels(store, codebook)) >= 1  # what was written reads back
+        assert len(read_labels(store, codebook)) >= (1 if existing is None else 0)  # what was written reads back
 
 
 def mostly(good, bad=JSON):
