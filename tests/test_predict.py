@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -251,3 +252,21 @@ def test_shipped_model_compiles_lean_and_equals_the_reference_on_news(tmp_path):
             "print('sklearn' in sys.modules, 'pandas' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lean.pkl")], capture_output=True, text=True)
     assert result.stdout.split() == ["False", "False"], result.stderr
+
+
+def test_lean_scoring_in_batches_equals_one_batch(project, model):
+    """A chunk is scored ``batch`` paragraphs at a time to bound memory; rows are scored on their
+    own, so every batch size gives the same columns, bit for bit."""
+    from framing.lean import LeanModel
+
+    lean = LeanModel.from_model(model)
+    texts = ["The team won.", "Storms again.", "glorious victory", "rain and gloom", "İstanbul ẞ straße"] * 5
+    whole = lean.columns(texts, terms=3, batch=1_000)
+    for batch in (1, 4, 7):
+        parts = lean.columns(texts, terms=3, batch=batch)
+        assert list(parts) == list(whole)
+        for key, value in whole.items():
+            if isinstance(value, np.ndarray):
+                np.testing.assert_array_equal(parts[key], value)
+            else:
+                assert list(parts[key]) == list(value), key
