@@ -266,11 +266,11 @@ class LabelSession:
 def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None = None) -> str:
     """The labelling order when none is asked for: ``active.order``, or ``active.fallback_order``
     when that order needs a model and the experiment has none yet."""
-    from framing.model import MODEL_FILE
+    from framing.artifact import has_model
 
     order = config.active.order
     folder = model_dir or root / "experiments" / config.name
-    if order in MODEL_ORDERS and not (folder / MODEL_FILE).is_file():
+    if order in MODEL_ORDERS and not has_model(folder):
         return config.active.fallback_order
     return order
 
@@ -292,6 +292,6 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str, option
     if options.order in MODEL_ORDERS or options.suggest:
         from framing.model import load_model
 
-        model = load_model(model_dir or root / "experiments" / config.name)[0]
+        model = load_model(model_dir or root / "experiments" / config.name)
     return LabelSession(paragraphs, codebook, labels, annotator=annotator, output=output, config=config,
                         options=options, model=model)

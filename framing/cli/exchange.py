@@ -47,7 +47,8 @@ def export_labelstudio_cmd(
         from framing.model import load_model
         from framing.predict import predict_frame
 
-        loaded, meta, _ = load_model(model)
+        loaded = load_model(model)
+        meta = loaded.meta
         predictions = predict_frame(loaded, paragraphs, terms=0)
         version = f"framing {meta['codebook']['name']} {meta['created']}"
     tasks = export_tasks(paragraphs, data.codebook, predictions=predictions, model_version=version,
