@@ -87,13 +87,14 @@ class LabelSession:
         self.dimensions = [codebook.dimension(d) for d in options.dimensions] or list(codebook.dimensions)
         self.all_labels = labels
         mine = labels[labels["annotator"] == annotator] if len(labels) else labels
-        elsewhere = sorted({f for f in mine["file"] if not same_file(f, output)}) if len(mine) else []
+        is_output = {f: same_file(f, output) for f in set(labels["file"])} if len(labels) else {}
+        elsewhere = sorted({f for f in mine["file"] if not is_output[f]}) if len(mine) else []
         if elsewhere:
             raise LabelsError(f"labels by {annotator!r} also live in {elsewhere[0]}", path=output,
                               fix="keep one labels file per annotator (or choose another --out)")
         if len(labels):
             theirs = labels[(labels["annotator"] != annotator).to_numpy()
-                            & np.array([same_file(f, output) for f in labels["file"]], dtype=bool)]
+                            & labels["file"].map(is_output).to_numpy(dtype=bool)]
             if len(theirs):
                 raise LabelsError(f"this file holds labels by {theirs['annotator'].iloc[0]!r} too (line "
                                   f"{theirs['line'].iloc[0]}); a session writes one annotator's file", path=output,
