@@ -49,6 +49,10 @@ def start(path: Path) -> Path:
     return its path. Raises :class:`OutputError` when ``path`` cannot be written."""
     if path.is_dir():
         raise OutputError("the output is a folder", path=path, fix="give a file name, e.g. predictions.parquet")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"cannot write here: {blocking} is a file, not a folder", path=path,
+                          fix="choose an output path whose folders are folders")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in leftovers(path):

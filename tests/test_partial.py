@@ -35,12 +35,16 @@ def test_unwritable_outputs_are_clean_errors(project, model, tmp_path, case):
     if case == "a folder":
         out = tmp_path / "folder.csv"
         out.mkdir()
-    with pytest.raises(FramingError, match="cannot write here|is a folder"):
+    with pytest.raises(FramingError, match="cannot write here|is a folder") as caught:
         predict_file(model, project / "corpus", out)
+    if case == "parent is a file":
+        assert f"{tmp_path / 'afile'} is a file, not a folder" in str(caught.value)
     result = CliRunner().invoke(app, ["predict", str(project / "corpus"), "--model", str(project / "experiments/default"),
                                       "--out", str(out)], catch_exceptions=False)
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "cannot write here" in result.output or "is a folder" in result.output
+    if case == "parent is a file":
+        assert "is a file, not a folder" in " ".join(result.output.split())
     assert (tmp_path / "afile").read_text() == "x"
 
 
