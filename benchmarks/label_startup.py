@@ -1,7 +1,7 @@
 """Time to the first question of `framing label` on a 1,000,000-paragraph corpus.
 
 1. Project (built once in benchmarks/work/label-1m/): the codebook of labels/codebook.toml, no
-   hand labels, the shipped model (experiments/default: model.joblib + meta.json, copied), and a
+   hand labels, the shipped model (experiments/default: meta.json and its model file, copied), and a
    corpus of one Parquet table, corpus/articles.parquet: 100,000 articles of 10 paragraphs each
    (row groups of 10,000 articles), each paragraph drawn with replacement (seed 2026) from the
    project's corpus paragraphs, with the article's number appended so that every id is new.
@@ -37,7 +37,7 @@ SEED = 2026
 def build_project() -> Path:
     """Write the benchmark project once; return its folder."""
     table = PROJECT / "corpus" / "articles.parquet"
-    if table.is_file():
+    if table.is_file() and (PROJECT / "experiments" / "default" / "meta.json").is_file():
         return PROJECT
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -49,8 +49,9 @@ def build_project() -> Path:
     shutil.copy(ROOT / "labels" / "codebook.toml", PROJECT / "labels" / "codebook.toml")
     model = PROJECT / "experiments" / "default"
     model.mkdir(parents=True, exist_ok=True)
-    for name in ("model.joblib", "meta.json", "config.toml"):
-        shutil.copy(ROOT / "experiments" / "default" / name, model / name)
+    shipped = ROOT / "experiments" / "default"
+    for name in ("meta.json", "config.toml", json.loads((shipped / "meta.json").read_text())["model_file"]):
+        shutil.copy(shipped / name, model / name)
     texts = framing.read_paragraphs(ROOT / "corpus")["text"].to_numpy()
     outlets = np.array(["Daily", "Herald", "Courier", "Gazette", "Tribune"])
     rng = np.random.default_rng(SEED)

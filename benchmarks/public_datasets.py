@@ -114,7 +114,7 @@ def scoring_speed(project: Path, texts: list[str]) -> dict[str, float]:
     from framing.fastpath import FastScorer
     from framing.model import load_model
 
-    model = load_model(project / "experiments" / "default")[0]
+    model = load_model(project / "experiments" / "default")
     speeds = {}
     for name, dim in model.dimensions.items():
         alone = copy.copy(model)

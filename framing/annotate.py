@@ -21,10 +21,16 @@ import pandas as pd
 from framing.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
 from framing.errors import FramingError, LabelsError
-from framing.labels import check_rationale, clean_record, now_iso, read_labels, write_labels
+from framing._io import atomic_write
+from framing.labels import check_rationale, clean_record, now_iso, raw_lines, read_labels
 from framing.sampling import MODEL_ORDERS, order_paragraphs, uncertainty_scores
 
 STATE_DIR = ".framing"
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True if two paths name the same file (relative or absolute, through links)."""
+    return Path(a).resolve() == Path(b).resolve()
 
 
 def remembered_annotator(root: Path) -> str | None:
@@ -84,13 +90,27 @@ class LabelSession:
         self.dimensions = [codebook.dimension(d) for d in options.dimensions] or list(codebook.dimensions)
         self.all_labels = labels
         mine = labels[labels["annotator"] == annotator] if len(labels) else labels
-        if len(mine) and set(mine["file"]) - {str(output)}:
-            other = sorted(set(mine["file"]) - {str(output)})[0]
-            raise LabelsError(f"labels by {annotator!r} also live in {other}", path=output,
+        is_output = {f: same_file(f, output) for f in set(labels["file"])} if len(labels) else {}
+        elsewhere = sorted({f for f in mine["file"] if not is_output[f]}) if len(mine) else []
+        if elsewhere:
+            raise LabelsError(f"labels by {annotator!r} also live in {elsewhere[0]}", path=output,
                               fix="keep one labels file per annotator (or choose another --out)")
-        self.mine: dict[tuple[str, str], dict] = {
-            (r["paragraph_id"], r["dimension"]): clean_record(r)
-            for r in mine.to_dict("records")}
+        if len(labels):
+            theirs = labels[(labels["annotator"] != annotator).to_numpy()
+                            & labels["file"].map(is_output).to_numpy(dtype=bool)]
+            if len(theirs):
+                raise LabelsError(f"this file holds labels by {theirs['annotator'].iloc[0]!r} too (line "
+                                  f"{theirs['line'].iloc[0]}); a session writes one annotator's file", path=output,
+                                  fix="choose another --out for this annotator")
+        self.mine: dict[tuple[str, str], dict] = {}
+        # The lines already in the file are written back byte for byte while their record stands.
+        self._lines: dict[tuple[str, str], tuple[str, dict]] = {}
+        lines = raw_lines(output) if len(mine) else []
+        for r in mine.to_dict("records"):
+            key, record = (r["paragraph_id"], r["dimension"]), clean_record(r)
+            self.mine[key] = record
+            line = lines[int(r["line"]) - 1]
+            self._lines[key] = (line, record)
         self.paragraphs = paragraphs.reset_index(drop=True)
         # row positions of each article's paragraphs (sorted when a question needs its neighbours)
         self.by_article: dict[str, np.ndarray] = dict(self.paragraphs.groupby("article_id", sort=False).indices)
@@ -283,7 +303,12 @@ class LabelSession:
         return True
 
     def _save(self) -> None:
-        write_labels(self.output, self.mine.values())
+        """Rewrite the file atomically: earlier lines as they were, changed and new records after."""
+        with atomic_write(self.output) as handle:
+            for key, record in self.mine.items():
+                kept = self._lines.get(key)
+                handle.write(kept[0] if kept is not None and kept[1] is record
+                             else json.dumps(clean_record(record), ensure_ascii=False) + "\n")
 
     # ------------------------------------------------------------------ progress
     def progress(self) -> dict:
@@ -298,11 +323,11 @@ class LabelSession:
 def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None = None) -> str:
     """The labelling order when none is asked for: ``active.order``, or ``active.fallback_order``
     when that order needs a model and the experiment has none yet."""
-    from framing.model import MODEL_FILE
+    from framing.artifact import has_model
 
     order = config.active.order
     folder = model_dir or root / "experiments" / config.name
-    if order in MODEL_ORDERS and not (folder / MODEL_FILE).is_file():
+    if order in MODEL_ORDERS and not has_model(folder):
         return config.active.fallback_order
     return order
 
@@ -351,13 +376,20 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str, option
     codebook = load_codebook(root / config.data.codebook)
     labels_dir = root / config.data.labels
     output = output or labels_dir / f"{annotator}.jsonl"
-    labels = read_labels(labels_dir, codebook) if label_files(labels_dir) \
+    if output.exists() and not output.is_file():
+        raise LabelsError("--out is not a file", path=output, fix="name a .jsonl file")
+    files = label_files(labels_dir)
+    labels = read_labels(labels_dir, codebook) if files \
         else pd.DataFrame(columns=["paragraph_id", "dimension", "value", "annotator", "time", "file", "line"])
+    if output.is_file() and not any(same_file(f, output) for f in files):
+        # a labels file outside the labels folder: resume from it (its answers count as this session's)
+        extra = read_labels(output, codebook)
+        labels = pd.concat([labels, extra], ignore_index=True) if len(labels) else extra
     model = None
     if options.order in MODEL_ORDERS or options.suggest:
         from framing.model import load_model
 
-        model = load_model(model_dir or root / "experiments" / config.name)[0]
+        model = load_model(model_dir or root / "experiments" / config.name)
     size = FIRST_WINDOW if options.order == "corpus" else config.active.window
     windows = corpus_windows(config, root, size=size, progress=progress)
     return LabelSession(next(windows), codebook, labels, annotator=annotator, output=output, config=config,

@@ -9,12 +9,12 @@ interrupted run resumes where it stopped. Needs the optional extra ``framing[das
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from framing import partial
 from framing.corpus import PARAGRAPH_COLUMNS, Columns, iter_paragraph_chunks
 from framing.errors import ConfigError, CorpusError
 from framing.model import FramingModel
@@ -65,9 +65,13 @@ def _predict_partition(frame: pd.DataFrame, model: FramingModel, terms: int) -> 
 
 def _write_shard(frame: pd.DataFrame, path: str) -> int:
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.partial")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, target)  # a shard appears only when complete
+    tmp = partial.start(target)  # and removes what killed runs left of this shard
+    try:
+        frame.to_parquet(tmp, index=False)
+    except BaseException:
+        partial.abort(tmp)
+        raise
+    partial.commit(tmp, target)  # a shard appears only when complete
     return len(frame)
 
 

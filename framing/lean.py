@@ -80,9 +80,20 @@ class LeanModel:
         """True when every group is fast-pathed (workers then import neither scikit-learn nor pandas' model)."""
         return all(g.fast for g in self.groups)
 
-    def columns(self, texts: Sequence[str], terms: int = 3) -> dict[str, Any]:
-        """``dim:label`` probabilities, ``dim`` decisions and (``terms`` > 0) ``dim__terms``, in model order."""
+    def columns(self, texts: Sequence[str], terms: int = 3, batch: int = 1_000) -> dict[str, Any]:
+        """``dim:label`` probabilities, ``dim`` decisions and (``terms`` > 0) ``dim__terms``, in model order.
+
+        Scored ``batch`` paragraphs at a time (each row is scored on its own, so the result does not
+        depend on ``batch``): the sparse feature matrices of a whole chunk would hold most of a
+        worker's memory."""
         texts = list(texts)
+        if len(texts) > batch:
+            parts = [self._columns(texts[i:i + batch], terms) for i in range(0, len(texts), batch)]
+            return {key: (np.concatenate([p[key] for p in parts]) if isinstance(parts[0][key], np.ndarray)
+                          else [v for p in parts for v in p[key]]) for key in parts[0]}
+        return self._columns(texts, terms)
+
+    def _columns(self, texts: list[str], terms: int) -> dict[str, Any]:
         scored, memo = [], {}
         for group in self.groups:
             X = transform_with(group.transform, texts, memo)

@@ -7,7 +7,6 @@ whole wherever it is trained, so cross-validation never leaks vocabulary or IDF 
 
 from __future__ import annotations
 
-import json
 import platform
 import re
 import warnings
@@ -15,7 +14,6 @@ from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import sklearn
@@ -27,7 +25,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from framing._io import atomic_write, sha256_file, write_json
+from framing import artifact
+from framing._io import sha256_file
 from framing.attribution import CONTEXT_MARK, DEFAULT_CUES, AttributionAnalyzer, codebook_actors
 from framing.codebook import Codebook, Dimension
 from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
@@ -36,9 +35,8 @@ from framing.labels import has_marks, rationale_column
 from framing.lexicon import PREFIX as LEXICON_PREFIX
 from framing.lexicon import RationaleLexicon
 
-MODEL_FILE = "model.joblib"
-META_FILE = "meta.json"
-FORMAT = "framing-model/1"
+META_FILE = artifact.META_FILE
+FORMAT = artifact.FORMAT
 
 
 class PrefixAnalyzer:
@@ -306,6 +304,8 @@ class FramingModel:
         self.dimensions: dict[str, DimensionModel] = {}
         self.thresholds: dict[str, dict[str, float]] = {}
         self.offsets: dict[str, dict[str, float]] = {}
+        self.meta: dict = {}        # meta.json of the folder it was loaded from
+        self.notes: list[str] = []  # warnings from loading it
 
     def fit_dimension(self, dim: Dimension, texts: list[str], y: list, rationales: list | None = None,
                       groups: list | None = None) -> DimensionModel:
@@ -354,21 +354,14 @@ class FramingModel:
 
 def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__, "pandas": pd.__version__, "joblib": joblib.__version__}
+            "numpy": np.__version__, "pandas": pd.__version__}
 
 
 def save_model(model: FramingModel, directory: str | Path, *, extra_meta: dict | None = None) -> Path:
-    """Write ``model.joblib`` and ``meta.json`` (with the model file's SHA-256) atomically."""
-    directory = Path(directory)
-    path = directory / MODEL_FILE
-    payload = {"format": FORMAT, "dimensions": model.dimensions, "thresholds": model.thresholds,
-               "offsets": model.offsets, "codebook": model.codebook, "config": model.config}
-    with atomic_write(path, "wb") as handle:
-        joblib.dump(payload, handle, compress=3)
+    """Save the model as arrays + JSON (:mod:`framing.artifact`), a hash-named file, and
+    ``meta.json`` naming it: one commit point, old-or-new after any interruption."""
     meta = {
-        "format": FORMAT,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model_sha256": sha256_file(path),
         "codebook": {"name": model.codebook.name, "version": model.codebook.version,
                      "sha256": model.codebook.sha256},
         "config": asdict(model.config),
@@ -377,31 +370,19 @@ def save_model(model: FramingModel, directory: str | Path, *, extra_meta: dict |
         "versions": _versions(),
         **(extra_meta or {}),
     }
-    write_json(directory / META_FILE, meta)
-    return path
+    return artifact.save(model, Path(directory), meta)
 
 
-def load_model(directory: str | Path) -> tuple[FramingModel, dict, list[str]]:
-    """Load an artifact; refuse it if its hash does not match ``meta.json``.
+def load_model(directory: str | Path) -> FramingModel:
+    """Load a saved model; refuse it if its file does not match the hash in ``meta.json``.
 
-    Returns the model, its meta and a list of warnings (e.g. a scikit-learn version mismatch).
+    Nothing from the folder is executed (no pickle). Returns the model, with ``meta`` (the
+    folder's ``meta.json``) and ``notes`` (warnings, e.g. a scikit-learn version mismatch) set;
+    it is what :func:`framing.predict_file` and the other predict functions take.
     """
     directory = Path(directory)
-    path, meta_path = directory / MODEL_FILE, directory / META_FILE
-    if not path.is_file():
-        raise ModelError("no trained model here", path=directory, fix="run `framing train` first, or pass --model DIR")
-    if not meta_path.is_file():
-        raise ModelError(f"{META_FILE} is missing beside the model", path=directory,
-                         fix="retrain with `framing train`; a model without its meta is not loaded")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{META_FILE} is not valid JSON ({getattr(exc, 'msg', None) or exc.reason})", path=meta_path,
-                         fix="retrain the model") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise ModelError(f"not a framing model (format {found!r})", path=meta_path,
-                         fix="point --model at a folder written by `framing train`")
+    meta = artifact.read_meta(directory)
+    path = directory / meta["model_file"]
     if sha256_file(path) != meta.get("model_sha256"):
         raise ModelError("model file does not match the hash in meta.json (altered or corrupted)", path=path,
                          fix="retrain with `framing train`; framing does not load files it cannot verify")
@@ -410,12 +391,9 @@ def load_model(directory: str | Path) -> tuple[FramingModel, dict, list[str]]:
     if trained and trained != sklearn.__version__:
         notes.append(f"model trained with scikit-learn {trained}, running {sklearn.__version__}: "
                      "predictions may differ slightly; retrain to be sure")
-    payload = joblib.load(path)
-    model = FramingModel(payload["codebook"], payload["config"])
-    model.dimensions = payload["dimensions"]
-    model.thresholds = payload["thresholds"]
-    model.offsets = payload.get("offsets", {})
-    return model, meta, notes
+    model = artifact.from_file(path)
+    model.meta, model.notes = meta, notes
+    return model
 
 
 def clone_dimension(model: DimensionModel) -> DimensionModel:

@@ -121,7 +121,8 @@ def report(source: str, root: str | Path = ".", *, predictions: str | Path | Non
         if (model_path / "metrics.json").is_file():
             metrics = json.loads((model_path / "metrics.json").read_text(encoding="utf-8"))
     else:
-        model, meta, _ = load_model(model_path)
+        model = load_model(model_path)
+        meta = model.meta
         codebook = model.codebook
         frame = read_predictions(predictions)
         missing = [c for c in ["article_id", "outlet", *codebook.names] if c not in frame.columns]

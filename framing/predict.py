@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import pandas as pd
 
 from framing.corpus import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, OnSkip, SeenIds, article_keys, check_ids,
                             iter_corpus_units, unit_paragraphs)
+from framing import partial
 from framing.errors import CorpusError, ModelError
 from framing.explain import top_terms
 from framing.fastpath import FastScorer
@@ -78,12 +78,19 @@ class _Writer:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.tmp = path.with_name(f".{path.name}.partial")
+        self.tmp = partial.start(path)  # this run's own file; dead runs' leftovers are removed
         self.suffix = path.suffix.lower()
         self._parquet = None
         self.rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
+        try:
+            self._write(frame)
+        except OSError as exc:  # disk full, the folder removed mid-run
+            raise partial.cannot_write(self.path, exc) from None
+        self.rows += len(frame)
+
+    def _write(self, frame: pd.DataFrame) -> None:
         if self.suffix == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -98,19 +105,16 @@ class _Writer:
             text = frame.to_json(orient="records", lines=True, force_ascii=False)
             with open(self.tmp, "a", encoding="utf-8") as handle:
                 handle.write(text if text.endswith("\n") or not text else text + "\n")
-        self.rows += len(frame)
 
     def close(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        if self.rows == 0:
-            self.tmp.touch()
-        os.replace(self.tmp, self.path)
+        partial.commit(self.tmp, self.path)
 
     def abort(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        self.tmp.unlink(missing_ok=True)
+        partial.abort(self.tmp)
 
 
 def _check_output(output: Path, what: str = "output") -> None:
@@ -152,10 +156,13 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
             raise CorpusError("the article table would overwrite the paragraph predictions", path=articles,
                               fix="give --articles another file name than --out")
     _check_run(engine, workers)
-    writers = [_Writer(output)] + ([_Writer(articles)] if articles is not None else [])
-    for writer in writers:
-        writer.path.parent.mkdir(parents=True, exist_ok=True)
-        writer.tmp.unlink(missing_ok=True)
+    writers = [_Writer(output)]
+    if articles is not None:
+        try:
+            writers.append(_Writer(articles))
+        except BaseException:
+            writers[0].abort()
+            raise
     spec = ArticleSpec.from_model(model) if articles is not None else None
     try:
         for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size,

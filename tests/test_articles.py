@@ -96,7 +96,7 @@ def test_merging_units_equals_one_pass_in_any_order():
 @pytest.fixture()
 def model(project):
     train(load_config(project / "experiments/default/config.toml"), project)
-    return load_model(project / "experiments/default")[0]
+    return load_model(project / "experiments/default")
 
 
 def test_streamed_table_equals_aggregating_the_predictions(project, model, tmp_path):

@@ -340,7 +340,7 @@ CASES: list[tuple[str, Callable[[Path], list], str]] = [
      "no column(s) mood__true"),
     ("predict-model-meta-list", lambda p: [write(p / "experiments/default/meta.json", "[1, 2]"),
                                            "predict", p / "corpus", "--model", p / "experiments/default",
-                                           "--out", p / "x.csv"][1:], "not a framing model"),
+                                           "--out", p / "x.csv"][1:], "meta.json is not a JSON object"),
     ("label-no-annotator", lambda p: ["label", "--root", p], "who is labelling"),
     ("label-bad-order", lambda p: ["label", "--root", p, "--annotator", "x", "--order", "sideways"], "sideways"),
     # --- bad flags (typer's own errors)

@@ -247,8 +247,8 @@ def predict_cmd(
                           fix="use --engine fast for these, or framing.articles.articles_from_predictions on the shards")
     n_workers = workers or os.cpu_count() or 1
 
-    loaded, _, notes = load_model(model)
-    for note in notes:
+    loaded = load_model(model)
+    for note in loaded.notes:
         err.print(tagged("warning:", note))
     cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
     skipped = Skipped()
