@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine with Python >= 3.11:
 #   make demo   virtual environment, install, then train -> evaluate -> predict -> report
 #   make test   the same install, then the test suite
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -12,8 +13,11 @@ DEMO := --experiment demo --config experiments/default/config.toml
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "framing needs Python >= 3.11")'
+	@echo "creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
+	@echo "installing framing and its dependencies into $(VENV) (1-3 minutes on a fresh machine; pip reports each package)"
+	set -o pipefail; $(BIN)/python -m pip install --disable-pip-version-check -e '.[test,dask]' \
+		| { grep --line-buffered -E '^(Collecting|Installing|Successfully)' || true; }
 	@touch $(STAMP)
 
 install: $(STAMP)

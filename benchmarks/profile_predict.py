@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--model", default="experiments/default")
     args = parser.parse_args()
-    model = load_model(args.model)[0]
+    model = load_model(args.model)
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "in.parquet"
         pd.read_parquet(args.source).head(args.rows).to_parquet(source, row_group_size=10_000)

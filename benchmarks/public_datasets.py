@@ -112,9 +112,9 @@ def scoring_speed(project: Path, texts: list[str]) -> dict[str, float]:
     import copy
 
     from framing.model.scoring import FastScorer
-    from framing.model.classifier import load_model
+    from framing.model.saved import load_model
 
-    model = load_model(project / "experiments" / "default")[0]
+    model = load_model(project / "experiments" / "default")
     speeds = {}
     for name, dim in model.dimensions.items():
         alone = copy.copy(model)

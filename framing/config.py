@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from framing.decode import read_text
 from framing.errors import ConfigError
 
 
@@ -206,6 +207,11 @@ class ActiveConfig:
     gain: float = 0.05
     # Suspects: contradictions the model makes with at least this probability for the alternative.
     min_probability: float = 0.5
+    # `framing label` reads the corpus a window of this many paragraphs at a time and orders each
+    # window (random, stratified, uncertainty) on its own, so that a session on millions of
+    # paragraphs starts at once; the corpus order needs no window. A corpus smaller than a window
+    # is ordered whole.
+    window: int = 50_000
 
 
 @dataclass
@@ -262,7 +268,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             raise ConfigError("config file not found", path=path,
                               fix="create it, or run without --config to use the defaults")
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = tomllib.loads(read_text(path, error=ConfigError))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML ({exc})", path=path, fix="fix the syntax at the position shown") from None
     for item in overrides or []:

@@ -3,6 +3,7 @@ together; the labelling session opened on it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -10,14 +11,17 @@ import pandas as pd
 
 from framing._io import sha256_file
 from framing.config import ExperimentConfig, experiment_dir
-from framing.corpus.read import project_paragraphs
+from framing.corpus.read import corpus_windows, project_paragraphs
 from framing.errors import ConfigError, FramingError, LabelsError
 from framing.labels.codebook import Codebook, load_codebook
 from framing.labels.sampling import MODEL_ORDERS, ORDERS
-from framing.labels.session import LabelSession, SessionOptions, remember_annotator, remembered_annotator
+from framing.labels.session import LabelSession, SessionOptions, remember_annotator, remembered_annotator, same_file
 from framing.labels.store import label_files, labelled_paragraphs, read_labels
 from framing.model.attribution import Reading
-from framing.model.classifier import MODEL_FILE, FramingModel, fit_model, load_model
+from framing.model.artifact import has_model
+from framing.model.classifier import FramingModel, fit_model
+from framing.model.lean import label_probabilities
+from framing.model.saved import load_model
 
 
 @dataclass
@@ -56,14 +60,24 @@ def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None =
     when that order needs a model and the experiment has none yet."""
     order = config.active.order
     folder = model_dir or experiment_dir(root, config.name)
-    if order in MODEL_ORDERS and not (folder / MODEL_FILE).is_file():
+    if order in MODEL_ORDERS and not has_model(folder):
         return config.active.fallback_order
     return order
 
 
+# The corpus order is the corpus read front to back: any window gives the same sequence, so the
+# session starts after this many paragraphs.
+FIRST_WINDOW = 2_000
+
+
 def open_session(root: Path, config: ExperimentConfig, *, annotator: str | None, options: SessionOptions,
-                 output: Path | None = None, model_dir: Path | None = None) -> LabelSession:
-    """Load corpus, codebook, labels (and a model when the order or suggestions need one).
+                 output: Path | None = None, model_dir: Path | None = None,
+                 progress: Callable[[int], None] | None = None) -> LabelSession:
+    """Load codebook, labels (and a model when the order or suggestions need one) and the corpus
+    as far as the first questions need: the first window (``active.window`` paragraphs; for the
+    corpus order a few thousand), the rest as the session gets there. ``progress(n)`` counts the
+    paragraphs read. Labels are checked against the codebook here; against the corpus by
+    ``framing labels validate`` (the session does not read the whole corpus).
 
     ``annotator`` None: the one this project's last session used. ``options.order`` None: the
     config's (:func:`default_order`)."""
@@ -76,21 +90,29 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str | None,
         raise ConfigError(f"unknown --order {options.order!r}", fix=f"use one of: {', '.join(ORDERS)}")
     remember_annotator(root, annotator)
     codebook = load_codebook(root / config.data.codebook)
-    paragraphs = project_paragraphs(config, root)
     labels_dir = root / config.data.labels
     output = output or labels_dir / f"{annotator}.jsonl"
-    labels = read_labels(labels_dir, codebook, paragraph_ids=paragraphs["paragraph_id"]) if label_files(labels_dir) \
+    if output.exists() and not output.is_file():
+        raise LabelsError("--out is not a file", path=output, fix="name a .jsonl file")
+    files = label_files(labels_dir)
+    labels = read_labels(labels_dir, codebook) if files \
         else pd.DataFrame(columns=["paragraph_id", "dimension", "value", "annotator", "time", "file", "line"])
+    if output.is_file() and not any(same_file(f, output) for f in files):
+        # a labels file outside the labels folder: resume from it (its answers count as this session's)
+        extra = read_labels(output, codebook)
+        labels = pd.concat([labels, extra], ignore_index=True) if len(labels) else extra
     model = None
     if options.order in MODEL_ORDERS or options.suggest:
-        model = load_model(model_dir or experiment_dir(root, config.name))[0]
+        model = load_model(model_dir or experiment_dir(root, config.name))
 
-    def refit(labels_now: pd.DataFrame) -> FramingModel | None:
+    def refit(paragraphs: pd.DataFrame, labels_now: pd.DataFrame) -> FramingModel | None:
         """A model retrained on the labels so far; None while there are too few to train."""
         try:
             return fit_model(labelled_paragraphs(paragraphs, labels_now, codebook), codebook, config)
         except FramingError:
             return None
 
-    return LabelSession(paragraphs, codebook, labels, annotator=annotator, output=output, config=config,
-                        options=options, model=model, refit=refit)
+    size = FIRST_WINDOW if options.order == "corpus" else config.active.window
+    windows = corpus_windows(config, root, size=size, progress=progress)
+    return LabelSession(next(windows), codebook, labels, annotator=annotator, output=output, config=config,
+                        options=options, model=model, refit=refit, probabilities=label_probabilities, more=windows)

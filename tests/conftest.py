@@ -67,6 +67,11 @@ def write_article(folder: Path, ident: str, outlet: str, date: str, keys: list[s
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     """A project folder with corpus/, labels/codebook.toml and labels/tester.jsonl."""
+    return make_project(tmp_path)
+
+
+def make_project(tmp_path: Path) -> Path:
+    """Write the tiny project into the folder ``tmp_path`` and return it."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for ident, outlet, date, keys in ARTICLES:

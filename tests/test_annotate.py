@@ -116,3 +116,50 @@ def test_default_order_is_the_configs_and_falls_back_without_a_model(project):
     assert default_order(config, project) == config.active.fallback_order == "stratified"  # no model trained yet
     runner.invoke(app, ["train", "--root", str(project)])
     assert default_order(config, project) == "uncertainty"
+
+
+def _session(project, order, *, window, monkeypatch, read):
+    from framing import project as opener
+    from framing.config import load_config
+    from framing.labels.session import SessionOptions
+
+    monkeypatch.setattr(opener, "FIRST_WINDOW", window)
+    config = load_config(project / "experiments" / "default" / "config.toml", [f"active.window={window}"])
+    options = SessionOptions(order=order, seed=1)
+    return opener.open_session(project, config, annotator="fresh", options=options, progress=read.append)
+
+
+def _asked(session) -> list[str]:
+    asked = []
+    while (question := session.question()) is not None:
+        asked.append(question.row["paragraph_id"])
+        session.skip()
+    return asked
+
+
+def test_session_starts_before_reading_the_whole_corpus(project, monkeypatch):
+    from framing.corpus.read import read_paragraphs
+
+    everything = read_paragraphs(project / "corpus")["paragraph_id"].tolist()
+    read: list[int] = []
+    session = _session(project, "corpus", window=2, monkeypatch=monkeypatch, read=read)
+    first = session.question()
+    assert first.row["paragraph_id"] == everything[0]
+    assert sum(read) < len(everything) and session.progress()["more"]  # only the first window was read
+    # the corpus order asks the same sequence as a session that read everything first
+    assert [first.row["paragraph_id"]] + (session.skip() or _asked(session)) == everything
+    assert sum(read) == len(everything) and not session.progress()["more"]
+
+
+def test_windowed_orders_ask_every_paragraph_once(project, monkeypatch):
+    from framing.corpus.read import read_paragraphs
+
+    everything = read_paragraphs(project / "corpus")["paragraph_id"].tolist()
+    for order in ("random", "stratified"):
+        asked = _asked(_session(project, order, window=5, monkeypatch=monkeypatch, read=[]))
+        assert sorted(asked) == sorted(everything) and asked != everything
+        # a window as large as the corpus orders it whole, as before windows
+        whole = _asked(_session(project, order, window=10_000, monkeypatch=monkeypatch, read=[]))
+        assert sorted(whole) == sorted(everything)
+        # within each window of 5+ paragraphs (whole articles), the window's own paragraphs
+        assert set(asked[:5]) <= set(everything[:6])

@@ -14,7 +14,7 @@ from framing import CorpusError, load_model, predict_file, train
 from framing.model.articles import (ArticleDim, ArticleSpec, ArticleTable, articles_from_predictions, finish_rows,
                               rank_articles, summarise, supporting, unit_articles)
 from framing.config import load_config
-from framing.corpus.read import read_predictions
+from framing.corpus.tables import read_predictions
 from framing.predict.local import predict_articles, preview
 
 SPEC = ArticleSpec((ArticleDim("mood", ("up", "down", "flat"), False),
@@ -97,7 +97,7 @@ def test_merging_units_equals_one_pass_in_any_order():
 @pytest.fixture()
 def model(project):
     train(load_config(project / "experiments/default/config.toml"), project)
-    return load_model(project / "experiments/default")[0]
+    return load_model(project / "experiments/default")
 
 
 def test_streamed_table_equals_aggregating_the_predictions(project, model, tmp_path):

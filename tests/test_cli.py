@@ -201,3 +201,13 @@ def test_errors_keep_bracketed_words_and_a_missing_experiment_is_named(project):
     result = runner.invoke(app, ["train", "--root", str(project)])
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
     assert "experiments/default/config.toml" in result.output and not (project / "experiments/default/meta.json").exists()
+
+
+def test_slow_steps_say_what_they_do(project):
+    """Off a terminal the progress of train and evaluate is a log line per step (on stderr)."""
+    result = run("train", "--root", project)
+    assert "train: cross-validating every dimension" in result.stderr and "train: fitting topics" in result.stderr
+    result = run("evaluate", "--root", project, "--by", "outlet")
+    assert [line for line in result.stderr.splitlines() if line.startswith("evaluate: ")] == [
+        "evaluate: reading corpus, codebook and labels", "evaluate: cross-validating mood (folds grouped by outlet)",
+        "evaluate: cross-validating topics (folds grouped by outlet)"]

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from framing import Columns, CorpusError, corpus_stats, iter_paragraph_chunks, read_paragraphs, split_paragraphs
-from framing.corpus.read import boilerplate_reason
+from framing.corpus.text import boilerplate_reason
 
 
 def test_split_on_blank_lines_and_normalise_whitespace():
@@ -150,10 +150,52 @@ def test_duplicate_article_ids(tmp_path):
         read_paragraphs(tmp_path / "t.csv")
 
 
-def test_not_utf8(tmp_path):
-    (tmp_path / "a.txt").write_bytes(b"caf\xe9")
-    with pytest.raises(CorpusError, match="not UTF-8"):
+LEGACY = ("Le café « Ôtez » coûte 3 € — naïve résumé, dit le maire de Zürich.\n\n"
+          "Straße und Bürgermeister: “quoted” words, señor.")
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16", "utf-8-sig", "utf-8"])
+def test_legacy_encodings_are_read(tmp_path, encoding):
+    # latin-1 has no €, dash or curly quotes (cp1252 does)
+    text = LEGACY.translate(str.maketrans({"€": "EUR", "—": "-", "“": '"', "”": '"'})) if encoding == "latin-1" else LEGACY
+    (tmp_path / "a.txt").write_bytes(text.encode(encoding))
+    (tmp_path / "b.html").write_bytes(f"<html><body><p>{text}</p></body></html>".encode(encoding))
+    got = read_paragraphs(tmp_path)
+    assert list(got["text"]) == split_paragraphs(text) + [" ".join(text.split())]
+
+
+def test_legacy_encoding_in_tables(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b"], "text": ["Déjà vu at the café, señor.", "Straße in München."]})
+    frame.to_csv(tmp_path / "t.csv", index=False, encoding="cp1252")
+    frame.to_json(tmp_path / "u.jsonl", orient="records", lines=True, force_ascii=False)
+    (tmp_path / "u.jsonl").write_bytes((tmp_path / "u.jsonl").read_text(encoding="utf-8").encode("utf-16"))
+    for name in ("t.csv", "u.jsonl"):
+        assert list(read_paragraphs(tmp_path / name)["text"]) == list(frame["text"])
+
+
+NOT_TEXT = {"scan.html": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+            "photo.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+            "junk.md": bytes(range(256)) * 8,
+            "table.csv": b"id,text\n\x00\x01\x02\x03,\xff\xfe\x00\x00"}
+
+
+def test_non_text_files_are_skipped_and_reported(tmp_path):
+    (tmp_path / "good.txt").write_text("A paragraph of news.\n\nAnother one.", encoding="utf-8")
+    for name, data in NOT_TEXT.items():
+        (tmp_path / name).write_bytes(data)
+    skipped = {}
+    got = read_paragraphs(tmp_path, on_skip=lambda file, reason: skipped.setdefault(file.name, reason))
+    assert list(got["text"]) == ["A paragraph of news.", "Another one."]
+    assert set(skipped) == set(NOT_TEXT)
+    assert "PDF" in skipped["scan.html"] and "PNG" in skipped["photo.txt"]
+    # without on_skip (--strict) the first bad file stops the run, named
+    from framing.decode import NotTextError
+
+    with pytest.raises(NotTextError, match=r"junk\.md: not a text file"):
         read_paragraphs(tmp_path)
+    # a corpus that is one bad file is an error either way
+    with pytest.raises(NotTextError, match="scan.html"):
+        read_paragraphs(tmp_path / "scan.html", on_skip=lambda file, reason: None)
 
 
 def test_missing_and_unsupported_paths(tmp_path):

@@ -7,7 +7,7 @@ pytest.importorskip("distributed")
 from framing import CorpusError, load_model, predict_file, train  # noqa: E402
 from framing.config import load_config  # noqa: E402
 from framing.predict.distributed import predict_dask  # noqa: E402
-from framing.corpus.read import read_predictions  # noqa: E402
+from framing.corpus.tables import read_predictions  # noqa: E402
 
 
 @pytest.fixture()
@@ -26,7 +26,7 @@ def shards(project, tmp_path):
 
 def test_dask_equals_single_process_and_resumes(project, shards, tmp_path):
     train(load_config(project / "experiments/default/config.toml"), project)
-    model = load_model(project / "experiments/default")[0]
+    model = load_model(project / "experiments/default")
     predict_file(model, shards, tmp_path / "single.parquet", paragraphs=True)
     out = tmp_path / "dask_out"
     run = predict_dask(model, shards, out, paragraphs=True, workers=2, processes=False)
@@ -42,6 +42,6 @@ def test_dask_equals_single_process_and_resumes(project, shards, tmp_path):
 
 def test_dask_needs_a_folder(project, tmp_path):
     train(load_config(project / "experiments/default/config.toml"), project)
-    model = load_model(project / "experiments/default")[0]
+    model = load_model(project / "experiments/default")
     with pytest.raises(CorpusError, match="folder of shards"):
         predict_dask(model, project / "corpus" / "nothing.parquet", tmp_path / "out", processes=False)

@@ -89,7 +89,7 @@ def test_oof_thresholds_are_saved_with_the_model(project):
     config = load_config(project / "experiments/default/config.toml", ["classifier.threshold=oof"])
     result = train(config, project)
     assert "cross-fitted" in str(result.metrics["topics"]["threshold"])
-    model = load_model(project / "experiments/default")[0]
+    model = load_model(project / "experiments/default")
     assert set(model.thresholds["topics"]) == {"sport", "weather"}
 
 

@@ -60,14 +60,15 @@ def test_texts_without_tokens_are_explained():
 def test_save_load_and_tamper(tmp_path, data):
     model = fit(data)
     save_model(model, tmp_path)
-    loaded, meta, notes = load_model(tmp_path)
-    assert notes == [] and meta["codebook"]["name"] == "tiny"
+    loaded = load_model(tmp_path)
+    meta = loaded.meta
+    assert loaded.notes == [] and meta["codebook"]["name"] == "tiny"
     text = ["A glorious win."]
     np.testing.assert_allclose(loaded.predict(text)["mood:upbeat"], model.predict(text)["mood:upbeat"])
     meta["versions"]["scikit-learn"] = "0.0.1"
     (tmp_path / "meta.json").write_text(json.dumps(meta))
-    assert "0.0.1" in load_model(tmp_path)[2][0]
-    with open(tmp_path / "model.joblib", "ab") as handle:
+    assert "0.0.1" in load_model(tmp_path).notes[0]
+    with open(tmp_path / meta["model_file"], "ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(ModelError, match="does not match the hash"):
         load_model(tmp_path)

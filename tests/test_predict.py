@@ -1,15 +1,16 @@
+import numpy as np
 import pandas as pd
 import pytest
 
 from framing import CorpusError, load_model, predict_file, read_paragraphs, train
 from framing.config import load_config
-from framing.corpus.read import read_predictions
+from framing.corpus.tables import read_predictions
 
 
 @pytest.fixture()
 def model(project):
     train(load_config(project / "experiments/default/config.toml"), project)
-    return load_model(project / "experiments/default")[0]
+    return load_model(project / "experiments/default")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
@@ -96,7 +97,7 @@ def test_fast_engine_equals_sklearn(project, overrides):
     cfg = load_config(project / "experiments/default/config.toml")
     cfg = replace(cfg, features=replace(cfg.features, **overrides))
     train(cfg, project)
-    model = load_model(project / "experiments/default")[0]
+    model = load_model(project / "experiments/default")
     scorer = FastScorer(model)
     assert len(scorer.groups) == 1  # every dimension shares one vectoriser: vectorised once
     assert scorer.groups[0].fast == (overrides.get("analyzer", "word") == "word")
@@ -118,7 +119,7 @@ def test_attribution_block_fast_workers_and_sklearn_agree(project, tmp_path):
     cfg = replace(cfg, features=replace(cfg.features, analyzer="prefix", attribution=["topics"], attribution_weight=0.5,
                                         context=2))
     train(cfg, project)
-    model = load_model(project / "experiments/default")[0]
+    model = load_model(project / "experiments/default")
     scorer = FastScorer(model)
     assert [g.names for g in scorer.groups] == [["mood"], ["topics"]]  # the text block is vectorised once for both
     texts = ["The coach said the team won.", "Storms again, forecasters warned.", "“Glorious victory,” he said.",
@@ -196,7 +197,7 @@ def test_worker_output_equals_single_process_and_sklearn(project, tmp_path, anal
 
     cfg = load_config(project / "experiments/default/config.toml")
     train(replace(cfg, features=replace(cfg.features, analyzer=analyzer)), project)
-    model = load_model(project / "experiments/default")[0]
+    model = load_model(project / "experiments/default")
     texts = ["The team won.", "Storms again.", "glorious victory", "rain and gloom", "", "İstanbul ẞ straße"] * 4
     pd.DataFrame({"id": [f"q{i}" for i in range(24)], "text": texts}).to_parquet(tmp_path / "in.parquet", row_group_size=7)
     frames = {}
@@ -211,7 +212,8 @@ def test_worker_output_equals_single_process_and_sklearn(project, tmp_path, anal
 
 
 def test_parquet_strings_read_without_pandas_give_the_same_articles(tmp_path):
-    from framing.corpus.read import Columns, _chunk_articles, article_keys, iter_corpus_units, unit_paragraphs
+    from framing.corpus.read import article_keys, iter_corpus_units, unit_paragraphs
+    from framing.corpus.tables import Columns, _chunk_articles
 
     frame = pd.DataFrame({"id": ["a", None, "c", " "], "text": ["x y", None, "", "Storms. Again"],
                           "outlet": [None, "B", "nan", "C"], "date": ["2024-01-02", None, "bad", "3 May 2023"],
@@ -241,7 +243,7 @@ def test_shipped_model_compiles_lean_and_equals_the_reference_on_news(tmp_path):
     from framing.predict.local import predict_frame
 
     root = Path(__file__).resolve().parents[1]
-    model = load_model(root / "experiments" / "default")[0]
+    model = load_model(root / "experiments" / "default")
     lean = LeanModel.from_model(model)
     assert lean.fast
     news = read_paragraphs(root / "corpus" / "news").head(150)
@@ -251,3 +253,21 @@ def test_shipped_model_compiles_lean_and_equals_the_reference_on_news(tmp_path):
             "print('sklearn' in sys.modules, 'pandas' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lean.pkl")], capture_output=True, text=True)
     assert result.stdout.split() == ["False", "False"], result.stderr
+
+
+def test_lean_scoring_in_batches_equals_one_batch(project, model):
+    """A chunk is scored ``batch`` paragraphs at a time to bound memory; rows are scored on their
+    own, so every batch size gives the same columns, bit for bit."""
+    from framing.model.lean import LeanModel
+
+    lean = LeanModel.from_model(model)
+    texts = ["The team won.", "Storms again.", "glorious victory", "rain and gloom", "İstanbul ẞ straße"] * 5
+    whole = lean.columns(texts, terms=3, batch=1_000)
+    for batch in (1, 4, 7):
+        parts = lean.columns(texts, terms=3, batch=batch)
+        assert list(parts) == list(whole)
+        for key, value in whole.items():
+            if isinstance(value, np.ndarray):
+                np.testing.assert_array_equal(parts[key], value)
+            else:
+                assert list(parts[key]) == list(value), key

@@ -36,7 +36,7 @@ def test_evidence_phrases_parse_per_label():
 @pytest.fixture()
 def model(project):
     train(load_config(project / "experiments/default/config.toml"), project)
-    return load_model(project / "experiments/default")[0]
+    return load_model(project / "experiments/default")
 
 
 def test_why_examples_are_distinct_and_carry_their_evidence(project, model):

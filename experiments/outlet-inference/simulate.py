@@ -36,7 +36,7 @@ import pandas as pd
 from framing.config import ExperimentConfig, ReportConfig
 from framing.evaluate.results import read_oof
 from framing.report.inference import acc_binary, apply_calibration, emq_binary, fit_calibration, pacc_binary, ppi_mean
-from framing.model.classifier import load_model
+from framing.model.saved import load_model
 from framing.report.profile import predicted_indicators, true_indicators
 from framing.corpus.read import project_paragraphs
 
@@ -115,7 +115,7 @@ def main() -> None:
     args = ap.parse_args()
     started = time.time()
     rng = np.random.default_rng(args.seed)
-    model, _, _ = load_model(args.model)
+    model = load_model(args.model)
     codebook = model.codebook
     oof = read_oof(Path(args.model) / "cv_predictions.csv", codebook)
     paragraphs = project_paragraphs(ExperimentConfig(), args.root)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,8 +22,15 @@ labels_app = typer.Typer(help="Add, check and count hand labels.", no_args_is_he
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(labels_app, name="labels")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Plain text by default: messages and data carry brackets ("[classifer]", "[[dimensions.labels]]",
+# "[mood]") that rich markup would swallow. Style goes in as rich Text (see `tagged`), never as markup.
+out = Console(soft_wrap=True, markup=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+
+def tagged(tag: str, text: str, style: str = "yellow", indent: str = "") -> Text:
+    """``indent`` + ``tag`` in ``style`` + `` text``, with ``text`` taken literally."""
+    return Text.assemble(indent, (tag, style), " ", text)
 
 Root = Annotated[Path, typer.Option("--root", help="Project folder (paths in configs are relative to it).",
                                     exists=True, file_okay=False)]
@@ -40,7 +48,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except FramingError as exc:
             # the message is plain text: "[classifer]" or "[[dimensions.labels]]" must not be read as markup
-            err.print(Text.assemble(("error:", "bold red"), " ", exc.message), highlight=False, soft_wrap=True)
+            err.print(tagged("error:", exc.message, "bold red"), soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("interrupted: files written so far are complete; partial output was discarded")
@@ -52,6 +60,54 @@ def _config(root: Path, experiment: str, config: Path | None, overrides: list[st
     from framing.config import experiment_config
 
     return experiment_config(root, experiment, config, overrides)
+
+
+Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first file that is not text (a PDF or image "
+                                                       "saved as .html, binary junk) instead of skipping it.")]
+
+
+class Skipped:
+    """Files of a corpus folder left out because they are not text: warned about as they are met,
+    listed in the run's summary."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, str] = {}
+
+    def __call__(self, file: Path, reason: str) -> None:
+        if file not in self.files:
+            self.files[file] = reason
+            err.print(tagged("warning:", f"skipped {file}: {reason}"))
+
+    def summary(self) -> None:
+        """The run summary's list of skipped files (nothing when none was skipped)."""
+        if not self.files:
+            return
+        err.print(f"skipped {len(self.files)} file(s) that are not text (--strict stops at the first):")
+        for file, reason in self.files.items():
+            err.print(f"  {file}: {reason}")
+
+
+@contextlib.contextmanager
+def steps(what: str) -> Iterator[Callable[[str], None]]:
+    """A live line on stderr naming the step under way (a log line per step when not a terminal);
+    yields the callback to hand to the library as ``progress``."""
+    with _progress() as bar:
+        task = bar.add_task(what, total=None)
+
+        def step(text: str) -> None:
+            bar.update(task, description=f"{what}: {text}", advance=1)  # n of ? steps done
+            if not err.is_terminal:  # a log rather than a live bar
+                err.print(f"{what}: {text}")
+        yield step
+
+
+def _project(config, root: Path):
+    """The project's data (load_project), with a line saying so while the corpus is read."""
+    from framing.project import load_project
+
+    with steps("project") as step:
+        step("reading corpus, codebook and labels")
+        return load_project(config, root)
 
 
 def _progress() -> Progress:

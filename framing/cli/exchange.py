@@ -81,6 +81,7 @@ def import_table_cmd(
     annotator: Annotated[str, typer.Option(help="Who made the labels (recorded on every label).")] = "imported",
     name: Annotated[str | None, typer.Option(help="Codebook name (default: the table's name).")] = None,
     rationale: Annotated[list[str] | None, typer.Option(help="DIMENSION=COLUMN: the words annotators marked as the reason for that dimension's label (a list, or values split on --sep); used by features.lexicon.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty --out folder whole (otherwise it is refused).")] = False,
 ) -> None:
     """Turn a labelled table into a framing project: corpus, hand labels and a generated codebook."""
     from framing.errors import ConfigError
@@ -98,7 +99,7 @@ def import_table_cmd(
     summary = import_table(table, output, text=text, labels=pairs("--label", label, "bias=label_bias"), multi=set(multi or []),
                            sep=sep, id_col=id_col, outlet=outlet, date=date, group=group, split=split,
                            skip_values=skip_value, annotator=annotator, name=name,
-                           rationales=pairs("--rationale", rationale or [], "bias=biased_words"))
+                           rationales=pairs("--rationale", rationale or [], "bias=biased_words"), force=force)
     out.print(f"{summary['rows']} rows → {output}/corpus, labels and codebook")
     for dim, info in summary["dimensions"].items():
         counts = ", ".join(f"{k} {v}" for k, v in info["labels"].items())

@@ -10,9 +10,10 @@ import typer
 from rich.markup import escape
 
 from rich.console import Console
+from rich.text import Text
 
-from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, app, friendly, labels_app,
-                                 out)
+from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, _project, app, friendly,
+                                 labels_app, out, tagged)
 
 # The labelling screen wraps at word boundaries (the shared console prints tables unwrapped).
 screen = Console(highlight=False)
@@ -34,7 +35,8 @@ def _show(session, question, keys: dict[str, str], *, tty: bool, chosen: set[str
         screen.clear()
     p = session.progress()
     outlets = " · ".join(f"{o} {n}" for o, n in sorted(p["per_outlet"].items(), key=lambda x: -x[1])[:6])
-    screen.print(f"[bold]framing label[/] — {escape(session.annotator)} · labelled {p['done']}/{p['target']} "
+    target = f"{p['target']}+" if p.get("more") else str(p["target"])  # "+": the corpus is not read to its end yet
+    screen.print(f"[bold]framing label[/] — {escape(session.annotator)} · labelled {p['done']}/{target} "
               f"· this session {p['this_session']}" + (f" · {escape(outlets)}" if outlets else ""), highlight=False)
     row = question.row
     screen.rule(style="grey50")
@@ -130,7 +132,7 @@ def _rationale(question) -> list[str] | None:
         try:
             return check_rationale(line.split(";"), question.row["text"])
         except LabelsError as exc:
-            screen.print(f"[red]{escape(exc.what)}[/] — {exc.fix}", highlight=False)
+            screen.print(f"[red]{escape(exc.what)}[/] — {escape(exc.fix or '')}", highlight=False)
 
 
 @app.command("label")
@@ -161,8 +163,10 @@ def label_cmd(
 
     options = SessionOptions(order=order, seed=seed, outlets=outlet or [], articles=article or [], missing=missing,
                              dimensions=dimension or [], limit=limit, target=target, suggest=suggest, refresh=refresh)
-    session = open_session(root, _config(root, experiment, config, None), annotator=annotator, options=options,
-                           output=output)
+    with _progress() as bar:  # the first window of the corpus (and its ranking, for model orders)
+        task = bar.add_task("reading the corpus", total=None)
+        session = open_session(root, _config(root, experiment, config, None), annotator=annotator, options=options,
+                               output=output, progress=lambda n: bar.advance(task, n))
     question = _ask_all(session, rationale)
     p = session.progress()
     out.print(f"saved: {p['this_session']} answer(s) this session, {p['done']} paragraph(s) fully labelled by "
@@ -216,24 +220,23 @@ def labels_stats_cmd(
     """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to use."""
     from framing.evaluate.simulate import label_budget, read_curve
     from framing.labels.store import label_stats
-    from framing.project import load_project
 
     cfg = _config(root, experiment, config, None)
-    data = load_project(cfg, root)
+    data = _project(cfg, root)
     stats = label_stats(data.labels, data.paragraphs, data.codebook, min_examples=min_examples or cfg.evaluate.min_examples)
-    out.print("[bold]Paragraphs per label and outlet (training labels)[/]")
+    out.print("Paragraphs per label and outlet (training labels)", style="bold")
     out.print(stats["per_label"].to_string(index=False))
-    out.print("\n[bold]Annotators[/]")
+    out.print("\nAnnotators", style="bold")
     out.print(stats["per_annotator"].to_string(index=False))
-    out.print("\n[bold]Coverage[/]")
+    out.print("\nCoverage", style="bold")
     out.print(stats["coverage"].to_string())
     for warning in stats["warnings"]:
-        out.print(f"[yellow]warning:[/] {warning}")
+        out.print(tagged("warning:", warning))
     budget = label_budget(data.table, data.codebook, cfg, read_curve(root / curve_from))
-    out.print("\n[bold]Labels too rare to evaluate reliably[/]")
+    out.print("\nLabels too rare to evaluate reliably", style="bold")
     out.print(budget["rare"].to_string(index=False) if len(budget["rare"]) else "none")
-    out.print(f"\n[bold]More labels for +{cfg.active.gain:.2f} macro-F1[/] (a + b·ln(labels) fitted to the upper half "
-              f"of random order's learning curve in {curve_from}; rough)")
+    out.print(Text(f"\nMore labels for +{cfg.active.gain:.2f} macro-F1", style="bold")
+              + Text(f" (a + b·ln(labels) fitted to the upper half of random order's learning curve in {curve_from}; rough)"))
     gain = budget["gain"].assign(more_for_gain=budget["gain"]["more_for_gain"].round(-1))
     out.print(gain.to_string(index=False))
 
@@ -250,19 +253,17 @@ def agree_cmd(
     """Inter-annotator agreement: Cohen's κ, Krippendorff's α and percent agreement per dimension and label."""
     from framing._io import atomic_write
     from framing.labels.agreement import agreement, disagreements, pair_table
-    from framing.project import load_project
 
-    data = load_project(_config(root, experiment, config, None), root)
+    data = _project(_config(root, experiment, config, None), root)
     table = agreement(data.labels, data.codebook, annotator)
     out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    out.print("\n[bold]Pairs[/]")
+    out.print("\nPairs", style="bold")
     out.print(pair_table(data.labels, data.codebook, annotator).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     cases = disagreements(data.labels, data.codebook, data.paragraphs, annotator)
     out.print(f"\n{len(cases)} disagreement(s) not yet adjudicated")
     for row in cases.head(show).to_dict("records"):
         votes = "; ".join(f"{k[3:]}: {v}" for k, v in row.items() if k.startswith("by ") and isinstance(v, str))
-        out.print(f"- {row['paragraph_id']} [{row['dimension']}] {escape(votes)}\n  {escape(_clip(row['text'], 300))}",
-                  highlight=False)
+        out.print(f"- {row['paragraph_id']} [{row['dimension']}] {votes}\n  {_clip(row['text'], 300)}")
     if disagreements_out is not None:
         with atomic_write(disagreements_out) as handle:
             cases.to_csv(handle, index=False)
@@ -298,10 +299,9 @@ def labels_simulate_cmd(
     learning curves on held-out articles: labels each order needs to reach a target macro-F1."""
     from framing.config import experiment_dir
     from framing.evaluate.simulate import simulate, write_simulation
-    from framing.project import load_project
 
     cfg = _config(root, experiment, config, overrides)
-    data = load_project(cfg, root)
+    data = _project(cfg, root)
     with _progress() as bar:
         task = bar.add_task("replaying", total=cfg.active.seeds * len(cfg.active.orders))
         runs = simulate(data.table, data.codebook, cfg, progress=lambda done, total: bar.update(task, completed=done))
@@ -310,8 +310,8 @@ def labels_simulate_cmd(
     table = result["savings"][["dimension", "order", "target_f1", "labels_to_target", "saved_vs_random", "final_macro_f1"]]
     table = table.round({"target_f1": 3, "labels_to_target": 0, "saved_vs_random": 0, "final_macro_f1": 3})
     out.print(table.to_string(index=False))
-    out.print(f"fewest labels to the targets: [bold]{result['winner']}[/] "
-              f"({result['saved_share']:+.1%} labels vs random, mean over dimensions)")
+    out.print(Text.assemble("fewest labels to the targets: ", (str(result["winner"]), "bold"),
+                            f" ({result['saved_share']:+.1%} labels vs random, mean over dimensions)"))
     out.print(f"tables and chart in {folder}")
 
 
@@ -333,11 +333,10 @@ def labels_suspects_cmd(
     review batch: edit `value` where the label is wrong, delete the rows that stand, then
     `framing adjudicate BATCH --adjudicator NAME`."""
     from framing.evaluate.suspects import planted_noise, review_suspects
-    from framing.project import load_project
 
     cfg = _config(root, experiment, config, overrides)
     if planted is not None:
-        data = load_project(cfg, root)
+        data = _project(cfg, root)
         result = planted_noise(data.table, data.codebook, cfg, share=planted, seed=seed)
         out.print(f"planted noise: {planted:.0%} of each dimension's labels flipped at random (seed {seed}); "
                   "k = labels flipped; precision at k = flipped labels among the top k suspects")
@@ -348,9 +347,9 @@ def labels_suspects_cmd(
               f"among {labelled} labelled paragraphs; by dimension: "
               + ", ".join(f"{d} {n}" for d, n in suspects["dimension"].value_counts().items()))
     for row in batch.head(show).to_dict("records"):
-        out.print(f"{row['rank']}. {row['paragraph_id']} [{row['dimension']}] label {escape(row['label'] or '(none)')} → "
-                  f"model {escape(row['alternative'] or '(none)')} (p {row['probability']:.2f}; {escape(row['change'])})\n"
-                  f"   {escape(_clip(row['text'], 400))}", highlight=False)
+        out.print(f"{row['rank']}. {row['paragraph_id']} [{row['dimension']}] label {row['label'] or '(none)'} → "
+                  f"model {row['alternative'] or '(none)'} (p {row['probability']:.2f}; {row['change']})\n"
+                  f"   {_clip(row['text'], 400)}")
     if output is not None:
         out.print(f"review batch written to {output}: edit `value` where the label is wrong, delete the rows that stand, "
                   f"then `framing adjudicate {output} --adjudicator NAME`")

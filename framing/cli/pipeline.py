@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, app, corpus_app, err,
-                                 friendly, labels_app, out)
+from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, _project,
+                                 app, corpus_app, err, friendly, labels_app, out, steps, tagged)
 
 
 @corpus_app.command("stats")
@@ -18,12 +18,20 @@ def corpus_stats_cmd(
     text_col: Annotated[str, typer.Option(help="Text column of a table.")] = "text",
     id_col: Annotated[str, typer.Option(help="Article id column of a table.")] = "id",
     outlet_col: Annotated[str, typer.Option(help="Outlet column of a table.")] = "outlet",
+    strict: Strict = False,
 ) -> None:
     """Articles, paragraphs and dropped boilerplate per outlet."""
-    from framing.corpus.read import Columns, corpus_stats
+    from framing.corpus.read import corpus_stats
+    from framing.corpus.tables import Columns
 
-    table = corpus_stats(path, columns=Columns(id=id_col, text=text_col, outlet=outlet_col))
-    out.print(table.to_string(index=False))
+    skipped = Skipped()
+    with _progress() as bar:
+        task = bar.add_task("reading the corpus", total=None)
+        table = corpus_stats(path, columns=Columns(id=id_col, text=text_col, outlet=outlet_col),
+                             on_skip=None if strict else skipped,
+                             on_file=lambda file: bar.update(task, advance=1, description=f"reading {file.name}"))
+    out.print(table.to_string(index=False), markup=False, highlight=False)
+    skipped.summary()
 
 
 @labels_app.command("add")
@@ -80,9 +88,8 @@ def labels_sample_cmd(
 @friendly
 def labels_validate_cmd(root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None) -> None:
     """Check every labels file against the codebook and the corpus."""
-    from framing.project import load_project
 
-    data = load_project(_config(root, experiment, config, None), root)
+    data = _project(_config(root, experiment, config, None), root)
     per = data.labels.groupby("dimension")["paragraph_id"].nunique()
     out.print(f"ok: {len(data.labels)} labels by {data.labels['annotator'].nunique()} annotator(s) on "
               f"{data.labels['paragraph_id'].nunique()} of {len(data.paragraphs)} corpus paragraphs")
@@ -97,7 +104,9 @@ def train_cmd(root: Root = Path("."), experiment: Experiment = "default", config
     """Train one TF-IDF + logistic-regression model per dimension on all hand labels."""
     from framing.evaluate.experiment import train
 
-    result = train(_config(root, experiment, config, overrides), root)
+    settings = _config(root, experiment, config, overrides)
+    with steps("train") as step:
+        result = train(settings, root, progress=step)
     for name, counts in result.counts.items():
         out.print(f"{name}: trained on {counts['paragraphs']} paragraphs")
     _print_metrics(result.metrics)
@@ -117,9 +126,8 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     from framing.evaluate.experiment import evaluate_experiment
 
     cfg = _config(root, experiment, config, overrides)
-    with _progress() as bar:
-        bar.add_task("evaluating" + (" and the learning curve" if curve else ""), total=None)
-        done = evaluate_experiment(cfg, root, by=by, train_on=train_on, test_on=test_on, curve=curve)
+    with steps("evaluate") as step:
+        done = evaluate_experiment(cfg, root, by=by, train_on=train_on, test_on=test_on, curve=curve, progress=step)
     _print_metrics(done.metrics)
     out.print(done.table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     out.print(f"written to {done.metrics_path}", markup=False)
@@ -161,7 +169,7 @@ def _print_metrics(metrics: dict) -> None:
         if per:
             out.print("  by collection: " + ", ".join(f"{c} {v['macro_f1']:.2f} (n={v['n']})" for c, v in per.items()))
         for caution in cautions(name, m):
-            out.print(f"  [yellow]caution:[/] {caution}")
+            out.print(tagged("caution:", caution, indent="  "))
 
 
 @app.command("predict")
@@ -193,26 +201,35 @@ def predict_cmd(
     keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text in the output, so that "
                                             "`framing report` can show the words and paragraphs behind the shares "
                                             "of articles outside the project's corpus.")] = False,
+    strict: Strict = False,
 ) -> None:
     """Tag every paragraph of new articles; streams the input in chunks. Without --out, shows a
     handful of articles in the terminal: each article's decisions, then its paragraphs' tags."""
-    from framing.model.classifier import load_model
-    from framing.corpus.read import Columns
+    from framing.model.saved import load_model
+    from framing.corpus.tables import Columns
     from framing.predict.engines import check_options, predict_to
 
     check_options(engine=engine, output=output, articles=articles, as_json=as_json, keep_text=keep_text)
-    loaded, _, notes = load_model(model)
-    for note in notes:
-        err.print(f"[yellow]warning:[/] {note}")
+    loaded = load_model(model)
+    for note in loaded.notes:
+        err.print(tagged("warning:", note))
     cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
+    skipped = Skipped()
+    on_skip = None if strict else skipped
     if output is None:
-        _show(loaded, source, cols, paragraphs=paragraphs, terms=terms, engine=engine, as_json=as_json)
+        _show(loaded, source, cols, paragraphs=paragraphs, terms=terms, engine=engine, as_json=as_json, on_skip=on_skip)
+        skipped.summary()
         return
     with _progress() as bar:
         task = bar.add_task("predicting shards on Dask" if engine == "dask" else "predicting paragraphs", total=None)
         run = predict_to(loaded, source, output, columns=cols, paragraphs=paragraphs, chunk_size=chunk_size, terms=terms,
                          engine=engine, workers=workers, scheduler=scheduler, keep_text=keep_text, articles=articles,
-                         progress=lambda n: bar.advance(task, n))
+                         progress=lambda n: bar.advance(task, n), on_skip=on_skip)
+    _print_run(run, output, articles)
+    skipped.summary()
+
+
+def _print_run(run, output: Path, articles: Path | None) -> None:
     if run.shards_written is not None:
         out.print(f"wrote {run.rows} paragraph predictions in {run.shards_written} new shard(s) to {output} "
                   f"({run.shards_skipped} shard(s) already done)")
@@ -224,14 +241,14 @@ def predict_cmd(
             out.print(f"  {name}: {rule}", markup=False)
 
 
-def _show(model, source: Path, cols, *, paragraphs: bool, terms: int, engine: str, as_json: bool) -> None:
+def _show(model, source: Path, cols, *, paragraphs: bool, terms: int, engine: str, as_json: bool, on_skip) -> None:
     """The terminal view (or its JSON) of a handful of articles."""
     import json
 
     from framing.cli.view import render
     from framing.predict.local import preview
 
-    view = preview(model, source, columns=cols, paragraphs=paragraphs, terms=terms, engine=engine)
+    view = preview(model, source, columns=cols, paragraphs=paragraphs, terms=terms, engine=engine, on_skip=on_skip)
     records = view.records()
     if as_json:
         typer.echo(json.dumps({"rules": view.rules, "articles": records}, ensure_ascii=False, indent=2))
@@ -269,14 +286,7 @@ def report_cmd(
         raise ReportError("say what to profile", fix="pass either --predictions FILE or --labels")
     overrides = [f"report.min_articles={min_articles}"] if min_articles is not None else None
     settings = _config(root, experiment, config, overrides)
-    with _progress() as bar:
-        task = bar.add_task("building the report", total=None)
-
-        def step(text: str) -> None:
-            bar.update(task, description=f"report: {text}", advance=1)  # n of ? steps done
-            if not err.is_terminal:  # a log rather than a live bar
-                err.print(f"report: {text}")
-
+    with steps("report") as step:
         page = build_report("labels" if labels else "predictions", root, predictions=predictions, model_dir=model,
                       config=settings, out_dir=output, title=title, n_boot=n_boot, collections=collection,
                       outlets=outlet, compare=compare, events=events, period=period, progress=step)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,12 +15,14 @@ import pandas as pd
 from framing._io import atomic_write, toml_text, write_json
 from framing.config import ExperimentConfig, experiment_dir
 from framing.errors import ConfigError
-from framing.evaluate.cv import GROUPINGS, LEXICON_WARNING, cross_validate, holdout_dimension, learning_curve
+from framing.evaluate.cv import (GROUPINGS, LEXICON_WARNING, cross_validate, cross_validate_dimension, holdout_dimension,
+                                 learning_curve)
 from framing.evaluate.forward import forward_evaluate
 from framing.evaluate.results import DimensionResult, merge_oof, metrics_table
 from framing.evaluate.thresholds import chosen_rule, shift_probabilities
 from framing.labels.codebook import Codebook
-from framing.model.classifier import fit_model, save_model
+from framing.model.classifier import fit_model
+from framing.model.saved import save_model
 from framing.project import ProjectData, load_project
 
 
@@ -126,28 +129,37 @@ def _holdout(data: ProjectData, config: ExperimentConfig, train_on: list[str] | 
 
 def evaluate_experiment(config: ExperimentConfig, root: str | Path = ".", *, by: str = "article",
                         out_dir: str | Path | None = None, train_on: list[str] | None = None,
-                        test_on: list[str] | None = None, curve: bool = False) -> Evaluation:
+                        test_on: list[str] | None = None, curve: bool = False,
+                        progress: Callable[[str], None] | None = None) -> Evaluation:
     """Grouped cross-validation (or, with ``train_on``/``test_on`` collections, a predefined
     train/test split); writes ``metrics[_suffix].json`` and the out-of-fold predictions. With
     ``curve``, also the learning curve (``learning_curve.csv``: CV on 25/50/75/100 % of the
-    labelled articles)."""
+    labelled articles). ``progress(step)`` is told each step as it starts (reading, each
+    dimension, the time-forward test)."""
+    step = progress or (lambda _: None)
     if by not in GROUPINGS:
         raise ConfigError(f"--by {by!r} is not supported", fix="use --by " + " or --by ".join(GROUPINGS))
+    step("reading corpus, codebook and labels")
     data = load_project(config, root)
     out = Path(out_dir) if out_dir else experiment_dir(root, config.name)
     if train_on or test_on:
         suffix, results = "_holdout", _holdout(data, config, train_on, test_on)
         metrics = _write_evaluation(results, out, suffix)
-    elif by == "article":
-        suffix, results = "", cross_validate(data.table, data.codebook, config, by=by)
-        decision_rule(results, data.codebook, config)
-        forward = forward_evaluate(data.table, data.codebook, config)
-        metrics = _write_evaluation(results, out, forward=forward, config=config)
     else:
-        suffix, results = f"_by_{by}", cross_validate(data.table, data.codebook, config, by=by)
-        metrics = _write_evaluation(results, out, suffix)
+        results = []
+        for dim in data.codebook.dimensions:
+            step(f"cross-validating {dim.name} (folds grouped by {by})")
+            results.append(cross_validate_dimension(data.table, dim, config, by))
+        suffix = "" if by == "article" else f"_by_{by}"
+        forward = None
+        if by == "article":
+            decision_rule(results, data.codebook, config)
+            step("time-forward test")
+            forward = forward_evaluate(data.table, data.codebook, config)
+        metrics = _write_evaluation(results, out, suffix, forward=forward, config=config if forward is not None else None)
     evaluation = Evaluation(results, metrics_table(results), metrics, out / f"metrics{suffix}.json")
     if curve:
+        step("learning curve (25/50/75/100% of the labelled articles)")
         evaluation.curve = learning_curve(data.table, data.codebook, config)
         with atomic_write(out / "learning_curve.csv") as handle:
             evaluation.curve.to_csv(handle, index=False)
@@ -172,18 +184,24 @@ class TrainResult:
     seconds: float
 
 
-def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Path | None = None) -> TrainResult:
+def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Path | None = None,
+          progress: Callable[[str], None] | None = None) -> TrainResult:
     """Fit every dimension on all labels, cross-validate (grouped by article) for the meta,
-    choose multi-label thresholds if the config asks for ``"oof"``, and save the artifact."""
+    choose multi-label thresholds if the config asks for ``"oof"``, and save the artifact.
+    ``progress(step)`` is told each step as it starts."""
+    step = progress or (lambda _: None)
     started = time.perf_counter()
+    step("reading corpus, codebook and labels")
     data = load_project(config, root)
     out = Path(out_dir) if out_dir else experiment_dir(root, config.name)
+    step("cross-validating every dimension (for the meta and the decision rule)")
     results = cross_validate(data.table, data.codebook, config)
     thresholds, offsets = decision_rule(results, data.codebook, config)
-    model = fit_model(data.table, data.codebook, config)
+    model = fit_model(data.table, data.codebook, config, progress=step)
     model.thresholds.update(thresholds)
     for name, shift in offsets.items():
         model.set_offsets(name, shift)
+    step("time-forward test")
     forward = forward_evaluate(data.table, data.codebook, config)
     metrics = _write_evaluation(results, out, forward=forward, config=config)
     seconds = time.perf_counter() - started

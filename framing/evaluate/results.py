@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from framing.errors import ModelError
 from framing.labels.codebook import Codebook
 
 # The columns identifying a paragraph in out-of-fold tables (collection: for per-collection tuning).
@@ -54,7 +55,17 @@ def merge_oof(results: list[DimensionResult]) -> pd.DataFrame:
 def read_oof(path, codebook: Codebook) -> pd.DataFrame:
     """Read ``cv_predictions.csv``. A multi-label ``<dim>__true`` that is empty means "no label"
     where the paragraph was evaluated on that dimension (it has a fold), and missing otherwise."""
-    oof = pd.read_csv(path, dtype={f"{d.name}__true": str for d in codebook.dimensions})
+    try:
+        oof = pd.read_csv(path, dtype={f"{d.name}__true": str for d in codebook.dimensions})
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeError, ValueError) as exc:
+        raise ModelError(f"cannot read out-of-fold predictions ({' '.join(str(exc).split())[:160]})", path=path,
+                         fix="run `framing evaluate` to write them again") from None
+    wanted = ["paragraph_id"] + [c for d in codebook.dimensions
+                                 for c in (f"{d.name}__true", *(f"{d.name}:{lab}" for lab in d.label_names))]
+    missing = [c for c in wanted if c not in oof.columns]
+    if missing:
+        raise ModelError(f"not out-of-fold predictions under this codebook: no column(s) {', '.join(missing[:6])}",
+                         path=path, fix="run `framing evaluate` to write them again")
     for dim in codebook.dimensions:
         true, fold = f"{dim.name}__true", f"{dim.name}__fold"
         if dim.multi and true in oof and fold in oof:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from framing._io import sha256_file
+from framing.decode import read_text
 from framing.errors import CodebookError
 
 KINDS = ("single", "multi")
@@ -99,12 +100,10 @@ def load_codebook(path: str | Path) -> Codebook:
         raise CodebookError("codebook not found", path=path,
                             fix="pass --codebook PATH or create labels/codebook.toml")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path, error=CodebookError))
     except tomllib.TOMLDecodeError as exc:
         raise CodebookError(f"not valid TOML ({exc})", path=path,
                             fix="fix the syntax at the position shown") from None
-    except UnicodeDecodeError:
-        raise CodebookError("not UTF-8 text", path=path, fix="save the file as UTF-8") from None
     return _parse(data, path)
 
 
@@ -118,6 +117,8 @@ def _parse(data: dict, path: Path) -> Codebook:
     dimensions = []
     seen_dims: set[str] = set()
     for i, raw in enumerate(dims_raw, 1):
+        if not isinstance(raw, dict):
+            raise fail(f"dimension #{i} is {raw!r}, not a table", "write each dimension as a [[dimensions]] table")
         name = raw.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
             raise fail(f"dimension #{i} has a missing or invalid name {name!r}",
@@ -137,6 +138,9 @@ def _parse(data: dict, path: Path) -> Codebook:
         labels = []
         seen_labels: set[str] = set()
         for j, lab in enumerate(labels_raw, 1):
+            if not isinstance(lab, dict):
+                raise fail(f"label #{j} of dimension {name!r} is {lab!r}, not a table",
+                           f"write each label as a [[dimensions.labels]] table under dimension {name!r}")
             lname = lab.get("name")
             if not isinstance(lname, str) or not _NAME.match(lname):
                 raise fail(f"label #{j} of dimension {name!r} has a missing or invalid name {lname!r}",

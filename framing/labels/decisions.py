@@ -3,11 +3,13 @@ disagreements), validated against codebook and corpus, then recorded in the labe
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 
 from framing.config import ExperimentConfig
+from framing.decode import read_text
 from framing.corpus.read import project_paragraphs
 from framing.errors import LabelsError
 from framing.labels.codebook import load_codebook
@@ -30,10 +32,14 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
     decisions = Path(decisions)
     codebook = load_codebook(root / config.data.codebook)
     sep = "\t" if decisions.suffix.lower() in (".tsv", ".tab", ".txt") else ","
+    text = read_text(decisions, error=LabelsError)  # a spreadsheet's UTF-16 or cp1252 export too
     try:
-        frame = pd.read_csv(decisions, sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise LabelsError(f"cannot read decisions ({exc})", path=decisions, fix="use a UTF-8 TSV or CSV with a header") from None
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise LabelsError("the file is empty", path=decisions, fix="write a header line and one line per paragraph") from None
+    except pd.errors.ParserError as exc:
+        raise LabelsError(f"cannot read decisions ({' '.join(str(exc).split())})", path=decisions,
+                          fix="use a TSV or CSV with a header") from None
     long = {"paragraph_id", "dimension", "value"} <= set(frame.columns)
     if not long:
         missing = [c for c in ["paragraph_id", *codebook.names] if c not in frame.columns]

@@ -14,6 +14,7 @@ from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 
+from framing.decode import read_text
 from framing.labels.codebook import Codebook
 from framing.errors import LabelsError
 from framing.labels.store import rationale_column
@@ -63,10 +64,14 @@ def _spans(dim_name: str, text: str, phrases: object) -> list[dict]:
 
 
 def export_tasks(paragraphs: pd.DataFrame, codebook: Codebook, *, predictions: pd.DataFrame | None = None,
-                 model_version: str | None = None, labels: pd.DataFrame | None = None) -> list[dict]:
+                 model_version: str | None = None, labels: pd.DataFrame | None = None,
+                 model_path: str | Path | None = None) -> list[dict]:
     """Label Studio tasks: ``data`` holds the paragraph and its metadata; ``predictions`` the
     model's labels with their probability as ``score``; ``annotations`` existing hand labels
-    (one per annotator) when ``labels`` is given."""
+    (one per annotator) when ``labels`` is given. ``model_path`` names the model that made
+    ``predictions`` in the error raised when it was trained under another codebook."""
+    if predictions is not None:
+        _check_predictions(predictions, codebook, model_path)
     preds = predictions.set_index("paragraph_id") if predictions is not None else None
     by_paragraph = labels.groupby("paragraph_id") if labels is not None and len(labels) else None
     tasks = []
@@ -102,7 +107,7 @@ def export_tasks(paragraphs: pd.DataFrame, codebook: Codebook, *, predictions: p
 def _annotator(completed_by: object, users: dict) -> str:
     if isinstance(completed_by, dict):
         return str(completed_by.get("email") or completed_by.get("username") or completed_by.get("id"))
-    if completed_by in users:
+    if isinstance(completed_by, str | int) and completed_by in users:
         return users[completed_by]
     return f"labelstudio-user-{completed_by}"
 
@@ -116,7 +121,11 @@ def _answers(task: dict, annotation: dict, n: int, dims: dict, span_controls: di
         name = item.get("from_name")
         if name in span_controls:
             span = item.get("value") or {}
-            text = span.get("text") or str((task.get("data") or {}).get("text", ""))[span.get("start", 0):span.get("end", 0)]
+            text = span.get("text")
+            if not isinstance(text, str):
+                start, end = span.get("start", 0), span.get("end", 0)
+                whole = str((task.get("data") or {}).get("text", ""))
+                text = whole[start:end] if isinstance(start, int) and isinstance(end, int) else ""
             if text.strip():
                 marked.setdefault(span_controls[name], []).append(text.strip())
             continue
@@ -144,8 +153,8 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
     """
     path = Path(path)
     try:
-        tasks = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        tasks = json.loads(read_text(path, error=LabelsError))
+    except json.JSONDecodeError as exc:
         raise LabelsError(f"not a Label Studio JSON export ({exc})", path=path,
                           fix="export the project from Label Studio as JSON (not JSON-MIN or CSV)") from None
     if not isinstance(tasks, list):
@@ -155,6 +164,7 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
     span_controls = {rationale_column(name): name for name in dims}
     records, counts = [], {"tasks": len(tasks), "annotations": 0, "cancelled": 0, "labels": 0}
     for n, task in enumerate(tasks, 1):
+        _check_task(task, n, path)
         pid = (task.get("data") or {}).get("paragraph_id")
         if not pid:
             raise LabelsError(f"task {n} has no data.paragraph_id", path=path,
@@ -179,11 +189,49 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
                                       fix='mark the Choices choice="single" in the labelling config')
                 records.append({"paragraph_id": pid, "dimension": name, "value": value, "annotator": who,
                                 "time": _iso(stamp), "codebook_version": codebook.version,
-                                **({"seconds": round(float(annotation["lead_time"]), 1)} if annotation.get("lead_time") else {}),
+                                **({"seconds": round(float(annotation["lead_time"]), 1)}
+                                   if isinstance(annotation.get("lead_time"), int | float) and annotation["lead_time"] else {}),
                                 **({"rationale": list(dict.fromkeys(marked.get(name, [])))}
                                    if marked.get(name) or rationale else {})})
                 counts["labels"] += 1
     return records, counts
+
+
+def _check_predictions(predictions: pd.DataFrame, codebook: Codebook, model_path: str | Path | None) -> None:
+    """Refuse predictions of a model trained under another codebook (other dimensions or labels)."""
+    wanted = ["paragraph_id"] + [c for d in codebook.dimensions for c in [d.name, *(f"{d.name}:{lab}" for lab in d.label_names)]]
+    missing = [c for c in wanted if c not in predictions.columns]
+    if missing:
+        from framing.errors import ModelError
+
+        raise ModelError(f"the model was trained under another codebook: its predictions lack {', '.join(missing[:6])}"
+                         + (f" and {len(missing) - 6} more" if len(missing) > 6 else ""), path=model_path,
+                         fix=f"pass a model trained on this project's codebook ({codebook.path}), or train one with "
+                             "`framing train`")
+
+
+def _check_task(task: object, n: int, path: Path) -> None:
+    """Refuse a task whose shape is not Label Studio's (objects where objects belong)."""
+    def fail(what: str) -> LabelsError:
+        return LabelsError(f"task {n}: {what}", path=path,
+                           fix="export the project from Label Studio as JSON (a list of task objects)")
+
+    if not isinstance(task, dict):
+        raise fail(f"is a {type(task).__name__}, not a task object")
+    if not isinstance(task.get("data") or {}, dict):
+        raise fail("data is not an object")
+    annotations = task.get("annotations", [])
+    if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+        raise fail("annotations is not a list of objects")
+    for annotation in annotations:
+        result = annotation.get("result", [])
+        if not isinstance(result, list) or not all(isinstance(r, dict) and isinstance(r.get("value") or {}, dict)
+                                                   for r in result):
+            raise fail("an annotation's result is not a list of objects with a value object")
+        for item in result:
+            choices = (item.get("value") or {}).get("choices", [])
+            if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+                raise fail("an annotation's choices are not a list of label names")
 
 
 def _iso(stamp: str) -> str:

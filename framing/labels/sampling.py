@@ -11,7 +11,8 @@ import pandas as pd
 
 from framing._io import atomic_write
 from framing.config import ExperimentConfig
-from framing.corpus.read import project_paragraphs, read_predictions
+from framing.corpus.read import project_paragraphs
+from framing.corpus.tables import read_predictions
 from framing.errors import FramingError
 from framing.labels.codebook import load_codebook
 from framing.labels.store import label_files, read_labels

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,16 @@ import pandas as pd
 from framing.labels.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
 from framing.errors import FramingError, LabelsError
-from framing.labels.store import check_rationale, clean_record, now_iso, write_labels
+from framing._io import atomic_write
+from framing.labels.store import check_rationale, clean_record, now_iso, raw_lines
 from framing.labels.sampling import MODEL_ORDERS, order_paragraphs, uncertainty_scores
 
 STATE_DIR = ".framing"
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True if two paths name the same file (relative or absolute, through links)."""
+    return Path(a).resolve() == Path(b).resolve()
 
 
 def remembered_annotator(root: Path) -> str | None:
@@ -74,35 +80,75 @@ class LabelSession:
 
     def __init__(self, paragraphs: pd.DataFrame, codebook: Codebook, labels: pd.DataFrame, *, annotator: str,
                  output: Path, config: ExperimentConfig, options: SessionOptions, model=None,
-                 refit: Callable[[pd.DataFrame], Any] | None = None) -> None:
+                 refit: Callable[[pd.DataFrame, pd.DataFrame], Any] | None = None,
+                 probabilities: Callable[[Any, pd.DataFrame], dict[str, np.ndarray]] | None = None,
+                 more: Iterator[pd.DataFrame] | None = None) -> None:
+        """``paragraphs``: the corpus, or its first window when ``more`` yields the next ones;
+        ``refit(paragraphs, labels)``: a model retrained on the labels so far, None while too few;
+        ``probabilities(model, paragraphs)``: per dimension, the model's label probabilities."""
         self.codebook = codebook
         self.annotator = annotator
         self.output = output
         self.config = config
         self.options = options
         self.model = model
-        self.refit = refit  # labels so far -> a retrained model, or None while too few
+        self.refit = refit
+        self.probabilities = probabilities
         self.dimensions = [codebook.dimension(d) for d in options.dimensions] or list(codebook.dimensions)
         self.all_labels = labels
         mine = labels[labels["annotator"] == annotator] if len(labels) else labels
-        if len(mine) and set(mine["file"]) - {str(output)}:
-            other = sorted(set(mine["file"]) - {str(output)})[0]
-            raise LabelsError(f"labels by {annotator!r} also live in {other}", path=output,
+        is_output = {f: same_file(f, output) for f in set(labels["file"])} if len(labels) else {}
+        elsewhere = sorted({f for f in mine["file"] if not is_output[f]}) if len(mine) else []
+        if elsewhere:
+            raise LabelsError(f"labels by {annotator!r} also live in {elsewhere[0]}", path=output,
                               fix="keep one labels file per annotator (or choose another --out)")
-        self.mine: dict[tuple[str, str], dict] = {
-            (r["paragraph_id"], r["dimension"]): clean_record(r)
-            for r in mine.to_dict("records")}
+        if len(labels):
+            theirs = labels[(labels["annotator"] != annotator).to_numpy()
+                            & labels["file"].map(is_output).to_numpy(dtype=bool)]
+            if len(theirs):
+                raise LabelsError(f"this file holds labels by {theirs['annotator'].iloc[0]!r} too (line "
+                                  f"{theirs['line'].iloc[0]}); a session writes one annotator's file", path=output,
+                                  fix="choose another --out for this annotator")
+        self.mine: dict[tuple[str, str], dict] = {}
+        # The lines already in the file are written back byte for byte while their record stands.
+        self._lines: dict[tuple[str, str], tuple[str, dict]] = {}
+        lines = raw_lines(output) if len(mine) else []
+        for r in mine.to_dict("records"):
+            key, record = (r["paragraph_id"], r["dimension"]), clean_record(r)
+            self.mine[key] = record
+            line = lines[int(r["line"]) - 1]
+            self._lines[key] = (line, record)
         self.paragraphs = paragraphs.reset_index(drop=True)
-        self.by_article = {a: g.sort_values("p_index") for a, g in self.paragraphs.groupby("article_id")}
+        # row positions of each article's paragraphs (sorted when a question needs its neighbours)
+        self.by_article: dict[str, np.ndarray] = dict(self.paragraphs.groupby("article_id", sort=False).indices)
         self.answered_here: list[tuple[str, str, dict | None]] = []  # (pid, dim, previous record) for undo
         self.position = 0
         self.review: list[str] = []  # dimensions still to re-ask after `back`
-        self.queue = self._build_queue()
+        self.queue = self._build_queue(self.paragraphs)
         self.labelled_now = 0
+        self._more = more
 
     # ------------------------------------------------------------------ queue
-    def _build_queue(self) -> list[int]:
-        pool = self.paragraphs
+    def _next_window(self) -> bool:
+        """Read the next window of the corpus and queue its paragraphs; False when there is none."""
+        limit = self.options.limit
+        if self._more is None or (limit and len(self.queue) >= limit):
+            return False
+        frame = next(self._more, None)
+        if frame is None:
+            self._more = None
+            return False
+        frame.index = pd.RangeIndex(len(self.paragraphs), len(self.paragraphs) + len(frame))
+        self.paragraphs = pd.concat([self.paragraphs, frame])
+        for article, rows in frame.groupby("article_id", sort=False).indices.items():
+            old = self.by_article.get(article)
+            rows = rows + frame.index[0]
+            self.by_article[article] = rows if old is None else np.concatenate([old, rows])
+        added = self._build_queue(frame)
+        self.queue += added[: limit - len(self.queue)] if limit else added
+        return True
+
+    def _build_queue(self, pool: pd.DataFrame) -> list[int]:
         o = self.options
         if o.outlets:
             pool = pool[pool["outlet"].isin(o.outlets)]
@@ -125,18 +171,15 @@ class LabelSession:
     def _complete(self, pid: str) -> bool:
         return all((pid, d.name) in self.mine for d in self.dimensions)
 
-    def _probabilities(self, texts: list[str]) -> dict[str, np.ndarray]:
-        return {name: m.predict_proba(texts) for name, m in self.model.dimensions.items()}
-
     def _uncertainty(self, pool: pd.DataFrame) -> np.ndarray:
         if self.model is None:
             raise FramingError("uncertainty order needs a trained model", fix="run `framing train` first, or use another --order")
-        proba = self._probabilities(pool["text"].tolist())
+        proba = self.probabilities(self.model, pool)
         return uncertainty_scores(proba, {n: m.multi for n, m in self.model.dimensions.items()})
 
     def _refresh(self) -> None:
         """Retrain on all labels so far and re-rank what is left (active learning)."""
-        model = self.refit(self._labels_now()) if self.refit else None
+        model = self.refit(self.paragraphs, self._labels_now()) if self.refit else None
         if model is None:
             return  # too few labels to retrain yet; keep the current model
         self.model = model
@@ -156,7 +199,9 @@ class LabelSession:
     # ------------------------------------------------------------------ questions
     def question(self) -> Question | None:
         """The next question, or None when the queue is done."""
-        while self.position < len(self.queue):
+        while self.position < len(self.queue) or self._next_window():
+            if self.position >= len(self.queue):
+                continue  # a window with nothing left to ask
             row = self.paragraphs.loc[self.queue[self.position]].to_dict()
             for dim in self.dimensions:
                 if (self.review and dim.name == self.review[0]) or (
@@ -168,7 +213,7 @@ class LabelSession:
         return None
 
     def _context(self, row: dict) -> tuple[str | None, str | None]:
-        article = self.by_article[row["article_id"]]
+        article = self.paragraphs.iloc[self.by_article[row["article_id"]]].sort_values("p_index")
         texts = article["text"].tolist()
         i = article["paragraph_id"].tolist().index(row["paragraph_id"])
         return (texts[i - 1] if i > 0 else None, texts[i + 1] if i + 1 < len(texts) else None)
@@ -247,7 +292,12 @@ class LabelSession:
         return True
 
     def _save(self) -> None:
-        write_labels(self.output, self.mine.values())
+        """Rewrite the file atomically: earlier lines as they were, changed and new records after."""
+        with atomic_write(self.output) as handle:
+            for key, record in self.mine.items():
+                kept = self._lines.get(key)
+                handle.write(kept[0] if kept is not None and kept[1] is record
+                             else json.dumps(clean_record(record), ensure_ascii=False) + "\n")
 
     # ------------------------------------------------------------------ progress
     def progress(self) -> dict:
@@ -255,4 +305,6 @@ class LabelSession:
         done = {pid for (pid, _) in self.mine if self._complete(pid)}
         frame = self.paragraphs[self.paragraphs["paragraph_id"].isin(done)]
         return {"done": len(done), "target": self.options.target or (len(done) + len(self.queue) - self.position),
-                "per_outlet": frame["outlet"].value_counts().to_dict(), "this_session": self.labelled_now}
+                "per_outlet": frame["outlet"].value_counts().to_dict(), "this_session": self.labelled_now,
+                "more": self._more is not None}  # the corpus is not read to its end yet: more than target
+

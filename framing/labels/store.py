@@ -23,6 +23,7 @@ multi-label: each label chosen by more than half of them).
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from framing._io import atomic_write
+from framing.decode import read_text
 from framing.labels.codebook import Codebook
 from framing.errors import LabelsError
 
@@ -76,7 +78,8 @@ def read_labels(path: str | Path, codebook: Codebook, *, paragraph_ids: Iterable
     rows: list[dict] = []
     seen: dict[tuple, tuple[Path, int]] = {}
     for file in label_files(path):
-        with open(file, encoding="utf-8") as handle:
+        # any encoding a labels file comes in (a UTF-16 export of a spreadsheet, cp1252); lines as open() splits them
+        with io.StringIO(read_text(file, error=LabelsError), newline=None) as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
@@ -192,18 +195,28 @@ def write_labels(path: str | Path, records: Iterable[dict]) -> None:
             handle.write(json.dumps(clean_record(record), ensure_ascii=False) + "\n")
 
 
+def raw_lines(path: str | Path) -> list[str]:
+    """A labels file's lines as written (numbered as :func:`read_labels` numbers them), each
+    ending in its own line break (one is added to a last line without)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return [line if line.endswith(("\n", "\r")) else line + "\n" for line in handle]
+
+
 def upsert_labels(path: str | Path, new: Iterable[dict], codebook: Codebook) -> int:
     """Add records to a labels file, replacing the same annotator's earlier label for the same
     paragraph and dimension. Validates everything before writing; returns the number written."""
     path = Path(path)
     existing = read_labels(path, codebook) if path.exists() else pd.DataFrame(columns=REQUIRED)
-    records = {_key(r): r for r in existing.drop(columns=["file", "line"], errors="ignore").to_dict("records")}
+    # Lines already in the file are written back byte for byte unless their label is replaced.
+    lines = raw_lines(path) if len(existing) else []
+    entries = {_key(r): lines[int(r["line"]) - 1] for r in existing.to_dict("records")}
     count = 0
     for record in new:
         check_record(record, codebook, path, 0)
-        records[_key(record)] = record
+        entries[_key(record)] = json.dumps(clean_record(record), ensure_ascii=False) + "\n"
         count += 1
-    write_labels(path, records.values())
+    with atomic_write(path) as handle:
+        handle.writelines(entries.values())
     return count
 
 

@@ -1,4 +1,4 @@
-"""TF-IDF + logistic-regression models, one per codebook dimension, and the saved artifact.
+"""TF-IDF + logistic-regression models, one per codebook dimension (saved by :mod:`framing.model.saved`).
 
 A single-choice dimension is a multinomial logistic regression; a multi-label dimension is one
 binary logistic regression per label (one-vs-rest). Each is a scikit-learn ``Pipeline`` refit
@@ -7,21 +7,13 @@ whole wherever it is trained, so cross-validation never leaks vocabulary or IDF 
 
 from __future__ import annotations
 
-import contextlib
-import json
-import platform
 import re
-import sys
 import warnings
-from collections.abc import Iterator
-from dataclasses import asdict, replace
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import replace
 
-import joblib
 import numpy as np
 import pandas as pd
-import sklearn
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -30,20 +22,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from framing._io import atomic_write, sha256_file, write_json
-from framing.model.attribution import CONTEXT_MARK, DEFAULT_CUES, AttributionAnalyzer, codebook_actors
 from framing.labels.codebook import Codebook, Dimension
+from framing.model.attribution import CONTEXT_MARK, DEFAULT_CUES, AttributionAnalyzer, codebook_actors
 from framing.config import ClassifierConfig, ExperimentConfig, FeaturesConfig
 from framing.errors import ModelError
 from framing.labels.store import has_marks, rationale_column
 from framing.model.lexicon import PREFIX as LEXICON_PREFIX
 from framing.model.lexicon import RationaleLexicon
 from framing.model.decision import decide, probabilities
-
-MODEL_FILE = "model.joblib"
-META_FILE = "meta.json"
-FORMAT = "framing-model/1"
-
 
 class PrefixAnalyzer:
     """Lower-cased word tokens (scikit-learn's default pattern) cut to their first ``length``
@@ -306,6 +292,8 @@ class FramingModel:
         self.dimensions: dict[str, DimensionModel] = {}
         self.thresholds: dict[str, dict[str, float]] = {}
         self.offsets: dict[str, dict[str, float]] = {}
+        self.meta: dict = {}        # meta.json of the folder it was loaded from
+        self.notes: list[str] = []  # warnings from loading it
 
     def fit_dimension(self, dim: Dimension, texts: list[str], y: list, rationales: list | None = None,
                       groups: list | None = None) -> DimensionModel:
@@ -348,99 +336,16 @@ class FramingModel:
         return np.array([self.thresholds[name][label] for label in model.labels_]) if model.multi else None
 
 
-def fit_model(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig) -> FramingModel:
-    """A model fitted on every dimension's labelled paragraphs of ``table`` (one column per dimension)."""
+def fit_model(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig, *,
+              progress: Callable[[str], None] | None = None) -> FramingModel:
+    """A model fitted on every dimension's labelled paragraphs of ``table`` (one column per
+    dimension); ``progress`` is told as each dimension's fit starts."""
     model = FramingModel(codebook, config)
     for dim in codebook.dimensions:
+        if progress:
+            progress(f"fitting {dim.name} on all labels")
         rows = table[table[dim.name].notna()]
         if rows.empty:
             raise ModelError(f"dimension {dim.name!r} has no labelled paragraphs", fix="label some paragraphs first")
         model.fit_dimension(dim, *fit_inputs(rows, dim.name))
     return model
-
-
-def _versions() -> dict[str, str]:
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__, "pandas": pd.__version__, "joblib": joblib.__version__}
-
-
-def save_model(model: FramingModel, directory: str | Path, *, extra_meta: dict | None = None) -> Path:
-    """Write ``model.joblib`` and ``meta.json`` (with the model file's SHA-256) atomically."""
-    directory = Path(directory)
-    path = directory / MODEL_FILE
-    payload = {"format": FORMAT, "dimensions": model.dimensions, "thresholds": model.thresholds,
-               "offsets": model.offsets, "codebook": model.codebook, "config": model.config}
-    with atomic_write(path, "wb") as handle:
-        joblib.dump(payload, handle, compress=3)
-    meta = {
-        "format": FORMAT,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model_sha256": sha256_file(path),
-        "codebook": {"name": model.codebook.name, "version": model.codebook.version,
-                     "sha256": model.codebook.sha256},
-        "config": asdict(model.config),
-        "thresholds": model.thresholds,
-        "offsets": model.offsets,
-        "versions": _versions(),
-        **(extra_meta or {}),
-    }
-    write_json(directory / META_FILE, meta)
-    return path
-
-
-# Pickles written before the package layout (framing-model/1) name the modules as they were then.
-_LEGACY_MODULES = {"framing.model": "framing.model.classifier", "framing.attribution": "framing.model.attribution",
-                   "framing.lexicon": "framing.model.lexicon", "framing.codebook": "framing.labels.codebook"}
-
-
-@contextlib.contextmanager
-def _legacy_module_names() -> Iterator[None]:
-    """While a pickle loads, its old module names resolve to where those classes live now."""
-    import importlib
-
-    saved = {old: sys.modules.get(old) for old in _LEGACY_MODULES}
-    sys.modules.update({old: importlib.import_module(new) for old, new in _LEGACY_MODULES.items()})
-    try:
-        yield
-    finally:
-        for old, module in saved.items():
-            if module is None:
-                sys.modules.pop(old, None)
-            else:
-                sys.modules[old] = module
-
-
-def load_model(directory: str | Path) -> tuple[FramingModel, dict, list[str]]:
-    """Load an artifact; refuse it if its hash does not match ``meta.json``.
-
-    Returns the model, its meta and a list of warnings (e.g. a scikit-learn version mismatch).
-    """
-    directory = Path(directory)
-    path, meta_path = directory / MODEL_FILE, directory / META_FILE
-    if not path.is_file():
-        raise ModelError("no trained model here", path=directory, fix="run `framing train` first, or pass --model DIR")
-    if not meta_path.is_file():
-        raise ModelError(f"{META_FILE} is missing beside the model", path=directory,
-                         fix="retrain with `framing train`; a model without its meta is not loaded")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{META_FILE} is not valid JSON ({exc.msg})", path=meta_path, fix="retrain the model") from None
-    if meta.get("format") != FORMAT:
-        raise ModelError(f"not a framing model (format {meta.get('format')!r})", path=meta_path,
-                         fix="point --model at a folder written by `framing train`")
-    if sha256_file(path) != meta.get("model_sha256"):
-        raise ModelError("model file does not match the hash in meta.json (altered or corrupted)", path=path,
-                         fix="retrain with `framing train`; framing does not load files it cannot verify")
-    notes = []
-    trained = meta.get("versions", {}).get("scikit-learn")
-    if trained and trained != sklearn.__version__:
-        notes.append(f"model trained with scikit-learn {trained}, running {sklearn.__version__}: "
-                     "predictions may differ slightly; retrain to be sure")
-    with _legacy_module_names():
-        payload = joblib.load(path)
-    model = FramingModel(payload["codebook"], payload["config"])
-    model.dimensions = payload["dimensions"]
-    model.thresholds = payload["thresholds"]
-    model.offsets = payload.get("offsets", {})
-    return model, meta, notes

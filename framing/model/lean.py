@@ -80,9 +80,20 @@ class LeanModel:
         """True when every group is fast-pathed (workers then import neither scikit-learn nor pandas' model)."""
         return all(g.fast for g in self.groups)
 
-    def columns(self, texts: Sequence[str], terms: int = 3) -> dict[str, Any]:
-        """``dim:label`` probabilities, ``dim`` decisions and (``terms`` > 0) ``dim__terms``, in model order."""
+    def columns(self, texts: Sequence[str], terms: int = 3, batch: int = 1_000) -> dict[str, Any]:
+        """``dim:label`` probabilities, ``dim`` decisions and (``terms`` > 0) ``dim__terms``, in model order.
+
+        Scored ``batch`` paragraphs at a time (each row is scored on its own, so the result does not
+        depend on ``batch``): the sparse feature matrices of a whole chunk would hold most of a
+        worker's memory."""
         texts = list(texts)
+        if len(texts) > batch:
+            parts = [self._columns(texts[i:i + batch], terms) for i in range(0, len(texts), batch)]
+            return {key: (np.concatenate([p[key] for p in parts]) if isinstance(parts[0][key], np.ndarray)
+                          else [v for p in parts for v in p[key]]) for key in parts[0]}
+        return self._columns(texts, terms)
+
+    def _columns(self, texts: list[str], terms: int) -> dict[str, Any]:
         scored, memo = [], {}
         for group in self.groups:
             X = transform_with(group.transform, texts, memo)
@@ -122,6 +133,18 @@ def predict_columns(lean: LeanModel, meta: dict[str, list], texts: list[str], te
     return out
 
 
+def label_probabilities(model: Any, paragraphs: Any) -> dict[str, np.ndarray]:
+    """Per dimension, the label probabilities of ``paragraphs`` (a table with ``text``,
+    ``article_id`` and ``collection``) by the exact fast path: the same numbers as scikit-learn,
+    several times faster on a window of 50,000."""
+    lean = LeanModel.from_model(model)
+    texts = lean.reading.inputs(paragraphs["article_id"].tolist(), paragraphs["text"].tolist(),
+                                paragraphs["collection"].tolist())
+    columns = lean.columns(texts, 0)
+    return {d.name: np.column_stack([np.asarray(columns[f"{d.name}:{label}"], dtype=float) for label in d.labels])
+                    .reshape(len(texts), len(d.labels)) for d in lean.dims}
+
+
 @dataclass
 class UnitTask:
     """Predict one corpus unit: ``(article keys, output columns or None, article partial or None)``;
@@ -152,7 +175,7 @@ def unit_summary(spec: Any, articles: list[dict], kept: list[dict], found: Any, 
     if spec is None:
         return None
     from framing.model.articles import summarise, unit_articles
-    from framing.corpus.read import article_meta
+    from framing.corpus.text import article_meta
 
     if not paragraphs:
         return unit_articles(spec, summarise(spec, found, [article_meta(a) for a in articles]), True)

@@ -9,15 +9,17 @@ interrupted run resumes where it stopped. Needs the optional extra ``framing[das
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from framing.corpus.read import PARAGRAPH_COLUMNS, Columns, iter_paragraph_chunks
+from framing.corpus.read import iter_paragraph_chunks
+from framing.corpus.tables import Columns
+from framing.corpus.text import PARAGRAPH_COLUMNS
 from framing.errors import ConfigError, CorpusError
 from framing.model.classifier import FramingModel
+from framing.predict import partial
 from framing.predict.local import predict_frame
 
 SHARD_SUFFIXES = (".parquet", ".jsonl")
@@ -65,9 +67,13 @@ def _predict_partition(frame: pd.DataFrame, model: FramingModel, terms: int) -> 
 
 def _write_shard(frame: pd.DataFrame, path: str) -> int:
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.partial")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, target)  # a shard appears only when complete
+    tmp = partial.start(target)  # and removes what killed runs left of this shard
+    try:
+        frame.to_parquet(tmp, index=False)
+    except BaseException:
+        partial.abort(tmp)
+        raise
+    partial.commit(tmp, target)  # a shard appears only when complete
     return len(frame)
 
 

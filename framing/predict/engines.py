@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from framing.corpus.read import Columns
+from framing.corpus.tables import Columns
 from framing.errors import ConfigError
 from framing.model.articles import ArticleSpec
 from framing.model.classifier import FramingModel
@@ -48,9 +48,11 @@ class PredictRun:
 def predict_to(model: FramingModel, source: str | Path, output: str | Path, *, columns: Columns = Columns(),
                paragraphs: bool = False, chunk_size: int = 5000, terms: int = 3, engine: str = "fast",
                workers: int | None = None, scheduler: str | None = None, keep_text: bool = False,
-               articles: str | Path | None = None, progress: Callable[[int], None] | None = None) -> PredictRun:
+               articles: str | Path | None = None, progress: Callable[[int], None] | None = None,
+               on_skip: Callable[[Path, str], None] | None = None) -> PredictRun:
     """Tag every paragraph of ``source`` into ``output`` with the chosen engine (``workers``
-    defaults to all local cores)."""
+    defaults to all local cores). ``on_skip(file, reason)`` hears of files that are not text
+    (without it they stop the run)."""
     check_options(engine=engine, output=Path(output), articles=Path(articles) if articles else None, keep_text=keep_text)
     n_workers = workers or os.cpu_count() or 1
     if engine == "dask":
@@ -61,5 +63,5 @@ def predict_to(model: FramingModel, source: str | Path, output: str | Path, *, c
         return PredictRun(done.rows, done.written, done.skipped)
     rows = predict_file(model, source, output, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size,
                         terms=terms, progress=progress, engine=engine, workers=n_workers, keep_text=keep_text,
-                        articles=articles)
+                        articles=articles, on_skip=on_skip)
     return PredictRun(rows, article_rules=ArticleSpec.from_model(model).rules() if articles is not None else None)

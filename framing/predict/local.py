@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,8 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing.corpus.read import (PARAGRAPH_COLUMNS, Columns, CorpusUnit, SeenIds, article_keys, check_ids,
-                            iter_corpus_units, unit_paragraphs)
+from framing.corpus.read import CorpusUnit, OnSkip, SeenIds, article_keys, check_ids, iter_corpus_units, unit_paragraphs
+from framing.corpus.tables import Columns
+from framing.corpus.text import PARAGRAPH_COLUMNS
+from framing.predict import partial
 from framing.errors import CorpusError, ModelError
 from framing.model.decision import shown_label
 from framing.model.explain import top_terms
@@ -72,12 +73,19 @@ class _Writer:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.tmp = path.with_name(f".{path.name}.partial")
+        self.tmp = partial.start(path)  # this run's own file; dead runs' leftovers are removed
         self.suffix = path.suffix.lower()
         self._parquet = None
         self.rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
+        try:
+            self._write(frame)
+        except OSError as exc:  # disk full, the folder removed mid-run
+            raise partial.cannot_write(self.path, exc) from None
+        self.rows += len(frame)
+
+    def _write(self, frame: pd.DataFrame) -> None:
         if self.suffix == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -92,19 +100,16 @@ class _Writer:
             text = frame.to_json(orient="records", lines=True, force_ascii=False)
             with open(self.tmp, "a", encoding="utf-8") as handle:
                 handle.write(text if text.endswith("\n") or not text else text + "\n")
-        self.rows += len(frame)
 
     def close(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        if self.rows == 0:
-            self.tmp.touch()
-        os.replace(self.tmp, self.path)
+        partial.commit(self.tmp, self.path)
 
     def abort(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        self.tmp.unlink(missing_ok=True)
+        partial.abort(self.tmp)
 
 
 def _check_output(output: Path, what: str = "output") -> None:
@@ -123,7 +128,8 @@ def _check_run(engine: str, workers: int) -> None:
 def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
                  columns: Columns = Columns(), paragraphs: bool = False, chunk_size: int = 5_000,
                  terms: int = 3, progress: Callable[[int], None] | None = None, engine: str = "fast",
-                 workers: int = 1, keep_text: bool = False, articles: str | Path | None = None) -> int:
+                 workers: int = 1, keep_text: bool = False, articles: str | Path | None = None,
+                 on_skip: OnSkip | None = None) -> int:
     """Tag every paragraph of ``source`` (a folder or a table) and write ``output``.
 
     The input is read and the output written chunk by chunk, so memory stays flat; the output
@@ -132,7 +138,9 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     output does not depend on ``workers`` or ``chunk_size``. ``keep_text``: a ``text`` column too,
     so that a report can show the words and paragraphs behind its shares for articles outside the
     project's corpus. With ``articles``, the article table (:func:`predict_articles`) is written
-    there in the same pass. Returns the number of paragraphs written.
+    there in the same pass. ``on_skip(file, reason)`` receives each file of a folder that is not
+    text, which is then left out (without it, such a file stops the run). Returns the number of
+    paragraphs written.
     """
     output = Path(output)
     _check_output(output)
@@ -143,14 +151,18 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
             raise CorpusError("the article table would overwrite the paragraph predictions", path=articles,
                               fix="give --articles another file name than --out")
     _check_run(engine, workers)
-    writers = [_Writer(output)] + ([_Writer(articles)] if articles is not None else [])
-    for writer in writers:
-        writer.path.parent.mkdir(parents=True, exist_ok=True)
-        writer.tmp.unlink(missing_ok=True)
+    writers = [_Writer(output)]
+    if articles is not None:
+        try:
+            writers.append(_Writer(articles))
+        except BaseException:
+            writers[0].abort()
+            raise
     spec = ArticleSpec.from_model(model) if articles is not None else None
     try:
         for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size,
-                                       terms=terms, engine=engine, workers=workers, spec=spec, keep_text=keep_text):
+                                       terms=terms, engine=engine, workers=workers, spec=spec, keep_text=keep_text,
+                                       on_skip=on_skip):
             if frame is not None:
                 writers[0].write(frame)
                 if progress is not None:
@@ -199,13 +211,13 @@ def _article_frame(rows: dict | None) -> pd.DataFrame | None:
 
 def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragraphs: bool, chunk_size: int,
             terms: int, engine: str, workers: int, spec: ArticleSpec | None,
-            keep: bool = True, keep_text: bool = False) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
+            keep: bool = True, keep_text: bool = False, on_skip: OnSkip | None = None) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
     """``(paragraph predictions, finished articles)`` per corpus unit, in corpus order (either may be
     None); with paragraph rows, the articles come merged in a last item. ``keep=False`` skips
     making the paragraph DataFrames."""
     seen = SeenIds()
     table = ArticleTable(spec) if spec is not None else None
-    units = iter_corpus_units(source, chunk_size=chunk_size)
+    units = iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip)
     for unit, keys, found, part in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
                                            engine=engine, workers=workers, spec=spec):
         check_ids(seen, unit.file, keys)
@@ -325,10 +337,10 @@ def _evidence(value: object) -> dict[str, str]:
 
 
 def count_articles(source: str | Path, *, columns: Columns = Columns(), paragraphs: bool = False,
-                   chunk_size: int = 5_000, stop: int | None = None) -> int:
+                   chunk_size: int = 5_000, stop: int | None = None, on_skip: OnSkip | None = None) -> int:
     """Articles in ``source`` (paragraph rows: distinct article ids), counting no further than ``stop``."""
     seen: set[str] = set()
-    for unit in iter_corpus_units(source, chunk_size=chunk_size):
+    for unit in iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip):
         for article in unit.articles(columns):
             seen.add(str(article.get("article") or article["id"]) if paragraphs else str(article["id"]))
             if stop is not None and len(seen) >= stop:
@@ -337,7 +349,8 @@ def count_articles(source: str | Path, *, columns: Columns = Columns(), paragrap
 
 
 def preview(model: FramingModel, source: str | Path, *, columns: Columns = Columns(), paragraphs: bool = False,
-            terms: int = 3, engine: str = "fast", limit: int | None = None) -> ArticleView:
+            terms: int = 3, engine: str = "fast", limit: int | None = None,
+            on_skip: OnSkip | None = None) -> ArticleView:
     """Predict a handful of articles whole, for the terminal (``framing predict`` without ``--out``).
 
     ``limit`` (default: the model config's ``articles.show_max``) caps the articles: more raise a
@@ -346,14 +359,14 @@ def preview(model: FramingModel, source: str | Path, *, columns: Columns = Colum
     _check_run(engine, 1)
     settings = getattr(model.config, "articles", None)
     limit = limit or getattr(settings, "show_max", 20)
-    if count_articles(source, columns=columns, paragraphs=paragraphs, stop=limit + 1) > limit:
+    if count_articles(source, columns=columns, paragraphs=paragraphs, stop=limit + 1, on_skip=on_skip) > limit:
         raise CorpusError(f"more than {limit} articles: the terminal view shows at most {limit} "
                           "(articles.show_max in the config)", path=source,
                           fix="write the predictions to a file with --out FILE, and one row per article with --articles FILE")
     spec = ArticleSpec.from_model(model)
     frames, tables = [], []
     for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=limit + 1,
-                                   terms=terms, engine=engine, workers=1, spec=spec):
+                                   terms=terms, engine=engine, workers=1, spec=spec, on_skip=on_skip):
         if frame is not None:
             frames.append(frame)
         if finished is not None:
@@ -363,6 +376,7 @@ def preview(model: FramingModel, source: str | Path, *, columns: Columns = Colum
     if len(found):
         from framing.corpus.read import read_paragraphs
 
-        texts = read_paragraphs(source, columns=columns, paragraphs=paragraphs)[["paragraph_id", "text"]]
+        texts = read_paragraphs(source, columns=columns, paragraphs=paragraphs,
+                                on_skip=on_skip)[["paragraph_id", "text"]]
         found = found.merge(texts.drop_duplicates("paragraph_id"), on="paragraph_id", how="left")
     return ArticleView(table, found, spec.rules(), [(d.name, list(d.labels), d.multi) for d in spec.dims])

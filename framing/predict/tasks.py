@@ -9,7 +9,7 @@ from pathlib import Path
 from framing._io import atomic_write
 from framing.config import ExperimentConfig
 from framing.labels.labelstudio import export_tasks, labelling_config
-from framing.model.classifier import load_model
+from framing.model.saved import load_model
 from framing.predict.local import predict_frame
 from framing.project import load_project
 
@@ -38,11 +38,12 @@ def export_labelstudio(config: ExperimentConfig, root: str | Path, output: str |
         paragraphs = paragraphs.head(limit)
     predictions, version = None, None
     if model_dir is not None:
-        loaded, meta, _ = load_model(model_dir)
+        loaded = load_model(model_dir)
+        meta = loaded.meta
         predictions = predict_frame(loaded, paragraphs, terms=0)
         version = f"framing {meta['codebook']['name']} {meta['created']}"
     tasks = export_tasks(paragraphs, data.codebook, predictions=predictions, model_version=version,
-                         labels=data.labels if annotations else None)
+                         labels=data.labels if annotations else None, model_path=model_dir)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     with atomic_write(output / "tasks.json") as handle:

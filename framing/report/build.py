@@ -13,12 +13,13 @@ import pandas as pd
 
 from framing._io import sha256_file
 from framing.config import ExperimentConfig, ReportConfig, experiment_dir
-from framing.corpus.read import project_paragraphs, read_predictions
+from framing.corpus.read import project_paragraphs
+from framing.corpus.tables import read_predictions
 from framing.errors import ReportError
 from framing.evaluate.results import read_oof
 from framing.labels.codebook import load_codebook
 from framing.model.articles import ArticleSpec, articles_from_predictions, rank_articles
-from framing.model.classifier import load_model
+from framing.model.saved import load_model
 from framing.project import load_project
 from framing.report.content import ReportContent
 from framing.report.held_out import out_of_fold, validation_table
@@ -64,9 +65,15 @@ def _from_labels(config: ExperimentConfig, root: Path, model_path: Path, collect
 
 def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, predictions: str | Path,
                       notes: dict[str, str]) -> _Source:
-    model, meta, _ = load_model(model_path)
+    model = load_model(model_path)
+    meta = model.meta
     codebook = model.codebook
     frame = read_predictions(predictions)
+    missing = [c for c in ["article_id", "outlet", *codebook.names] if c not in frame.columns]
+    if missing:
+        raise ReportError(f"no column(s) {', '.join(missing)} in the predictions", path=predictions,
+                          fix=f"give predictions written by `framing predict --model {model_path}` "
+                              "(its codebook names the columns)")
     notes["Data"] = f"model predictions, {predictions} (sha256 {sha256_file(predictions)[:12]})"
     f = meta["config"]["features"]
     lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""

@@ -1,0 +1,163 @@
+"""Tables of articles or paragraphs (``.jsonl``, ``.csv``, ``.parquet``) read in chunks, their
+columns and encodings, and tables written by framing read back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from framing.corpus.text import _clean
+from framing.decode import sample_encoding
+from framing.errors import CorpusError
+
+
+TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Names of the input table's columns (map yours with the CLI's ``--*-col`` options)."""
+
+    id: str = "id"
+    text: str = "text"
+    outlet: str = "outlet"
+    date: str = "date"
+    title: str = "title"
+    url: str = "url"
+    article: str = "article_id"  # rows that are paragraphs: the article (group) each belongs to
+
+
+
+def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield a ``.jsonl``/``.csv``/``.parquet`` table in chunks of at most ``chunk_size`` rows."""
+    suffix = path.suffix.lower()
+    wanted = list(columns) if columns is not None else None
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            present = [c for c in (wanted or parquet.schema_arrow.names) if c in parquet.schema_arrow.names]
+            # Whole row groups, sliced: iter_batches grows memory with every batch (pyarrow 26).
+            for group in range(parquet.num_row_groups):
+                table = parquet.read_row_group(group, columns=present)
+                for start in range(0, table.num_rows, chunk_size):
+                    yield table.slice(start, chunk_size).to_pandas()
+                del table
+        elif suffix == ".csv":
+            with pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False, encoding=table_encoding(path),
+                             usecols=(lambda c: c in wanted) if wanted else None) as reader:
+                yield from reader
+        elif suffix == ".jsonl":
+            yield from _iter_jsonl(path, chunk_size)
+        else:
+            raise CorpusError(f"unsupported table type {suffix!r}", path=path,
+                              fix="use .jsonl, .csv or .parquet")
+    except CorpusError:
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError, OSError, ValueError) as exc:
+        raise CorpusError(f"cannot read table ({exc})", path=path,
+                          fix="check the file is a valid, UTF-8 " + suffix.lstrip(".").upper()) from None
+    except Exception as exc:  # pyarrow raises its own error types
+        if type(exc).__module__.startswith("pyarrow"):
+            raise CorpusError(f"cannot read Parquet ({exc})", path=path,
+                              fix="check the file is a complete Parquet file") from None
+        raise
+
+
+
+def table_encoding(path: Path, sample: int = 65_536) -> str:
+    """The encoding of a CSV/JSONL table, judged from its first ``sample`` bytes."""
+    with open(path, "rb") as handle:
+        return sample_encoding(handle.read(sample), path=path)
+
+
+
+def _iter_jsonl(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    rows: list[dict] = []
+    with open(path, encoding=table_encoding(path)) as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number,
+                                  fix="each line must be one JSON object") from None
+            if not isinstance(row, dict):
+                raise CorpusError("line is not a JSON object", path=path, line=number,
+                                  fix='write one object per line, e.g. {"id": ..., "text": ...}')
+            rows.append(row)
+            if len(rows) >= chunk_size:
+                yield pd.DataFrame(rows)
+                rows = []
+    if rows:
+        yield pd.DataFrame(rows)
+
+
+
+def _chunk_articles(chunk: pd.DataFrame, path: Path, cols: Columns, offset: int, collection: str) -> list[dict]:
+    """Article dicts of one chunk of a table (``offset`` rows of the table come before it)."""
+    return _row_articles(chunk.to_dict("records"), list(chunk.columns), path, cols, offset, collection)
+
+
+
+def _row_articles(rows: list[dict], names: list, path: Path, cols: Columns, offset: int,
+                  collection: str) -> list[dict]:
+    """Article dicts of table rows (dicts keyed by the column ``names``)."""
+    if cols.text not in names:
+        raise CorpusError(f"no text column {cols.text!r} (columns: {', '.join(map(str, names))})",
+                          path=path, fix="name the text column with --text-col")
+    out = []
+    for i, row in enumerate(rows):
+        number = offset + i + 1
+        ident = _clean(row.get(cols.id)) if cols.id in row else None
+        out.append({
+            "id": ident or f"{path.stem}-{number}",
+            "text": row.get(cols.text),
+            "outlet": row.get(cols.outlet),
+            "date": row.get(cols.date),
+            "title": row.get(cols.title),
+            "url": row.get(cols.url),
+            "article": _clean(row.get(cols.article)) if cols.article in row else None,
+            "collection": collection,
+            "_row": number,
+        })
+    return out
+
+
+
+def read_predictions(path: str | Path) -> pd.DataFrame:
+    """Read a predictions (or any) table written by framing."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError("no such file", path=path, fix="run `framing predict` first or check the path")
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".jsonl"):
+        raise CorpusError(f"unsupported table type {path.suffix!r}", path=path, fix="use .csv, .jsonl or .parquet")
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix == ".csv":
+            # Keep empty strings: an empty multi-label prediction means "no label", not "missing".
+            frame = pd.read_csv(path, keep_default_na=False, dtype={"date": str, "article_id": str, "paragraph_id": str})
+        else:
+            frame = pd.read_json(path, lines=True, dtype=False)
+    except pd.errors.EmptyDataError:
+        raise CorpusError("the file is empty", path=path, fix="run `framing predict ... --out FILE` again") from None
+    except (pd.errors.ParserError, UnicodeError, ValueError, OSError) as exc:
+        raise CorpusError(f"cannot read the table ({' '.join(str(exc).split())[:200]})", path=path,
+                          fix=f"give a {suffix} file written by `framing predict`") from None
+    except Exception as exc:  # pyarrow raises its own error types
+        if type(exc).__module__.startswith("pyarrow"):
+            raise CorpusError(f"cannot read Parquet ({' '.join(str(exc).split())[:200]})", path=path,
+                              fix="give a complete Parquet file written by `framing predict`") from None
+        raise
+    if frame.empty and not len(frame.columns):
+        raise CorpusError("the file holds no table", path=path, fix="run `framing predict ... --out FILE` again")
+    return frame

@@ -1,0 +1,80 @@
+"""Output files that are written over a long run and appear only when it completes.
+
+A run writes ``.<name>.<pid>.partial`` beside the target and renames it into place at the end.
+A run killed before that leaves its partial file behind; the next run writing the same target
+removes partial files whose process is gone (and ignores those of runs still going). Paths
+that cannot be written (a parent that is a file, a read-only folder) are refused up front with
+a :class:`~framing.errors.FramingError`, not a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+
+from framing._io import pid_alive
+from framing.errors import FramingError
+
+
+class OutputError(FramingError):
+    """An output file cannot be written where it was asked for."""
+
+
+def _suffix_re(path: Path) -> re.Pattern:
+    return re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.partial$")
+
+
+def leftovers(path: Path) -> list[Path]:
+    """Partial files of ``path`` left by runs that no longer exist."""
+    pattern = _suffix_re(path)
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return []
+    return [path.parent / name for name in names
+            if (m := pattern.match(name)) and not pid_alive(int(m.group(1)))]
+
+
+def cannot_write(path: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or type(exc).__name__
+    where = Path(exc.filename) if getattr(exc, "filename", None) else path
+    return OutputError(f"cannot write here ({reason}: {where})", path=path,
+                       fix="choose an output path in a folder you can write to (no part of it may be a file)")
+
+
+def start(path: Path) -> Path:
+    """Create the folder, remove dead runs' leftovers, create this run's (empty) partial file and
+    return its path. Raises :class:`OutputError` when ``path`` cannot be written."""
+    if path.is_dir():
+        raise OutputError("the output is a folder", path=path, fix="give a file name, e.g. predictions.parquet")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"cannot write here: {blocking} is a file, not a folder", path=path,
+                          fix="choose an output path whose folders are folders")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in leftovers(path):
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        tmp.open("wb").close()
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
+    return tmp
+
+
+def commit(tmp: Path, path: Path) -> None:
+    """Flush ``tmp`` to disk and move it onto ``path`` (the run's one commit point)."""
+    try:
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
+
+
+def abort(tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        tmp.unlink()

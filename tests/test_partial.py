@@ -1,0 +1,95 @@
+"""Prediction outputs: they appear whole or not at all, killed runs leave no litter that stays,
+and an output path that cannot be written is a FramingError, not a traceback."""
+
+import pytest
+from _kill import kill_forked, spread
+from typer.testing import CliRunner
+
+import framing
+from framing import FramingError, load_model, predict_file, train
+from framing.cli import app
+from framing.config import load_config
+from framing.predict.partial import leftovers, start
+from framing.corpus.tables import read_predictions
+
+
+@pytest.fixture()
+def model(project):
+    train(load_config(project / "experiments/default/config.toml"), project)
+    return load_model(project / "experiments/default")
+
+
+def test_load_model_gives_the_object_predict_functions_take(project, model, tmp_path):
+    loaded = framing.load_model(project / "experiments/default")
+    assert isinstance(loaded, framing.FramingModel)
+    assert loaded.meta["model_file"].startswith("model-") and loaded.notes == []
+    assert framing.predict_file(loaded, project / "corpus", tmp_path / "p.csv") == 18
+    assert len(framing.predict_articles(loaded, project / "corpus")) == 6
+
+
+@pytest.mark.parametrize("case", ["parent is a file", "under /proc", "a folder"])
+def test_unwritable_outputs_are_clean_errors(project, model, tmp_path, case):
+    (tmp_path / "afile").write_text("x")
+    out = {"parent is a file": tmp_path / "afile" / "preds.csv", "under /proc": "/proc/framing-test/preds.csv",
+           "a folder": tmp_path}[case]
+    if case == "a folder":
+        out = tmp_path / "folder.csv"
+        out.mkdir()
+    with pytest.raises(FramingError, match="cannot write here|is a folder") as caught:
+        predict_file(model, project / "corpus", out)
+    if case == "parent is a file":
+        assert f"{tmp_path / 'afile'} is a file, not a folder" in str(caught.value)
+    result = CliRunner().invoke(app, ["predict", str(project / "corpus"), "--model", str(project / "experiments/default"),
+                                      "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "cannot write here" in result.output or "is a folder" in result.output
+    if case == "parent is a file":
+        assert "is a file, not a folder" in " ".join(result.output.split())
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_dead_runs_partial_file_is_removed_and_a_live_ones_kept(project, model, tmp_path):
+    out = tmp_path / "preds.csv"
+    dead = tmp_path / ".preds.csv.999999999.partial"  # no such process
+    dead.write_text("half a file")
+    mine = start(out)  # this process: alive
+    assert leftovers(out) == [] and not dead.exists() and mine.exists()
+    mine.unlink()
+
+
+def test_killing_predict_at_any_moment_leaves_old_or_new_and_no_litter(project, model, tmp_path):
+    tmp_path = tmp_path / "out"
+    out = tmp_path / "preds.csv"
+    predict_file(model, project / "corpus", out, chunk_size=1)
+    before = out.read_bytes()
+    corpus = project / "corpus"
+
+    def predict_forever():
+        for _ in range(10_000):
+            predict_file(model, corpus, out, chunk_size=1)
+
+    def check(i, delay):
+        assert out.read_bytes() == before  # every complete run writes the same file: never a half one
+        assert {p.name for p in tmp_path.iterdir()} <= {"preds.csv", *(p.name for p in leftovers(out))}
+
+    ends = kill_forked(predict_forever, spread(0.002, 0.5, 14), check)
+    assert ends == ["killed"] * len(ends)
+    assert len(list(tmp_path.glob(".preds.csv.*.partial"))) >= 1  # some kill landed mid-write
+    predict_file(model, corpus, out, chunk_size=1)  # the next run clears what killed runs left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preds.csv"]
+    assert len(read_predictions(out)) == 18
+
+
+def test_atomic_writes_remove_what_killed_writers_left(tmp_path):
+    import os
+
+    from framing._io import atomic_write
+
+    target = tmp_path / "labels.jsonl"
+    dead = tmp_path / ".labels.jsonl.999999999.k2j3.tmp"
+    live = tmp_path / f".labels.jsonl.{os.getppid()}.x9q1.tmp"  # a running process: perhaps still writing
+    dead.write_text("half")
+    live.write_text("busy")
+    with atomic_write(target) as handle:
+        handle.write("whole\n")
+    assert target.read_text() == "whole\n" and not dead.exists() and live.exists()
