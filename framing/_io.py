@@ -7,9 +7,12 @@ import hashlib
 import json
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from framing.errors import FramingError
 
 
 @contextlib.contextmanager
@@ -109,3 +112,27 @@ def toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def json_object(line: str, *, path: Path, number: int, error: type[FramingError], fix: str, example: str) -> dict:
+    """One JSON-lines line as a dict; ``error`` names the file and line when it is not valid JSON
+    (``fix``) or not an object (``example`` shows what one looks like)."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise error(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number, fix=fix) from None
+    if not isinstance(row, dict):
+        raise error("line is not a JSON object", path=path, line=number, fix=f"write {example}")
+    return row
+
+
+def read_toml(path: Path, *, error: type[FramingError], missing: str, fix_missing: str) -> dict:
+    """A TOML file as a dict, in whatever encoding it comes; ``error`` when it is missing or not TOML."""
+    from framing.decode import read_text
+
+    if not path.is_file():
+        raise error(missing, path=path, fix=fix_missing)
+    try:
+        return tomllib.loads(read_text(path, error=error))
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"not valid TOML ({exc})", path=path, fix="fix the syntax at the position shown") from None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framing.decode import read_text
+from framing._io import read_toml
 from framing.errors import ConfigError
 
 
@@ -264,13 +264,8 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     raw: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
-        if not path.is_file():
-            raise ConfigError("config file not found", path=path,
-                              fix="create it, or run without --config to use the defaults")
-        try:
-            raw = tomllib.loads(read_text(path, error=ConfigError))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"not valid TOML ({exc})", path=path, fix="fix the syntax at the position shown") from None
+        raw = read_toml(path, error=ConfigError, missing="config file not found",
+                        fix_missing="create it, or run without --config to use the defaults")
     for item in overrides or []:
         key, sep, value = item.partition("=")
         section, dot, option = key.strip().partition(".")

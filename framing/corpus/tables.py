@@ -3,13 +3,13 @@ columns and encodings, and tables written by framing read back."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from framing._io import json_object
 from framing.corpus.text import _clean
 from framing.decode import sample_encoding
 from framing.errors import CorpusError
@@ -84,15 +84,9 @@ def _iter_jsonl(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number,
-                                  fix="each line must be one JSON object") from None
-            if not isinstance(row, dict):
-                raise CorpusError("line is not a JSON object", path=path, line=number,
-                                  fix='write one object per line, e.g. {"id": ..., "text": ...}')
-            rows.append(row)
+            rows.append(json_object(line, path=path, number=number, error=CorpusError,
+                                    fix="each line must be one JSON object",
+                                    example='one object per line, e.g. {"id": ..., "text": ...}'))
             if len(rows) >= chunk_size:
                 yield pd.DataFrame(rows)
                 rows = []

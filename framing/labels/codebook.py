@@ -23,12 +23,10 @@ features use as hints (never as rules).
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from framing._io import sha256_file
-from framing.decode import read_text
+from framing._io import read_toml, sha256_file
 from framing.errors import CodebookError
 
 KINDS = ("single", "multi")
@@ -96,14 +94,8 @@ def load_codebook(path: str | Path) -> Codebook:
         If the file is missing, is not TOML, or breaks a rule (names, kinds, duplicates).
     """
     path = Path(path)
-    if not path.is_file():
-        raise CodebookError("codebook not found", path=path,
-                            fix="pass --codebook PATH or create labels/codebook.toml")
-    try:
-        data = tomllib.loads(read_text(path, error=CodebookError))
-    except tomllib.TOMLDecodeError as exc:
-        raise CodebookError(f"not valid TOML ({exc})", path=path,
-                            fix="fix the syntax at the position shown") from None
+    data = read_toml(path, error=CodebookError, missing="codebook not found",
+                     fix_missing="pass --codebook PATH or create labels/codebook.toml")
     return _parse(data, path)
 
 

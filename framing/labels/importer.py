@@ -54,6 +54,40 @@ def _marks(cell: object, sep: str, path: Path, row: int, column: str) -> list[st
     return list(dict.fromkeys(words))
 
 
+def _read_checked(path: Path, columns: dict[str, str | None], labels: dict[str, str], multi: set[str],
+                  rationales: dict[str, str]) -> pd.DataFrame:
+    """The whole table, once every column named for a role is known to be there."""
+    frame = pd.concat(list(iter_table(path, chunk_size=100_000)), ignore_index=True)
+    wanted = {"text": columns["text"], **{f"label {d}": c for d, c in labels.items()},
+              **{f"rationale {d}": c for d, c in rationales.items()},
+              **{k: v for k, v in columns.items() if v and k != "text"}}
+    for role, column in wanted.items():
+        if column not in frame.columns:
+            raise CorpusError(f"no column {column!r} for {role} (columns: {', '.join(map(str, frame.columns))})", path=path,
+                              fix="name an existing column")
+    for option, given in (("--multi", multi), ("--rationale", set(rationales))):
+        if given - set(labels):
+            raise LabelsError(f"{option} names {sorted(given - set(labels))}, which is not a --label dimension", path=path,
+                              fix="use a dimension given with --label")
+    return frame
+
+
+def _corpus(frame: pd.DataFrame, path: Path, stem: str, columns: dict[str, str | None]) -> pd.DataFrame:
+    """The imported rows as corpus articles: ids (given or numbered), groups as article ids."""
+    id_col, group, outlet, date, split = (columns[k] for k in ("id", "group", "outlet", "date", "split"))
+    ids = frame[id_col].astype(str) if id_col else pd.Series([f"{stem}-{i}" for i in range(len(frame))])
+    if ids.duplicated().any():
+        raise CorpusError(f"id column {id_col!r} has duplicates (e.g. {ids[ids.duplicated()].iloc[0]!r})", path=path,
+                          fix="choose a unique id column, or leave --id out to number the rows")
+    groups = frame[group].astype(str).map(lambda g: "g" + hashlib.sha1(g.encode()).hexdigest()[:10]) if group else ids
+    corpus = pd.DataFrame({"id": ids, "article_id": groups, "text": frame[columns["text"]].astype(str),
+                           "outlet": frame[outlet].astype(str) if outlet else "unknown",
+                           "date": frame[date] if date else None, "title": None})
+    if split:
+        corpus["split"] = frame[split].astype(str)
+    return corpus
+
+
 def import_table(path: str | Path, out_dir: str | Path, *, text: str, labels: dict[str, str], multi: set[str] | None = None,
                  sep: str = "|", id_col: str | None = None, outlet: str | None = None, date: str | None = None,
                  group: str | None = None, split: str | None = None, skip_values: list[str] | None = None,
@@ -72,29 +106,11 @@ def import_table(path: str | Path, out_dir: str | Path, *, text: str, labels: di
     multi = multi or set()
     rationales = rationales or {}
     skip = {str(v).strip() for v in (["No agreement"] if skip_values is None else skip_values)}
-    frame = pd.concat(list(iter_table(path, chunk_size=100_000)), ignore_index=True)
-    wanted = {"text": text, **{f"label {d}": c for d, c in labels.items()},
-              **{f"rationale {d}": c for d, c in rationales.items()},
-              **{k: v for k, v in {"id": id_col, "outlet": outlet, "date": date, "group": group, "split": split}.items() if v}}
-    for role, column in wanted.items():
-        if column not in frame.columns:
-            raise CorpusError(f"no column {column!r} for {role} (columns: {', '.join(map(str, frame.columns))})", path=path,
-                              fix="name an existing column")
-    for option, given in (("--multi", multi), ("--rationale", set(rationales))):
-        if given - set(labels):
-            raise LabelsError(f"{option} names {sorted(given - set(labels))}, which is not a --label dimension", path=path,
-                              fix="use a dimension given with --label")
+    columns = {"text": text, "id": id_col, "outlet": outlet, "date": date, "group": group, "split": split}
+    frame = _read_checked(path, columns, labels, multi, rationales)
     stem = slug(name or path.stem)
-    ids = frame[id_col].astype(str) if id_col else pd.Series([f"{stem}-{i}" for i in range(len(frame))])
-    if ids.duplicated().any():
-        raise CorpusError(f"id column {id_col!r} has duplicates (e.g. {ids[ids.duplicated()].iloc[0]!r})", path=path,
-                          fix="choose a unique id column, or leave --id out to number the rows")
-    groups = frame[group].astype(str).map(lambda g: "g" + hashlib.sha1(g.encode()).hexdigest()[:10]) if group else ids
-    corpus = pd.DataFrame({"id": ids, "article_id": groups, "text": frame[text].astype(str),
-                           "outlet": frame[outlet].astype(str) if outlet else "unknown",
-                           "date": frame[date] if date else None, "title": None})
-    if split:
-        corpus["split"] = frame[split].astype(str)
+    corpus = _corpus(frame, path, stem, columns)
+    ids = corpus["id"]
 
     stamp = now_iso()
     records, summary = [], {"rows": len(frame), "dimensions": {}}

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from framing._io import atomic_write
+from framing._io import atomic_write, json_object
 from framing.decode import read_text
 from framing.labels.codebook import Codebook
 from framing.errors import LabelsError
@@ -106,15 +106,9 @@ def read_labels(path: str | Path, codebook: Codebook, *, paragraph_ids: Iterable
 
 
 def _parse_line(line: str, file: Path, number: int) -> dict:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise LabelsError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=file, line=number,
-                          fix="each line must be one JSON object; fix or remove this line") from None
-    if not isinstance(record, dict):
-        raise LabelsError("line is not a JSON object", path=file, line=number,
-                          fix='write {"paragraph_id": ..., "dimension": ..., "value": [...], ...}')
-    return record
+    return json_object(line, path=file, number=number, error=LabelsError,
+                       fix="each line must be one JSON object; fix or remove this line",
+                       example='{"paragraph_id": ..., "dimension": ..., "value": [...], ...}')
 
 
 def check_record(record: dict, codebook: Codebook, file: Path, number: int) -> None:

@@ -214,6 +214,45 @@ def _interval_notes(settings: ReportConfig, *, model_shares: bool, labels: bool,
     }
 
 
+def _validity(src: _Source, shown_collections: list[str], model_path: Path, notes: dict,
+              omitted: dict) -> pd.DataFrame | None:
+    """Macro-F1 per collection shown (from ``metrics.json``), and what to expect on new articles."""
+    if not src.metrics:
+        omitted["Validity per collection"] = f"no metrics.json in {model_path}: run `framing evaluate` to measure it"
+        return None
+    validity = validity_table(src.metrics, src.codebook)
+    notes["Expected on new articles"] = expected_line(src.metrics) or "no time-forward figures (run framing evaluate)"
+    return validity[validity["collection"].isin([*shown_collections, "all"])]
+
+
+def _held_out_swapped(src: _Source, notes: dict) -> pd.DataFrame:
+    """The predictions with training paragraphs counted by their out-of-fold predictions."""
+    frame, swapped = out_of_fold(src.frame, src.oof, src.codebook, src.model.thresholds)
+    if swapped:
+        notes["Training paragraphs"] = (
+            f"{swapped:,} of the {len(frame):,} predicted paragraphs are hand-labelled paragraphs the model was "
+            "trained on; their in-sample predictions are replaced by their out-of-fold predictions from "
+            "cross-validation (cv_predictions.csv), so they count as the model would label unseen text and "
+            "the outlet shares below stay valid.")
+    return frame
+
+
+def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups: dict, validity: pd.DataFrame | None,
+             *, title: str, unit: str, palette: list[str], left_out: dict, notes: dict, omitted: dict,
+             parts: dict) -> ReportContent:
+    return ReportContent(
+        title=title, codebook=src.codebook, profile=profile, notes=notes, omitted=omitted, groups=groups, unit=unit,
+        units={o: settings.units.get(c, "paragraph") for o, c in outlet_collections(src.frame).items()},
+        palette_outlets=palette,
+        min_articles=settings.min_articles, time_min_articles=settings.time_min_articles,
+        self_sources={o: list(v) for o, v in settings.self_sources.items()}, time_left_out=left_out,
+        validity=validity, expected=expected_line(src.metrics) if src.metrics else "",
+        summary=largest_differences(profile, groups=groups, top=settings.summary_top,
+                                    min_articles=settings.min_articles, self_sources=settings.self_sources,
+                                    level=settings.level),
+        **parts)
+
+
 def build_report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
                  model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
                  out_dir: str | Path, title: str | None = None, n_boot: int | None = None, seed: int = 0,
@@ -244,22 +283,9 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     shown_collections = sorted(frame["collection"].astype(str).unique()) if "collection" in frame else []
     what = "hand-labelled" if source == "labels" else "predicted"
     notes["Data"] = f"{what}: {count_line(frame, settings.units)}" + ("" if source == "labels" else f" — {notes['Data']}")
-    validity = None
-    if src.metrics:
-        validity = validity_table(src.metrics, src.codebook)
-        validity = validity[validity["collection"].isin([*shown_collections, "all"])]
-        notes["Expected on new articles"] = expected_line(src.metrics) or "no time-forward figures (run framing evaluate)"
-    else:
-        omitted["Validity per collection"] = f"no metrics.json in {model_path}: run `framing evaluate` to measure it"
+    validity = _validity(src, shown_collections, model_path, notes, omitted)
     if src.oof is not None:
-        frame, swapped = out_of_fold(frame, src.oof, src.codebook, src.model.thresholds)
-        src.frame = frame
-        if swapped:
-            notes["Training paragraphs"] = (
-                f"{swapped:,} of the {len(frame):,} predicted paragraphs are hand-labelled paragraphs the model was "
-                "trained on; their in-sample predictions are replaced by their out-of-fold predictions from "
-                "cross-validation (cv_predictions.csv), so they count as the model would label unseen text and "
-                "the outlet shares below stay valid.")
+        src.frame = frame = _held_out_swapped(src, notes)
     step("outlet profiles")
     ind = indicators(frame, src.codebook)  # the 0/1 table every profile below starts from, built once
     profile = outlet_profile(frame, src.codebook, n_boot=n_boot, seed=seed, ind=ind)
@@ -285,19 +311,10 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     notes.update(_interval_notes(settings, model_shares="predicted" in profile, labels=source == "labels",
                                  n_boot=n_boot, seed=seed))
     step("summary")
-    content = ReportContent(
-        title=title or ("Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile"),
-        codebook=src.codebook, profile=profile, notes=notes, omitted=omitted, groups=groups,
-        unit=unit_word(shown_collections, settings.units),
-        units={o: settings.units.get(c, "paragraph") for o, c in outlet_collections(frame).items()},
-        palette_outlets=palette,
-        min_articles=settings.min_articles, time_min_articles=settings.time_min_articles,
-        self_sources={o: list(v) for o, v in settings.self_sources.items()}, time_left_out=left_out,
-        validity=validity, expected=expected_line(src.metrics) if src.metrics else "",
-        summary=largest_differences(profile, groups=groups, top=settings.summary_top,
-                                    min_articles=settings.min_articles, self_sources=settings.self_sources,
-                                    level=settings.level),
-        **parts)
+    content = _content(src, settings, profile, groups, validity, title=title or (
+        "Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile"),
+        unit=unit_word(shown_collections, settings.units), palette=palette, left_out=left_out, notes=notes,
+        omitted=omitted, parts=parts)
     step("drawing the charts")
     return write_report(content, out_dir, progress=step)
 
