@@ -107,24 +107,30 @@ def test_rationale_lexicon_helps_when_signal_words_are_many_and_rare():
     assert with_lexicon > without + 0.05, (without, with_lexicon)
 
 
-def test_model_with_lexicon_predicts_from_text_and_fast_scorer_agrees():
+@pytest.mark.parametrize("kind", ["rationale", "rationale-by-label"])
+def test_model_with_lexicon_predicts_from_text_and_fast_scorer_agrees(kind):
     from framing.labels.codebook import Codebook, Dimension, Label
     from framing.config import ExperimentConfig
+    from framing.model.scoring import LeanLexicon, UnionTransform
     from framing.model.classifier import FramingModel
 
     data = dataset(40)
     config = ExperimentConfig()
-    config.features.lexicon = "rationale"
+    config.features.lexicon = kind
     codebook = Codebook("t", "1", (Dimension("bias", "single", (Label("biased"), Label("neutral"))),))
     model = FramingModel(codebook, config)
     dim = model.fit_dimension(codebook.dimensions[0], data["text"].tolist(), data["label"].tolist(),
                               data["marks"].tolist(), data["article"].tolist())
     names = list(dim.feature_names())
     assert "lexicon:marked:max" in names and "outra" not in names  # word features keep their plain names
+    assert ("lexicon:biased:max" in names) == (kind == "rationale-by-label")  # the shipped tone model's kind
     texts = ["the budget was outrageous", "the committee met"]
     expected = dim.predict_proba(texts)
-    (_, _, proba), = FastScorer(model).score(texts)
+    scorer = FastScorer(model)
+    (_, _, proba), = scorer.score(texts)
     assert np.allclose(proba, expected)
+    transform = scorer.groups[0].transform
+    assert isinstance(transform, UnionTransform) and isinstance(transform.parts[1], LeanLexicon)  # not sklearn's
 
 
 def test_dimensions_with_different_lexicons_are_scored_apart():
