@@ -52,3 +52,12 @@ def test_uncertainty_stratified_takes_each_outlets_most_uncertain_in_turn():
     assert ids[:2] in (["A0:0", "B0:1"], ["B0:1", "A0:0"])  # the most uncertain of each outlet first
     assert sorted(ids[2:4]) == ["A0:1", "B0:2"]
     assert uncertainty_stratified(frame, scores.to_numpy())["outlet"].value_counts().tolist() == [3, 3]
+
+
+def test_quotas_are_outlet_equals_count():
+    from framing import ConfigError
+    from framing.labels.sampling import parse_quotas
+
+    assert parse_quotas(["Guardian=300", "A=B=2"]) == {"Guardian": 300, "A=B": 2}
+    with pytest.raises(ConfigError, match="is not OUTLET=N"):
+        parse_quotas(["Guardian:300"])

@@ -251,7 +251,6 @@ def agree_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Inter-annotator agreement: Cohen's κ, Krippendorff's α and percent agreement per dimension and label."""
-    from framing._io import atomic_write
     from framing.labels.agreement import agreement, disagreements, pair_table
 
     data = _project(_config(root, experiment, config, None), root)
@@ -259,14 +258,12 @@ def agree_cmd(
     out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     out.print("\nPairs", style="bold")
     out.print(pair_table(data.labels, data.codebook, annotator).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    cases = disagreements(data.labels, data.codebook, data.paragraphs, annotator)
+    cases = disagreements(data.labels, data.codebook, data.paragraphs, annotator, output=disagreements_out)
     out.print(f"\n{len(cases)} disagreement(s) not yet adjudicated")
     for row in cases.head(show).to_dict("records"):
         votes = "; ".join(f"{k[3:]}: {v}" for k, v in row.items() if k.startswith("by ") and isinstance(v, str))
         out.print(f"- {row['paragraph_id']} [{row['dimension']}] {votes}\n  {_clip(row['text'], 300)}")
     if disagreements_out is not None:
-        with atomic_write(disagreements_out) as handle:
-            cases.to_csv(handle, index=False)
         out.print(f"disagreements written to {disagreements_out}")
 
 

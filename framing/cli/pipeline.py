@@ -68,16 +68,9 @@ def labels_sample_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Write a batch of paragraphs to label, spread over outlets and articles."""
-    from framing.labels.sampling import sample_batch
+    from framing.labels.sampling import parse_quotas, sample_batch
 
-    quotas = {}
-    for item in quota:
-        name, sep, count = item.rpartition("=")
-        if not sep or not count.isdigit():
-            from framing.errors import ConfigError
-            raise ConfigError(f"--quota {item!r} is not OUTLET=N", fix='e.g. --quota "Guardian=300"')
-        quotas[name] = int(count)
-    batch = sample_batch(_config(root, experiment, config, None), root, quotas=quotas, order=order, seed=seed,
+    batch = sample_batch(_config(root, experiment, config, None), root, quotas=parse_quotas(quota), order=order, seed=seed,
                          skip_labelled=skip_labelled, exclude=exclude or [], output=output)
     summary = batch.groupby("outlet").agg(paragraphs=("paragraph_id", "size"), articles=("article_id", "nunique"))
     out.print(summary.to_string())

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from pathlib import Path
 
 import krippendorff
 import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
+from framing._io import atomic_write
 from framing.labels.codebook import Codebook
 from framing.errors import LabelsError
 
@@ -123,8 +125,18 @@ def pair_table(labels: pd.DataFrame, codebook: Codebook, annotators: list[str] |
 
 
 def disagreements(labels: pd.DataFrame, codebook: Codebook, paragraphs: pd.DataFrame,
-                  annotators: list[str] | None = None) -> pd.DataFrame:
-    """Paragraph × dimension cases where annotators differ and no adjudication exists yet."""
+                  annotators: list[str] | None = None, *, output: str | Path | None = None) -> pd.DataFrame:
+    """Paragraph × dimension cases where annotators differ and no adjudication exists yet (also
+    written to ``output``, a CSV to adjudicate, when given)."""
+    table = _disagreements(labels, codebook, paragraphs, annotators)
+    if output is not None:
+        with atomic_write(output) as handle:
+            table.to_csv(handle, index=False)
+    return table
+
+
+def _disagreements(labels: pd.DataFrame, codebook: Codebook, paragraphs: pd.DataFrame,
+                   annotators: list[str] | None) -> pd.DataFrame:
     shared = overlap(labels, annotators)
     adjudicated = set()
     if "adjudicated" in labels:

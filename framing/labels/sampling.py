@@ -13,7 +13,7 @@ from framing._io import atomic_write
 from framing.config import ExperimentConfig
 from framing.corpus.read import project_paragraphs
 from framing.corpus.tables import read_predictions
-from framing.errors import FramingError
+from framing.errors import ConfigError, FramingError
 from framing.labels.codebook import load_codebook
 from framing.labels.store import label_files, read_labels
 
@@ -97,6 +97,17 @@ def take_quotas(ordered: pd.DataFrame, quotas: dict[str, int], *, by: str = "out
     rank = ordered.groupby(by).cumcount()
     limit = ordered[by].map(quotas)
     return ordered[limit.notna() & (rank < limit.fillna(0))].reset_index(drop=True)
+
+
+def parse_quotas(items: list[str]) -> dict[str, int]:
+    """``OUTLET=N`` items (``--quota``) as {outlet: N}; the outlet name may itself contain ``=``."""
+    quotas = {}
+    for item in items:
+        name, sep, count = item.rpartition("=")
+        if not sep or not count.isdigit():
+            raise ConfigError(f"--quota {item!r} is not OUTLET=N", fix='e.g. --quota "Guardian=300"')
+        quotas[name] = int(count)
+    return quotas
 
 
 BATCH_COLUMNS = ["paragraph_id", "article_id", "outlet", "date", "title", "text"]
