@@ -212,6 +212,9 @@ class ActiveConfig:
     # paragraphs starts at once; the corpus order needs no window. A corpus smaller than a window
     # is ordered whole.
     window: int = 50_000
+    # The uncertainty orders score a window this many paragraphs at a time: the first block before
+    # the first question, the rest of the window in the background while the annotator answers.
+    block: int = 500
 
 
 @dataclass
@@ -381,6 +384,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
     if a.order not in orders or a.fallback_order not in orders[:3]:
         problems.append(("active.order/fallback_order", f"order one of {', '.join(orders)}; "
                                                         "fallback_order corpus, random or stratified (no model needed)"))
+    if a.window < 1 or a.block < 1:
+        problems.append(("active.window/block", "window >= 1 and block >= 1 paragraphs"))
     if not 0 < a.target_share <= 1 or not 0 <= a.target_f1 < 1 or not 0 < a.gain < 1 or not 0 < a.min_probability < 1:
         problems.append(("active.target_share/target_f1/gain/min_probability", "shares and probabilities in (0, 1)"))
     if problems:

@@ -3,6 +3,7 @@ together; the labelling session opened on it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from framing.labels.store import label_files, labelled_paragraphs, read_labels
 from framing.model.attribution import Reading
 from framing.model.artifact import has_model
 from framing.model.classifier import FramingModel, fit_model
-from framing.model.lean import label_probabilities
+from framing.model.lean import LeanModel, label_probabilities
 from framing.model.saved import load_model
 
 
@@ -112,7 +113,28 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str | None,
         except FramingError:
             return None
 
-    size = FIRST_WINDOW if options.order == "corpus" else config.active.window
+    # Model orders rank a window block by block: the first block before the first question, the
+    # rest in the background (LabelSession); the others read their first window whole.
+    streamed = options.order in MODEL_ORDERS
+    size = FIRST_WINDOW if options.order == "corpus" else config.active.block if streamed else config.active.window
     windows = corpus_windows(config, root, size=size, progress=progress)
     return LabelSession(next(windows), codebook, labels, annotator=annotator, output=output, config=config,
-                        options=options, model=model, refit=refit, probabilities=label_probabilities, more=windows)
+                        options=options, model=model, refit=refit, probabilities=CompiledProbabilities(), more=windows,
+                        window=config.active.window if streamed else None)
+
+
+class CompiledProbabilities:
+    """:func:`label_probabilities` with each model compiled once, not once per block (the
+    session scores a window block by block, from its background thread and its own)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: FramingModel | None = None
+        self._lean: LeanModel | None = None
+
+    def __call__(self, model: FramingModel, paragraphs: pd.DataFrame) -> dict:
+        with self._lock:
+            if model is not self._model:
+                self._model, self._lean = model, LeanModel.from_model(model)
+            lean = self._lean
+        return label_probabilities(model, paragraphs, lean)

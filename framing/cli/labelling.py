@@ -158,6 +158,8 @@ def label_cmd(
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Label paragraphs one at a time in the terminal; every answer is saved at once."""
+    from contextlib import closing
+
     from framing.labels.session import SessionOptions
     from framing.project import open_session
 
@@ -167,7 +169,8 @@ def label_cmd(
         task = bar.add_task("reading the corpus", total=None)
         session = open_session(root, _config(root, experiment, config, None), annotator=annotator, options=options,
                                output=output, progress=lambda n: bar.advance(task, n))
-    question = _ask_all(session, rationale)
+    with closing(session):  # stops the background scoring of model orders, however the session ends
+        question = _ask_all(session, rationale)
     p = session.progress()
     out.print(f"saved: {p['this_session']} answer(s) this session, {p['done']} paragraph(s) fully labelled by "
               f"{session.annotator} in {session.output}" + ("" if question else

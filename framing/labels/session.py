@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from framing.labels.background import ScoredBlocks
 from framing.labels.codebook import Codebook, Dimension
 from framing.config import ExperimentConfig
 from framing.errors import FramingError, LabelsError
@@ -82,10 +83,14 @@ class LabelSession:
                  output: Path, config: ExperimentConfig, options: SessionOptions, model=None,
                  refit: Callable[[pd.DataFrame, pd.DataFrame], Any] | None = None,
                  probabilities: Callable[[Any, pd.DataFrame], dict[str, np.ndarray]] | None = None,
-                 more: Iterator[pd.DataFrame] | None = None) -> None:
+                 more: Iterator[pd.DataFrame] | None = None, window: int | None = None) -> None:
         """``paragraphs``: the corpus, or its first window when ``more`` yields the next ones;
         ``refit(paragraphs, labels)``: a model retrained on the labels so far, None while too few;
-        ``probabilities(model, paragraphs)``: per dimension, the model's label probabilities."""
+        ``probabilities(model, paragraphs)``: per dimension, the model's label probabilities.
+
+        ``window`` (model orders): ``paragraphs`` and ``more`` are blocks, a window of this many
+        paragraphs ranked as one: its first block scored before its first question, the rest read and
+        scored in a background thread, folded in as questions are chosen. :meth:`close` stops it."""
         self.codebook = codebook
         self.annotator = annotator
         self.output = output
@@ -124,31 +129,115 @@ class LabelSession:
         self.answered_here: list[tuple[str, str, dict | None]] = []  # (pid, dim, previous record) for undo
         self.position = 0
         self.review: list[str] = []  # dimensions still to re-ask after `back`
+        self._shown = 0  # queue[:_shown] has been shown: folding in new blocks never reorders it
+        self._scores = pd.Series(dtype=float)  # model orders: uncertainty of queued rows under self.model
+        self._scoring: ScoredBlocks | None = None
+        self._window = window if options.order in MODEL_ORDERS else None
         self.queue = self._build_queue(self.paragraphs)
         self.labelled_now = 0
         self._more = more
+        if self._window is not None and more is not None:
+            self._score_rest(self._window - len(self.paragraphs))
 
     # ------------------------------------------------------------------ queue
     def _next_window(self) -> bool:
         """Read the next window of the corpus and queue its paragraphs; False when there is none."""
         limit = self.options.limit
-        if self._more is None or (limit and len(self.queue) >= limit):
+        if limit and len(self.queue) >= limit:
+            return False
+        if self._scoring is not None:
+            self._fold(wait=True)  # the rest of this window is still being scored: wait for the next block
+            return True
+        if self._more is None:
             return False
         frame = next(self._more, None)
         if frame is None:
             self._more = None
             return False
+        self._append(frame)
+        added = self._build_queue(frame)
+        self.queue += added[: limit - len(self.queue)] if limit else added
+        if self._window is not None:
+            self._score_rest(self._window - len(frame))
+        return True
+
+    def _append(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Add paragraphs read since (indexed after the ones held); returns them re-indexed."""
         frame.index = pd.RangeIndex(len(self.paragraphs), len(self.paragraphs) + len(frame))
         self.paragraphs = pd.concat([self.paragraphs, frame])
         for article, rows in frame.groupby("article_id", sort=False).indices.items():
             old = self.by_article.get(article)
             rows = rows + frame.index[0]
             self.by_article[article] = rows if old is None else np.concatenate([old, rows])
-        added = self._build_queue(frame)
-        self.queue += added[: limit - len(self.queue)] if limit else added
-        return True
+        return frame
+
+    def _score_rest(self, rows: int) -> None:
+        """Read and score the window's remaining ``rows`` paragraphs in the background."""
+        if rows > 0:
+            self._scoring = ScoredBlocks(self._more, self._score_block, rows)
+
+    def _score_block(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Any]:
+        """(In the background thread.) The block, the positions its filters keep, their
+        uncertainty and the model that scored it. Reads the session's model, writes nothing."""
+        model = self.model
+        pool = self._filter(frame.reset_index(drop=True))
+        return frame, pool.index.to_numpy(), self._uncertainty(pool, model), model
+
+    def _fold(self, *, wait: bool = False) -> None:
+        """Fold in what the background has scored since and re-rank what has not been shown."""
+        if self._scoring is None:
+            return
+        blocks = self._scoring.take(wait=wait)
+        if self._scoring.done:  # the window is read (and the corpus too, when its blocks ran out)
+            self._more, self._scoring = None if self._scoring.exhausted else self._more, None
+        if not blocks:
+            return
+        first, offsets = len(self.paragraphs), np.cumsum([0] + [len(b[0]) for b in blocks])
+        frame = self._append(pd.concat([b[0] for b in blocks], ignore_index=True))  # one copy, not one per block
+        added = []
+        for (_, kept, scores, model), offset in zip(blocks, offsets):
+            pool = frame.loc[kept + first + offset]
+            keep = np.array([not self._complete(pid) for pid in pool["paragraph_id"]], dtype=bool)
+            pool, scores = pool[keep], scores[keep]
+            if model is not self.model:  # retrained while this block was scored
+                scores = self._uncertainty(pool)
+            self._scores = pd.concat([self._scores, pd.Series(scores, index=pool.index)])
+            added += pool.index.tolist()
+        start = max(self._shown, self.position)
+        rest = sorted(self.queue[start:] + added)  # corpus order first: ties rank as in one whole window
+        pool = self.paragraphs.loc[rest]
+        ranked = order_paragraphs(pool.assign(_i=pool.index), self.options.order, seed=self.options.seed,
+                                  uncertainty=self._scores.reindex(pool.index))["_i"].tolist()
+        limit = self.options.limit
+        self.queue = self.queue[:start] + (ranked[: max(limit - start, 0)] if limit else ranked)
+
+    def scored(self) -> None:
+        """Wait until the window in hand is read and scored, and fold it into the queue."""
+        while self._scoring is not None:
+            self._fold(wait=True)
+
+    def close(self) -> None:
+        """Stop the background scoring, if any (no thread outlives the session)."""
+        if self._scoring is not None:
+            self._scoring.close()
+            self._scoring = None
 
     def _build_queue(self, pool: pd.DataFrame) -> list[int]:
+        o = self.options
+        pool = self._filter(pool)
+        # Order the whole filtered pool first and only then drop finished paragraphs, so that a
+        # resumed session continues the same sequence where the last one stopped.
+        scores = None
+        if o.order in MODEL_ORDERS:
+            pool = pool[[not self._complete(pid) for pid in pool["paragraph_id"]]]
+            scores = pd.Series(self._uncertainty(pool), index=pool.index)
+            self._scores = pd.concat([self._scores, scores]) if len(self._scores) else scores
+        ordered = order_paragraphs(pool.assign(_i=pool.index), o.order, seed=o.seed, uncertainty=scores)
+        index = [i for i, pid in zip(ordered["_i"], ordered["paragraph_id"]) if not self._complete(pid)]
+        return index[: o.limit] if o.limit else index
+
+    def _filter(self, pool: pd.DataFrame) -> pd.DataFrame:
+        """The paragraphs of ``pool`` that --outlet, --article and --missing keep."""
         o = self.options
         if o.outlets:
             pool = pool[pool["outlet"].isin(o.outlets)]
@@ -158,24 +247,19 @@ class LabelSession:
             self.codebook.dimension(o.missing)
             done = set(self.all_labels.loc[self.all_labels["dimension"] == o.missing, "paragraph_id"]) if len(self.all_labels) else set()
             pool = pool[~pool["paragraph_id"].isin(done)]
-        # Order the whole filtered pool first and only then drop finished paragraphs, so that a
-        # resumed session continues the same sequence where the last one stopped.
-        scores = None
-        if o.order in MODEL_ORDERS:
-            pool = pool[[not self._complete(pid) for pid in pool["paragraph_id"]]]
-            scores = pd.Series(self._uncertainty(pool), index=pool.index)
-        ordered = order_paragraphs(pool.assign(_i=pool.index), o.order, seed=o.seed, uncertainty=scores)
-        index = [i for i, pid in zip(ordered["_i"], ordered["paragraph_id"]) if not self._complete(pid)]
-        return index[: o.limit] if o.limit else index
+        return pool
 
     def _complete(self, pid: str) -> bool:
         return all((pid, d.name) in self.mine for d in self.dimensions)
 
-    def _uncertainty(self, pool: pd.DataFrame) -> np.ndarray:
-        if self.model is None:
+    def _uncertainty(self, pool: pd.DataFrame, model: Any = None) -> np.ndarray:
+        model = model if model is not None else self.model
+        if model is None:
             raise FramingError("uncertainty order needs a trained model", fix="run `framing train` first, or use another --order")
-        proba = self.probabilities(self.model, pool)
-        return uncertainty_scores(proba, {n: m.multi for n, m in self.model.dimensions.items()})
+        if not len(pool):
+            return np.zeros(0)
+        proba = self.probabilities(model, pool)
+        return uncertainty_scores(proba, {n: m.multi for n, m in model.dimensions.items()})
 
     def _refresh(self) -> None:
         """Retrain on all labels so far and re-rank what is left (active learning)."""
@@ -184,12 +268,13 @@ class LabelSession:
             return  # too few labels to retrain yet; keep the current model
         self.model = model
         if self.options.order in MODEL_ORDERS:
-            rest = self.queue[self.position + 1:]
-            pool = self.paragraphs.loc[rest]
+            start = max(self._shown, self.position)  # what was shown keeps its place
+            pool = self.paragraphs.loc[sorted(self.queue[start:])]
             scores = pd.Series(self._uncertainty(pool), index=pool.index)
+            self._scores = scores.combine_first(self._scores)  # what later blocks are ranked against
             ranked = order_paragraphs(pool.assign(_i=pool.index), self.options.order, seed=self.options.seed,
                                       uncertainty=scores)
-            self.queue = self.queue[: self.position + 1] + ranked["_i"].tolist()
+            self.queue = self.queue[:start] + ranked["_i"].tolist()
 
     def _labels_now(self) -> pd.DataFrame:
         others = self.all_labels[self.all_labels["annotator"] != self.annotator] if len(self.all_labels) else self.all_labels
@@ -199,6 +284,7 @@ class LabelSession:
     # ------------------------------------------------------------------ questions
     def question(self) -> Question | None:
         """The next question, or None when the queue is done."""
+        self._fold()
         while self.position < len(self.queue) or self._next_window():
             if self.position >= len(self.queue):
                 continue  # a window with nothing left to ask
@@ -207,6 +293,7 @@ class LabelSession:
                 if (self.review and dim.name == self.review[0]) or (
                         not self.review and (row["paragraph_id"], dim.name) not in self.mine):
                     prev = self.mine.get((row["paragraph_id"], dim.name))
+                    self._shown = max(self._shown, self.position + 1)
                     return Question(row, dim, *self._context(row), self._suggest(row, dim), prev["value"] if prev else None)
             self.review = []
             self.position += 1
@@ -281,6 +368,7 @@ class LabelSession:
             self.position = self.queue.index(index)
         else:
             self.queue.insert(self.position, index)
+            self._shown = self._shown + 1 if self.position < self._shown else self.position + 1
         return True
 
     def back(self) -> bool:
