@@ -88,37 +88,44 @@ def _possessive(word: str) -> str:
     return word[:-2] if word.endswith(("’s", "'s")) and len(word) > 2 else word
 
 
-def _actor_table(actors) -> dict[tuple[bool, str], list[tuple[tuple[str, ...], str]]]:
-    """Actors as word sequences keyed by their first word: names with a capital letter match as
-    written ("RT", "Moscow"), all-lower-case ones ignoring case ("analysts", "former")."""
-    table: dict[tuple[bool, str], list[tuple[tuple[str, ...], str]]] = {}
+ActorTable = tuple[dict[str, list[tuple[tuple[str, ...], str]]], dict[str, list[tuple[tuple[str, ...], str]]]]
+
+
+def _actor_table(actors) -> ActorTable:
+    """Actors as word sequences keyed by their first word, in two tables: names with a capital
+    letter match as written ("RT", "Moscow"), all-lower-case ones ignoring case ("analysts", "former")."""
+    exact_table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    lower_table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for label, names in actors:
         for name in names:
             exact = name != name.lower()
             seq = tuple(_possessive(w) if exact else _possessive(w).lower() for w in _TOKEN.findall(name))
             if seq:
-                table.setdefault((exact, seq[0]), []).append((seq, label))
-    for entries in table.values():
-        entries.sort(key=lambda e: -len(e[0]))  # the longest actor first
-    return table
+                (exact_table if exact else lower_table).setdefault(seq[0], []).append((seq, label))
+    for table in (exact_table, lower_table):
+        for entries in table.values():
+            entries.sort(key=lambda e: -len(e[0]))  # the longest actor first
+    return exact_table, lower_table
 
 
-def _find_actors(table: dict, words: list[str], lower: list[str]) -> list[tuple[str, int, int]]:
+def _find_actors(table: ActorTable, words: list[str], lower: list[str]) -> list[tuple[str, int, int]]:
     """``(label, first word, last word)`` of every actor occurrence (the longest match at a word,
-    once per label)."""
-    if not table:
+    once per label; names matched as written before those matched ignoring case)."""
+    exact_table, lower_table = table
+    if not exact_table and not lower_table:
         return []
-    exact_words = [_possessive(w) for w in words]
+    exact_words = [w[:-2] if len(w) > 2 and (w.endswith("’s") or w.endswith("'s")) else w for w in words]
     lower_words = [w.lower() for w in exact_words]
     hits: list[tuple[str, int, int]] = []
-    for i in range(len(words)):
+    get_exact, get_lower = exact_table.get, lower_table.get
+    for i, (word, low) in enumerate(zip(exact_words, lower_words)):
+        first, second = get_exact(word), get_lower(low)
+        if first is None and second is None:  # most words start no actor
+            continue
         seen: set[str] = set()
-        for exact, key in ((True, exact_words[i]), (False, lower_words[i])):
-            for seq, label in table.get((exact, key), ()):
-                if label in seen:
-                    continue
-                source = exact_words if exact else lower_words
-                if tuple(source[i:i + len(seq)]) == seq:
+        for entries, source in ((first, exact_words), (second, lower_words)):
+            for seq, label in entries or ():
+                if label not in seen and tuple(source[i:i + len(seq)]) == seq:
                     hits.append((label, i, i + len(seq) - 1))
                     seen.add(label)
     return hits
