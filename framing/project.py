@@ -125,16 +125,32 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str | None,
 
 class CompiledProbabilities:
     """:func:`label_probabilities` with each model compiled once, not once per block (the
-    session scores a window block by block, from its background thread and its own)."""
+    session scores a window block by block, from its background thread and its own).
+
+    A model's first call scores with the model itself (scikit-learn's transforms: the same
+    probabilities to 1e-9, tested), so the first question does not wait for the compiling
+    (≈ 0.4 s); later calls compile once and use the fast path."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._model: FramingModel | None = None
         self._lean: LeanModel | None = None
+        self._seen: FramingModel | None = None
 
     def __call__(self, model: FramingModel, paragraphs: pd.DataFrame) -> dict:
         with self._lock:
-            if model is not self._model:
+            first = model is not self._seen
+            self._seen = model
+            if not first and model is not self._model:
                 self._model, self._lean = model, LeanModel.from_model(model)
-            lean = self._lean
+            lean = self._lean if model is self._model else None
+        if lean is None:
+            return reference_probabilities(model, paragraphs)
         return label_probabilities(model, paragraphs, lean)
+
+
+def reference_probabilities(model: FramingModel, paragraphs: pd.DataFrame) -> dict:
+    """Per dimension, the label probabilities of ``paragraphs`` by the model's own transforms."""
+    texts = Reading.of(model.config).inputs(paragraphs["article_id"].tolist(), paragraphs["text"].tolist(),
+                                           paragraphs["collection"].tolist())
+    return {name: dim.proba_from_features(dim.transform(texts)) for name, dim in model.dimensions.items()}

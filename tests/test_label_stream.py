@@ -234,3 +234,31 @@ def test_blocks_scored_before_a_retraining_are_scored_again(project):
         s.scored()
         rest = asked(s)
     assert rest == [p for p in whole if p != q.row["paragraph_id"]]
+
+
+def test_first_block_is_scored_by_the_model_itself_then_compiled(project):
+    """The first call does not compile the model (the first question need not wait for it) and
+    gives the fast path's probabilities; the next call compiles once and reuses it."""
+    import numpy as np
+
+    from framing.corpus.read import read_paragraphs
+    from framing.model.lean import label_probabilities
+    from framing.model.saved import load_model
+    from framing.evaluate.experiment import train
+    from framing.project import CompiledProbabilities
+
+    train(load_config(project / "experiments/default/config.toml"), project)
+    model = load_model(project / "experiments/default")
+    pool = read_paragraphs(project / "corpus").head(12)
+    scorer = CompiledProbabilities()
+    first = scorer(model, pool)
+    assert scorer._lean is None
+    second = scorer(model, pool)
+    lean = scorer._lean
+    assert lean is not None
+    scorer(model, pool)
+    assert scorer._lean is lean
+    fast = label_probabilities(model, pool)
+    for name in fast:
+        np.testing.assert_allclose(first[name], fast[name], rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(second[name], fast[name])
