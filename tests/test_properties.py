@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from framing import _io
 from framing.errors import FramingError
 
 from conftest import CODEBOOK
@@ -218,15 +219,12 @@ def test_random_label_studio_exports(tasks, junk):
 # ----------------------------------------------------------------------------- codebook and config TOML
 
 def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
+    """framing's own TOML value writer, plus inline tables (which framing never writes)."""
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
-    return json.dumps(str(value))
+    return _io.toml_value(value)
 
 
 def write_toml(path: Path, junk: bytes | None, lines: list[str]) -> None:

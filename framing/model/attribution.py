@@ -108,7 +108,7 @@ def _actor_table(actors) -> ActorTable:
     return exact_table, lower_table
 
 
-def _find_actors(table: ActorTable, words: list[str], lower: list[str]) -> list[tuple[str, int, int]]:
+def _find_actors(table: ActorTable, words: list[str]) -> list[tuple[str, int, int]]:
     """``(label, first word, last word)`` of every actor occurrence (the longest match at a word,
     once per label; names matched as written before those matched ignoring case)."""
     exact_table, lower_table = table
@@ -195,7 +195,7 @@ class AttributionAnalyzer:
                     end += 1
                 if end > j:
                     spans.append((j, end))
-        return words, cues, spans, _find_actors(self._actor_table, words, lower)
+        return words, cues, spans, _find_actors(self._actor_table, words)
 
     def _parsed(self, doc: str) -> tuple:
         """:meth:`_parse`, remembered for recent paragraphs (each also comes as its followers' context)."""
