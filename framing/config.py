@@ -124,6 +124,10 @@ class EvaluateConfig:
     # collections' when none is set) falls on or after it; 0 turns the test off. Undated
     # paragraphs are always on the training side.
     forward_share: float = 0.2
+    # Each macro-F1 comes with an interval from resampling whole articles (of the test side):
+    # how far the figure could move on another set of articles of the same kind.
+    level: float = 0.95
+    n_boot: int = 1000               # article resamples (0: no interval)
 
 
 @dataclass
@@ -362,6 +366,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("evaluate.folds", "must be at least 2"))
     if not 0 <= e.forward_share < 1:
         problems.append(("evaluate.forward_share", "a share in [0, 1): 0.2 tests on the latest fifth of articles"))
+    if not 0 < e.level < 1 or e.n_boot < 0:
+        problems.append(("evaluate.level/n_boot", "level in (0, 1), e.g. 0.95; n_boot >= 0 (0: no interval)"))
     r = config.report
     if r.estimator not in ("ppi", "none"):
         problems.append(("report.estimator", 'use "ppi" or "none"'))

@@ -142,8 +142,9 @@ def experiments_cmd(root: Root = Path("."),
 def _print_expected(metrics: dict) -> None:
     expected = metrics.get("expected")
     if expected and expected.get("dimensions"):
-        figures = ", ".join(f"{name} {value:.2f}" for name, value in expected["dimensions"].items())
-        out.print(f"expected on new articles — macro-F1 {figures} ({expected['basis']})", markup=False)
+        from framing.evaluate.experiment import expected_text
+
+        out.print(f"expected on new articles — macro-F1 {expected_text(expected)} ({expected['basis']})", markup=False)
 
 
 def _print_metrics(metrics: dict) -> None:

@@ -110,8 +110,41 @@ def _truth(dim: Dimension, y: list) -> np.ndarray:
     return np.array(y)
 
 
+def _counts(dim: Dimension, truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Rows × labels × (true positive, false positive, false negative) as 0/1."""
+    if dim.multi:
+        t, p = truth.astype(bool), pred.astype(bool)
+    else:
+        names = np.array(dim.label_names)
+        t, p = truth[:, None] == names, np.asarray(pred)[:, None] == names
+    return np.stack([t & p, ~t & p, t & ~p], axis=2).astype(np.int32)
+
+
+def macro_f1_interval(dim: Dimension, truth: np.ndarray, pred: np.ndarray, groups: np.ndarray, labels: list[int], *,
+                      level: float, n_boot: int, seed: int) -> list[float] | None:
+    """A percentile interval for macro-F1 over ``labels`` (their indices) from resampling whole
+    groups (articles) with replacement: the spread of the figure over other sets of articles of the
+    same kind. A resample in which a label has neither positives nor predictions leaves that label
+    out of its mean. None when there are fewer than two groups or no resamples are asked for."""
+    names, index = np.unique(groups, return_inverse=True)
+    if n_boot <= 0 or len(names) < 2 or not labels:
+        return None
+    per_group = np.zeros((len(names), len(dim.label_names), 3), dtype=np.int64)
+    np.add.at(per_group, index, _counts(dim, truth, pred))
+    per_group = per_group[:, labels, :].reshape(len(names), -1)
+    weights = np.random.default_rng(seed).multinomial(len(names), np.full(len(names), 1.0 / len(names)), size=n_boot)
+    tp, fp, fn = np.moveaxis((weights @ per_group).reshape(n_boot, len(labels), 3), 2, 0)
+    denominator = 2 * tp + fp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(denominator > 0, 2 * tp / denominator, np.nan)
+        macro = np.nanmean(np.where(np.isnan(f1).all(axis=1, keepdims=True), 0.0, f1), axis=1)
+    tail = (1 - level) / 2
+    return [float(np.quantile(macro, tail)), float(np.quantile(macro, 1 - tail))]
+
+
 def _scores(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base_pred: np.ndarray, groups: np.ndarray, *,
-            minimum: int, folds: int, by: str, notes: list[str]) -> dict:
+            minimum: int, folds: int, by: str, notes: list[str], level: float = 0.95, n_boot: int = 0,
+            seed: int = 0) -> dict:
     """Per-label precision, recall, F1 and reliability, macro-F1 and the baseline's, for given decisions."""
     labels = dim.label_names
     with warnings.catch_warnings():
@@ -146,7 +179,12 @@ def _scores(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base_pred: np.n
             summary = {"accuracy": float(accuracy_score(truth, pred)),
                        "baseline_accuracy": float(accuracy_score(truth, base_pred))}
     baseline_macro = float(np.mean([base_f[j] for j in evaluated])) if evaluated else float("nan")
-    return {"labels": per_label, "macro_f1": macro, "baseline_macro_f1": baseline_macro, "n": int(len(truth)), **summary}
+    scores = {"labels": per_label, "macro_f1": macro, "baseline_macro_f1": baseline_macro, "n": int(len(truth)), **summary}
+    interval = macro_f1_interval(dim, truth, pred, groups, evaluated, level=level, n_boot=n_boot, seed=seed)
+    if interval is not None:
+        scores["macro_f1_interval"] = interval
+        scores["interval_level"] = level
+    return scores
 
 
 def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows: pd.DataFrame,
@@ -162,7 +200,8 @@ def _summary(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base: np.ndarr
     """Scores of given decisions: pooled, and per corpus collection when there are several."""
     labels = dim.label_names
     base_pred = (base >= 0.5).astype(int) if dim.multi else np.array([labels[i] for i in base.argmax(axis=1)])
-    options = dict(minimum=config.evaluate.min_examples, folds=result.folds, by=result.by)
+    e = config.evaluate
+    options = dict(minimum=e.min_examples, folds=result.folds, by=result.by, level=e.level, n_boot=e.n_boot, seed=e.seed)
     metrics = _scores(dim, truth, pred, base_pred, groups, notes=result.warnings, **options)
     metrics["decision"] = rule
     if dim.multi:

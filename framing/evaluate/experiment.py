@@ -47,24 +47,38 @@ def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
     collection, time-forward where that test ran, else grouped CV (pooled when no lead is set)."""
     collection = config.evaluate.collection
     forward = metrics.get("time_forward", {}).get("dimensions", {})
-    out: dict = {"collection": collection or "all", "dimensions": {}}
+    out: dict = {"collection": collection or "all", "dimensions": {}, "intervals": {}}
     for name, m in metrics.items():
         if not isinstance(m, dict) or "macro_f1" not in m:
             continue
         f = forward.get(name, {})
         if collection and collection in f.get("by_collection", {}):
-            out["dimensions"][name] = f["by_collection"][collection]["macro_f1"]
+            source = f["by_collection"][collection]
             out["basis"] = f"time-forward (trained before {metrics['time_forward']['cut']}), {collection} paragraphs"
         elif not collection and "macro_f1" in f:
-            out["dimensions"][name] = f["macro_f1"]
+            source = f
             out["basis"] = f"time-forward (trained before {metrics['time_forward']['cut']})"
         elif collection and collection in m.get("by_collection", {}):
-            out["dimensions"][name] = m["by_collection"][collection]["macro_f1"]
+            source = m["by_collection"][collection]
             out["basis"] = f"grouped CV, {collection} paragraphs"
         else:
-            out["dimensions"][name] = m["macro_f1"]
+            source = m
             out["basis"] = "grouped CV, all paragraphs"
+        out["dimensions"][name] = source["macro_f1"]
+        if "macro_f1_interval" in source:
+            out["intervals"][name] = source["macro_f1_interval"]
+            out["level"] = source.get("interval_level", config.evaluate.level)
     return out
+
+
+def expected_text(expected: dict) -> str:
+    """The expected figures in words: "tone 0.61 (0.55–0.66), …", the interval's level after them."""
+    intervals = expected.get("intervals", {})
+    figures = ", ".join(f"{name} {value:.2f}" + (" ({:.2f}–{:.2f})".format(*intervals[name]) if name in intervals else "")
+                        for name, value in expected.get("dimensions", {}).items())
+    if intervals:
+        figures += f"; {expected.get('level', 0.95) * 100:.0f} % intervals from resampling the test articles"
+    return figures
 
 
 def _write_evaluation(results: list[DimensionResult], out_dir: Path, suffix: str = "", *,
@@ -235,6 +249,8 @@ def summarise_experiments(root) -> pd.DataFrame:
         expected = metrics.get("expected", {})
         for name, value in expected.get("dimensions", {}).items():  # what to expect on new articles leads
             row[f"{name} expected"] = round(value, 3)
+            if name in expected.get("intervals", {}):
+                row[f"{name} interval"] = "{:.2f}–{:.2f}".format(*expected["intervals"][name])
         if expected:
             row["expected on"] = expected.get("basis", "")
         for name, m in metrics.items():

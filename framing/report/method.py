@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from framing.evaluate.experiment import expected_text
 from framing.labels.codebook import Codebook
 
 
@@ -85,11 +86,14 @@ def validity_table(metrics: dict, codebook: Codebook) -> pd.DataFrame:
             rows.append({"dimension": dim.name, "collection": collection, "paragraphs": c.get("n", np.nan),
                          "CV macro-F1": c.get("macro_f1", np.nan),
                          "time-forward macro-F1": fc.get("macro_f1", np.nan),
+                         "time-forward interval": fc.get("macro_f1_interval"),
                          "baseline macro-F1": c.get("baseline_macro_f1", np.nan)})
         rows.append({"dimension": dim.name, "collection": "all", "paragraphs": m.get("n", np.nan),
                      "CV macro-F1": m.get("macro_f1", np.nan), "time-forward macro-F1": f.get("macro_f1", np.nan),
+                     "time-forward interval": f.get("macro_f1_interval"),
                      "baseline macro-F1": m.get("baseline_macro_f1", np.nan)})
     return pd.DataFrame(rows, columns=["dimension", "collection", "paragraphs", "CV macro-F1", "time-forward macro-F1",
+                                       "time-forward interval",
                                        "baseline macro-F1"])
 
 
@@ -97,5 +101,4 @@ def expected_line(metrics: dict) -> str:
     expected = metrics.get("expected", {})
     if not expected.get("dimensions"):
         return ""
-    return ("macro-F1 " + ", ".join(f"{d} {v:.2f}" for d, v in expected["dimensions"].items())
-            + f" ({expected.get('basis', '')}).")
+    return f"macro-F1 {expected_text(expected)} ({expected.get('basis', '')})."

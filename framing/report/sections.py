@@ -114,13 +114,16 @@ def validity_table(validity: pd.DataFrame) -> str:
                 continue
             r = sub.loc[d]
             f = lambda v: "—" if pd.isna(v) else f"{v:.2f}"  # noqa: E731
-            cells.append(f"<td><b>{f(r['CV macro-F1'])}</b> / {f(r['time-forward macro-F1'])} "
+            ci = r.get("time-forward interval")
+            ci = " <span class=\"ci\">({:.2f}–{:.2f})</span>".format(*ci) if isinstance(ci, list | tuple) else ""
+            cells.append(f"<td><b>{f(r['CV macro-F1'])}</b> / {f(r['time-forward macro-F1'])}{ci} "
                          f"<span class=\"ci\">/ {f(r['baseline macro-F1'])}</span></td>")
         name = "all collections" if collection == "all" else collection
         rows.append(f"<tr><th>{html.escape(name)} <span class=\"ci\">{int(n):,} labelled</span></th>{''.join(cells)}</tr>"
                     if not pd.isna(n) else f"<tr><th>{html.escape(name)}</th>{''.join(cells)}</tr>")
     return (f'<div class="scroll"><table><tr><th>collection</th>{head}</tr>{"".join(rows)}</table></div>'
-            '<p class="hint">Each cell: CV / time-forward / baseline macro-F1.</p>')
+            '<p class="hint">Each cell: CV / time-forward (its interval from resampling the test articles) / baseline '
+            'macro-F1.</p>')
 
 
 def compare_section(content: ReportContent, out: Path) -> str:
