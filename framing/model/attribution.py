@@ -12,7 +12,10 @@ turns a paragraph into tokens describing its attributions, for a TF-IDF vectoris
   paragraph of another collection than the lead one (conventions differ: a press release's issuer
   is its source without a verb of saying);
 * ``SPK:<prefix>`` for each word of a *speaker span*: the words before a cue up to the previous
-  clause boundary ("the Kremlin spokesman, Dmitry Peskov, said"), the words after an inverted cue
+  clause boundary ("the Kremlin spokesman, Dmitry Peskov, said"; a title's full stop is none:
+  "Sen. Amy Klobuchar (D-Minn.) said"), the name before a long subject's first comma ("Anna
+  Petrova, a researcher at …, said"), the clause's subject for a participle or a second verb
+  ("Zelenskiy condemned the strike, saying …", "… and said"), the words after an inverted cue
   ("…,” said Dmitry Peskov, Putin's spokesman") or after "according to";
 * ``WIN:<prefix>`` for each word within ``window`` words of a cue;
 * ``ACT:<label>``, ``ACTWIN:<label>`` and ``ACTSPK:<label>`` when one of a label's actors (listed
@@ -29,6 +32,8 @@ import re
 from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
 
+from framing.model.speakers import speaker_spans
+
 # English cues of attribution: verbs of saying and nouns of statements (lower case, whole words).
 DEFAULT_CUES = (
     "said", "says", "say", "saying", "told", "tells", "tell", "added", "adds", "stated", "statement", "statements",
@@ -42,14 +47,7 @@ DEFAULT_CUES = (
     "told", "address", "speech", "telegram", "readout", "communique", "insisting", "warning", "calling",
     "called", "made", "pressed", "demanded", "demands", "threatened", "boasted", "admitted", "predicted",
 )
-# Cues after which the speaker usually follows ("said Dmitry Peskov", "according to officials").
-_FORWARD = {"according", "said", "says", "told", "added", "wrote", "tweeted", "quoted", "quoting", "cited",
-            "spokesperson", "spokesman", "spokeswoman"}
-# Cues whose speaker never comes before them.
-_NOT_BACKWARD = {"according"}
 _TOKEN = re.compile(r"\w[\w'’.-]*\w|\w|[“”\"‘:;,.!?()\[\]—–]")
-_BOUNDARY = set(":;.!?()[]—–“”\"‘")
-_COMMA = ","
 # Separates a paragraph from the earlier paragraphs of its article that come with it as context
 # (nearest first). Text features read only what comes before the first mark.
 CONTEXT_MARK = "\x1e"
@@ -173,28 +171,12 @@ class AttributionAnalyzer:
 
     # ------------------------------------------------------------------ parsing
     def _parse(self, doc: str) -> tuple[list[str], list[int], list[tuple[int, int]], list[tuple[str, int, int]]]:
-        """Words, cue positions, speaker spans (word ranges) and actor hits (label, first and last word)."""
+        """Words, cue positions, speaker spans (word ranges; :func:`~framing.model.speakers.speaker_spans`)
+        and actor hits (label, first and last word)."""
         words = _TOKEN.findall(doc)
         lower = [w.lower() for w in words]
         cues = [i for i, w in enumerate(lower) if w in self._cues]
-        spans: list[tuple[int, int]] = []
-        for i in cues:
-            start = i
-            while lower[i] not in _NOT_BACKWARD and start > 0 and i - start < self.span \
-                    and words[start - 1] not in _BOUNDARY:
-                start -= 1
-            if start < i:
-                spans.append((start, i))
-            if lower[i] in _FORWARD:
-                j = i + 1
-                if lower[i] == "according" and j < len(words) and lower[j] == "to":
-                    j += 1
-                end = j
-                while end < len(words) and end - j < self.span and words[end] not in _BOUNDARY \
-                        and words[end] != _COMMA:
-                    end += 1
-                if end > j:
-                    spans.append((j, end))
+        spans = speaker_spans(words, lower, cues, self.span) if cues else []
         return words, cues, spans, _find_actors(self._actor_table, words)
 
     def _parsed(self, doc: str) -> tuple:
