@@ -1,21 +1,7 @@
 """Experiment configuration: one dataclass of defaults, read from TOML, overridable from the CLI.
 
-``experiments/<name>/config.toml``::
-
-    [data]
-    corpus = "corpus"
-    labels = "labels"
-    codebook = "labels/codebook.toml"
-
-    [features]
-    ngram_max = 2
-    sublinear_tf = true
-
-    [classifier]
-    C = 4.0
-
-    [evaluate]
-    folds = 5
+``experiments/<name>/config.toml`` holds sections ``[data]``, ``[features]``, ``[classifier]``,
+``[evaluate]``, ``[report]``, ``[articles]``, ``[active]`` (see experiments/default/config.toml).
 
 Every key is optional; a missing key takes the default below. Paths are relative to the project
 root (the folder the command runs in, or ``--root``).
@@ -83,6 +69,9 @@ class FeaturesConfig:
     # The attribution block also knows the paragraph's corpus collection (tokens for collections
     # other than the lead one, classifier.tune_on; text of an unknown collection reads as the lead's).
     collection_aware: bool = False
+    # Dimensions whose text block also reads years as their decade ("in 2014" adds "decade:2010s"):
+    # a history-like label learns from years not seen in training (needs analyzer = "prefix").
+    decades: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -124,10 +113,8 @@ class EvaluateConfig:
     # collections' when none is set) falls on or after it; 0 turns the test off. Undated
     # paragraphs are always on the training side.
     forward_share: float = 0.2
-    # Each macro-F1 comes with an interval from resampling whole articles (of the test side):
-    # how far the figure could move on another set of articles of the same kind.
-    level: float = 0.95
-    n_boot: int = 1000               # article resamples (0: no interval)
+    level: float = 0.95              # each macro-F1's interval from resampling the test side's articles ...
+    n_boot: int = 1000               # ... this many times (0: no interval)
 
 
 @dataclass
@@ -347,8 +334,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
         problems.append(("features.lexicon", 'use "none", "rationale" or "rationale-by-label"'))
     if f.attribution_window < 1 or f.attribution_weight <= 0:
         problems.append(("features.attribution_window/weight", "window >= 1 word and weight > 0"))
-    if f.context < 0 or f.context and f.analyzer != "prefix":
-        problems.append(("features.context", 'a number of paragraphs >= 0; context needs analyzer = "prefix"'))
+    if f.context < 0 or (f.context or f.decades) and f.analyzer != "prefix":
+        problems.append(("features.context/decades", 'context >= 0 paragraphs; context and decades need analyzer = "prefix"'))
     if f.prefix_len < 1:
         problems.append(("features.prefix_len", "must be at least 1"))
     if not 1 <= f.ngram_min <= f.ngram_max:

@@ -37,7 +37,8 @@ def test_every_feature_block_survives_the_round_trip(tmp_path, data):
 
     texts = data.table["text"].tolist() + ["Sunny match, glorious win.", ""]
     for overrides in ([], ["features.analyzer=\"word+char\""], ["features.lexicon=\"rationale-by-label\""],
-                      ["features.attribution=[\"topics\"]", "features.analyzer=\"prefix\""]):
+                      ["features.attribution=[\"topics\"]", "features.analyzer=\"prefix\""],
+                      ["features.decades=[\"topics\"]", "features.analyzer=\"prefix\""]):
         model = fit(data, load_config(overrides=overrides))
         folder = tmp_path / str(len(overrides) and overrides[0][:20])
         save_model(model, folder)
@@ -47,6 +48,10 @@ def test_every_feature_block_survives_the_round_trip(tmp_path, data):
         for name, dim in model.dimensions.items():
             assert (loaded.dimensions[name].transform(texts) != dim.transform(texts)).nnz == 0
             assert list(loaded.dimensions[name].feature_names()) == list(dim.feature_names())
+            step = loaded.dimensions[name].pipeline_.named_steps["tfidf"]
+            analyzer = getattr(step, "analyzer", None)
+            if overrides and "decades" in overrides[0]:  # only the dimension named reads decades, and keeps doing so
+                assert analyzer.decades == (name == "topics") == dim.pipeline_.named_steps["tfidf"].analyzer.decades
 
 
 def test_the_model_file_carries_its_hash_and_old_files_go(tmp_path, data):

@@ -72,3 +72,11 @@ def test_per_dimension_c_reaches_that_dimension_only():
     lex = load_config(None, ["features.lexicon=rationale", "features.lexicon_dimensions=['tone']"])
     assert dimension_model(codebook.dimension("tone"), lex).features.lexicon == "rationale"
     assert dimension_model(codebook.dimension("frames"), lex).features.lexicon == "none"
+
+
+def test_decades_need_the_prefix_analyzer():
+    from framing.errors import ConfigError
+
+    assert load_config(None, ['features.decades=["frames"]', 'features.analyzer="prefix"']).features.decades == ["frames"]
+    with pytest.raises(ConfigError, match="decades"):
+        load_config(None, ['features.decades=["frames"]', 'features.analyzer="word"'])

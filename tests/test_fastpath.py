@@ -11,9 +11,10 @@ from framing.model.classifier import PrefixAnalyzer
 
 TRAIN = ["The team won the match again", "Storms again and rain in the north", "glorious victory for the team",
          "rain, gloom and storms", "Kyiv and Moscow talk; the talks stall", "Київ і Москва", "ÉLAN naïve café",
-         "the_team 42 x y 4_5 __ _a", "İstanbul ẞ Straße", "ὈΔΥΣΣΕΎΣ odysseus", "emoji 🎉 party 🎉 party"] * 2
+         "the_team 42 x y 4_5 __ _a", "İstanbul ẞ Straße", "ὈΔΥΣΣΕΎΣ odysseus", "emoji 🎉 party 🎉 party",
+         "since 2014, as in the 1990s", "1991’s vote and 2022's war", "1800 2099 1799 2100 19999 2014a"] * 2
 EDGE = ["", "   ", "!!!", "a b c", "the team team team", "İİ ßß ǅ ﬁne", "x\u200by zero\u2028width\u2029",
-        "TEAM won", "nul\x00byte", "lone \ud800 surrogate", "v" * 300, "12 345 ٣٤ ²³ Ⅻ", "Москва talk"]
+        "TEAM won", "nul\x00byte", "2014 2014 1995s", "in 2014\x1ein 1990s", "x2014 2014-07 ٢٠١٤", "lone \ud800 surrogate", "v" * 300, "12 345 ٣٤ ²³ Ⅻ", "Москва talk"]
 
 CONFIGS = [dict(), dict(ngram_range=(1, 2)), dict(ngram_range=(2, 2)), dict(ngram_range=(1, 2), min_df=2),
            dict(sublinear_tf=True, dtype=np.float32), dict(lowercase=False), dict(binary=True, norm="l1"),
@@ -23,6 +24,8 @@ CONFIGS = [dict(), dict(ngram_range=(1, 2)), dict(ngram_range=(2, 2)), dict(ngra
 
 PREFIX_CONFIGS = [
     (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 2)), sublinear_tf=True, dtype=np.float32)),
+    (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 2), decades=True), sublinear_tf=True, dtype=np.float32)),
+    (CountVectorizer, dict(analyzer=PrefixAnalyzer(4, (1, 1), decades=True), dtype=np.float64)),
     (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(3, (1, 1)), lowercase=False)),
     (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(1, (2, 2)), norm="l1")),
     (CountVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 1)), binary=True, dtype=np.float64)),

@@ -103,3 +103,13 @@ def test_prefix_features_train_and_predict(data):
     model.fit_dimension(dim, data.table["text"].tolist(), data.table["mood"].tolist())
     assert model.predict(["A glorious victory."])["mood"].iloc[0] == "upbeat"
     assert "glor" in set(model.dimensions["mood"].feature_names())
+
+
+def test_decades_read_years_of_the_paragraph_only():
+    from framing.model.attribution import CONTEXT_MARK
+    from framing.model.classifier import PrefixAnalyzer
+
+    tokens = PrefixAnalyzer(5, (1, 1), decades=True)("Since 2014, as in the 1990s and 1991’s vote; 1200 troops"
+                                                     + CONTEXT_MARK + "back in 1980")
+    assert [t for t in tokens if t.startswith("decade:")] == ["decade:2010s", "decade:1990s", "decade:1990s"]
+    assert not any(t.startswith("decade:") for t in PrefixAnalyzer(5, (1, 1))("Since 2014"))

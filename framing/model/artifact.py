@@ -70,7 +70,8 @@ def _analyzer(analyzer: Any) -> Any:
     if analyzer is None or isinstance(analyzer, str):
         return analyzer
     if type(analyzer) is PrefixAnalyzer:
-        return {"kind": "prefix", "length": analyzer.length, "ngram_range": list(analyzer.ngram_range)}
+        return {"kind": "prefix", "length": analyzer.length, "ngram_range": list(analyzer.ngram_range),
+                "decades": bool(analyzer.decades)}
     if type(analyzer) is AttributionAnalyzer:
         return {"kind": "attribution", "actors": [[label, list(names)] for label, names in analyzer.actors],
                 "cues": list(analyzer.cues), "window": analyzer.window, "prefix_len": analyzer.prefix_len,
@@ -192,7 +193,7 @@ def _build_analyzer(spec: Any, path: Path) -> Any:
 
     kind = spec.get("kind") if isinstance(spec, dict) else None
     if kind == "prefix":
-        return PrefixAnalyzer(int(spec["length"]), tuple(spec["ngram_range"]))
+        return PrefixAnalyzer(int(spec["length"]), tuple(spec["ngram_range"]), decades=spec.get("decades") is True)
     if kind == "attribution":
         return AttributionAnalyzer(tuple((str(label), tuple(names)) for label, names in spec["actors"]),
                                    tuple(spec["cues"]), window=int(spec["window"]), prefix_len=int(spec["prefix_len"]),

@@ -30,6 +30,7 @@ from framing.labels.store import has_marks, rationale_column
 from framing.model.lexicon import PREFIX as LEXICON_PREFIX
 from framing.model.lexicon import RationaleLexicon
 from framing.model.decision import decide, probabilities
+from framing.model.tfidf import decade_tokens
 
 class PrefixAnalyzer:
     """Lower-cased word tokens (scikit-learn's default pattern) cut to their first ``length``
@@ -38,22 +39,25 @@ class PrefixAnalyzer:
 
     _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
-    def __init__(self, length: int = 5, ngram_range: tuple[int, int] = (1, 2)) -> None:
+    def __init__(self, length: int = 5, ngram_range: tuple[int, int] = (1, 2), decades: bool = False) -> None:
         self.length = length
         self.ngram_range = ngram_range
+        self.decades = decades
 
     def __call__(self, doc: str) -> list[str]:
         doc = doc.partition(CONTEXT_MARK)[0]  # earlier paragraphs given as context are not this text
         tokens = [t[: self.length] for t in self._TOKEN.findall(doc.lower())]
         low, high = self.ngram_range
-        return [" ".join(tokens[i:i + n]) for n in range(low, high + 1) for i in range(len(tokens) - n + 1)]
+        grams = [" ".join(tokens[i:i + n]) for n in range(low, high + 1) for i in range(len(tokens) - n + 1)]
+        return grams + decade_tokens(doc) if self.decades else grams
 
     def __repr__(self) -> str:
-        return f"PrefixAnalyzer(length={self.length}, ngram_range={self.ngram_range})"
+        return f"PrefixAnalyzer(length={self.length}, ngram_range={self.ngram_range}, decades={self.decades})"
 
 
-def build_vectorizer(features: FeaturesConfig) -> TfidfVectorizer | FeatureUnion:
-    """The feature extractor the config describes (float32 TF-IDF)."""
+def build_vectorizer(features: FeaturesConfig, decades: bool = False) -> TfidfVectorizer | FeatureUnion:
+    """The feature extractor the config describes (float32 TF-IDF); with ``decades`` the prefix
+    analyzer also reads years as their decade."""
     common = dict(lowercase=features.lowercase, sublinear_tf=features.sublinear_tf, min_df=features.min_df,
                   max_df=features.max_df, max_features=features.max_features, dtype=np.float32)
     word = TfidfVectorizer(analyzer="word", ngram_range=(features.ngram_min, features.ngram_max),
@@ -63,7 +67,8 @@ def build_vectorizer(features: FeaturesConfig) -> TfidfVectorizer | FeatureUnion
     if features.analyzer == "word":
         return word
     if features.analyzer == "prefix":
-        return TfidfVectorizer(analyzer=PrefixAnalyzer(features.prefix_len, (features.ngram_min, features.ngram_max)),
+        return TfidfVectorizer(analyzer=PrefixAnalyzer(features.prefix_len, (features.ngram_min, features.ngram_max),
+                                                       decades=decades),
                                **common)
     if features.analyzer == "char_wb":
         return char
@@ -84,7 +89,7 @@ def build_pipeline(multi: bool, features: FeaturesConfig, classifier: Classifier
     logistic = LogisticRegression(C=classifier.C, class_weight=classifier.class_weight,
                                   max_iter=classifier.max_iter, solver="liblinear" if multi else "lbfgs")
     head = OneVsRestClassifier(logistic) if multi else logistic
-    vectorizer = build_vectorizer(features)
+    vectorizer = build_vectorizer(features, decades=bool(features.decades))
     if attribution:
         vectorizer = FeatureUnion([("text", vectorizer), ("attribution", attribution_vectorizer(features, actors))],
                                   transformer_weights={"text": 1.0, "attribution": features.attribution_weight})
@@ -263,6 +268,8 @@ def dimension_model(dim: Dimension, config: ExperimentConfig) -> DimensionModel:
     if features.lexicon != "none" and getattr(features, "lexicon_dimensions", []) \
             and dim.name not in features.lexicon_dimensions:
         features = replace(features, lexicon="none")
+    if features.decades:  # the model's features name only its own dimension, if it reads decades
+        features = replace(features, decades=[dim.name] if dim.name in features.decades else [])
     classifier = config.classifier
     if dim.name in getattr(classifier, "C_by_dimension", {}):
         classifier = replace(classifier, C=float(classifier.C_by_dimension[dim.name]))

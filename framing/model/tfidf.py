@@ -9,6 +9,7 @@ float32/float64; any vocabulary (pruned or fixed); and the prefix analyzer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,14 @@ from framing.model.hashing import IntHashTable, PolyHash, word_char_table
 
 
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+# A year from 1800 to 2099 standing alone ("in 2014", "the 1990s", "2014’s"), read as its decade.
+DECADE = re.compile(r"(?<!\w)(1[89]\d|20\d)\d(?:s|’s|'s)?(?!\w)")
+
+
+def decade_tokens(text: str) -> list[str]:
+    """``decade:2010s`` for each year the text mentions (the prefix analyzer's ``decades`` tokens)."""
+    return [f"decade:{m.group(1)}0s" for m in DECADE.finditer(text)]
 
 BLOCK_CHARS = 1 << 20  # characters vectorised at once (memory ~ 40 bytes/char)
 
@@ -133,6 +142,7 @@ class FastTfidf:
             # the prefix analyzer lower-cases, keeps each token's first `length` characters and
             # makes its own n-grams
             self.prefix_len = prefix.length if prefix is not None else 0
+            self.decades = bool(getattr(prefix, "decades", False))
             self.ngram_range = tuple(prefix.ngram_range if prefix is not None else vectorizer.ngram_range)
             self.lowercase = bool(self.lowercase or prefix is not None)
             self._build(seed)
@@ -158,7 +168,11 @@ class FastTfidf:
         words: dict[str, int] = {}
         uni: list[tuple[int, int]] = []
         bi: list[tuple[int, int, int]] = []
+        self.decade_cols: dict[str, int] = {}
         for term, col in vec.vocabulary_.items():
+            if self.decades and term.startswith("decade:"):
+                self.decade_cols[term] = col
+                continue
             parts = term.split(" ")
             if len(parts) == 1 and min_n == 1:
                 uni.append((words.setdefault(term, len(words)), col))
@@ -276,6 +290,11 @@ class FastTfidf:
             bm = bcol >= 0
             rows.append(t.doc[pi[bm]])
             cols.append(bcol[bm])
+        if self.decade_cols:  # the analyzer's decade tokens, counted like words
+            found = [(i, self.decade_cols.get(token, -1)) for i, d in enumerate(docs) for token in decade_tokens(d)]
+            found = np.array([f for f in found if f[1] >= 0], dtype=np.int64).reshape(-1, 2)
+            rows.append(found[:, 0])
+            cols.append(found[:, 1])
         r = np.concatenate(rows)
         c = np.concatenate(cols).astype(np.int32)
         if len(rows) > 1:  # merge of two row-sorted runs (timsort: linear)
