@@ -77,3 +77,25 @@ def test_an_inverted_cue_takes_the_speaker_after_it(text, speaker):
 ])
 def test_words_after_a_cue_that_follows_its_subject_are_no_speaker(text, content):
     assert not any(content in s for s in speakers(text))
+
+
+ACTORS = (("kremlin", ("Russian", "Peskov", "Putin")), ("ukraine", ("Ukrainian officials",)))
+
+
+@pytest.mark.parametrize("text, label", [
+    ("The Kremlin spokesman, Dmitry Peskov, said talks were over.", "kremlin"),  # after the last comma
+    ("Dmitry Peskov, Putin’s spokesman, said talks were over.", "kremlin"),  # the appositive is the head
+    ("The Russian envoy said talks were over.", "kremlin"),  # no comma: the whole span
+    ("“Talks are over,” said Dmitry Peskov.", "kremlin"),  # a span after its cue is all head
+])
+def test_an_actor_in_the_speaker_spans_head(text, label):
+    assert f"ACTHD:{label}" in AttributionAnalyzer(ACTORS)(text)
+
+
+@pytest.mark.parametrize("text, label", [
+    ("After Russian shelling hit the market, Ukrainian officials said five people died.", "kremlin"),
+    ("Russian strikes hit the depot, local officials said.", "kremlin"),
+])
+def test_an_actor_before_the_last_comma_is_in_the_span_but_not_its_head(text, label):
+    tokens = AttributionAnalyzer(ACTORS)(text)
+    assert f"ACTSPK:{label}" in tokens and f"ACTHD:{label}" not in tokens

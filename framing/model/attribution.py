@@ -19,7 +19,9 @@ turns a paragraph into tokens describing its attributions, for a TF-IDF vectoris
   ("…,” said Dmitry Peskov, Putin's spokesman") or after "according to";
 * ``WIN:<prefix>`` for each word within ``window`` words of a cue;
 * ``ACT:<label>``, ``ACTWIN:<label>`` and ``ACTSPK:<label>`` when one of a label's actors (listed
-  in the codebook) occurs anywhere, near a cue, or inside a speaker span.
+  in the codebook) occurs anywhere, near a cue, or inside a speaker span, and ``ACTHD:<label>``
+  when it is inside the span's head: for the words before a cue, those after their last comma
+  ("Russian strikes hit the city, local officials said" names no Russian speaker).
 
 They are features, never rules: the classifier learns how much each matters, and a listed actor
 who is only mentioned weighs what the labelled data says it should. :meth:`AttributionAnalyzer.evidence`
@@ -84,6 +86,16 @@ def with_context(article_ids: Sequence, texts: Sequence[str], n: int, collection
 def _possessive(word: str) -> str:
     """A word without an English possessive ("Russia’s" → "Russia")."""
     return word[:-2] if word.endswith(("’s", "'s")) and len(word) > 2 else word
+
+
+def _head(words: list[str], a: int, b: int, cues: frozenset[str]) -> int:
+    """Where the head of the speaker span ``a:b`` starts: for the words before a cue, after their
+    last comma ("…, local officials said": the officials speak, not what the clause before names;
+    "Dmitry Peskov, Putin's spokesman, said": the appositive); any other span is all head."""
+    if b >= len(words) or words[b].lower() not in cues:
+        return a
+    end = b - 1 if words[b - 1] == "," else b
+    return next((k + 1 for k in range(end - 1, a - 1, -1) if words[k] == ","), a)
 
 
 ActorTable = tuple[dict[str, list[tuple[tuple[str, ...], str]]], dict[str, list[tuple[tuple[str, ...], str]]]]
@@ -227,7 +239,7 @@ class AttributionAnalyzer:
             near.update(range(max(0, i - self.window), min(len(tokens), i + self.window + 1)))
         words = [t.lower()[:n] for t in tokens]
         out += [f"WIN:{words[k]}" for k in sorted(near) if tokens[k][0].isalnum()]
-        in_span = set()
+        in_span, heads = set(), None
         for a, b in spans:
             in_span.update(range(a, b))
             out += [f"SPK:{words[k]}" for k in range(a, b) if tokens[k][0].isalnum()]
@@ -237,6 +249,10 @@ class AttributionAnalyzer:
                 out.append(f"ACTWIN:{label}")
             if first in in_span or last in in_span:
                 out.append(f"ACTSPK:{label}")
+                if heads is None:  # where each span's head starts, once a span holds an actor
+                    heads = [(_head(tokens, a, b, self._cues), b) for a, b in spans]
+                if any(h <= first < b or h <= last < b for h, b in heads):
+                    out.append(f"ACTHD:{label}")
         if contexts:
             out += self._context_tokens(doc, spans, tokens, hits, contexts)
         if collection:  # conventions differ by collection: in a press release the issuer is the source
