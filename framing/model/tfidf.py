@@ -24,7 +24,7 @@ from framing.model.hashing import IntHashTable, PolyHash, word_char_table
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
 # A year from 1800 to 2099 standing alone ("in 2014", "the 1990s", "2014’s"), read as its decade.
-DECADE = re.compile(r"(?<!\w)(1[89]\d|20\d)\d(?:s|’s|'s)?(?!\w)")
+DECADE = re.compile(r"(?<!\w)(1[89][0-9]|20[0-9])[0-9](?:s|’s|'s)?(?!\w)")
 
 
 def decade_tokens(text: str) -> list[str]:
@@ -297,7 +297,7 @@ class FastTfidf:
             cols.append(found[:, 1])
         r = np.concatenate(rows)
         c = np.concatenate(cols).astype(np.int32)
-        if len(rows) > 1:  # merge of two row-sorted runs (timsort: linear)
+        if len(rows) > 1:  # merge of the row-sorted runs (timsort: linear)
             order = np.argsort(r, kind="stable")
             c = c[order]
         indptr = np.zeros(n_docs + 1, dtype=np.int32)
