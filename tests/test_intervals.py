@@ -104,3 +104,21 @@ def test_the_expected_figure_carries_its_interval():
 def test_a_bad_interval_setting_is_refused(setting):
     with pytest.raises(ConfigError, match="evaluate.level/n_boot"):
         load_config(None, [setting])
+
+
+def test_time_forward_reports_each_outlet_with_enough_test_articles(project):
+    from framing.evaluate.forward import forward_cut, forward_dimension
+
+    data = load_project(load_config(project / "experiments/default/config.toml"), project)
+    config = load_config(None, ["evaluate.folds=2", "evaluate.forward_share=0.5", "evaluate.n_boot=200"])
+    cut = forward_cut(data.table, config)
+    result = forward_dimension(data.table, data.codebook.dimension("mood"), config, cut)
+    test = data.table[data.table["date"] >= cut]
+    per_outlet = test.groupby("outlet")["article_id"].nunique()
+    assert set(result.metrics["by_outlet"]) == set(per_outlet[per_outlet >= 2].index) != set()
+    for outlet, m in result.metrics["by_outlet"].items():
+        assert m["n"] == int((test["outlet"] == outlet).sum())
+        rows = result.oof[result.oof["outlet"] == outlet]
+        want = f1_score(rows["mood__true"], rows["mood__pred"], labels=data.codebook.dimension("mood").label_names,
+                        average=None, zero_division=0)
+        assert [m["labels"][n]["f1"] for n in data.codebook.dimension("mood").label_names] == pytest.approx(want)
