@@ -7,7 +7,7 @@ from sklearn.metrics import f1_score
 from framing import load_config, load_project
 from framing.errors import ConfigError
 from framing.evaluate.cv import cross_validate_dimension, macro_f1_interval
-from framing.evaluate.experiment import expected_figures, expected_text
+from framing.evaluate.experiment import expected_by_outlet, expected_figures, expected_text
 from framing.labels.codebook import Dimension, Label
 
 
@@ -98,6 +98,10 @@ def test_the_expected_figure_carries_its_interval():
     text = expected_text(expected)
     assert text.startswith("sources 0.71 (0.65–0.76), tone 0.60;") and "90 % intervals" in text
     assert expected_text({"dimensions": {"tone": 0.5}}) == "tone 0.50"
+    forward["by_outlet"] = {"NYT": {"macro_f1": 0.7, "macro_f1_interval": [0.57, 0.79]}, "Guardian": {"macro_f1": 0.76}}
+    per = expected_by_outlet(metrics)
+    assert list(per) == ["Guardian", "NYT"] and per["Guardian"] == {"dimensions": {"sources": 0.76}, "intervals": {}}
+    assert expected_text(per["NYT"], level=False) == "sources 0.70 (0.57–0.79)"
 
 
 @pytest.mark.parametrize("setting", ["evaluate.level=1.5", "evaluate.level=0", "evaluate.n_boot=-1"])

@@ -142,17 +142,11 @@ def experiments_cmd(root: Root = Path("."),
 def _print_expected(metrics: dict) -> None:
     expected = metrics.get("expected")
     if expected and expected.get("dimensions"):
-        from framing.evaluate.experiment import expected_text
+        from framing.evaluate.experiment import expected_by_outlet, expected_text
 
         out.print(f"expected on new articles — macro-F1 {expected_text(expected)} ({expected['basis']})", markup=False)
-        forward = metrics.get("time_forward", {}).get("dimensions", {})
-        outlets = sorted({o for m in forward.values() for o in m.get("by_outlet", {})})
-        for outlet in outlets:  # the same test, one outlet's articles
-            per = {"dimensions": {d: m["by_outlet"][outlet]["macro_f1"] for d, m in forward.items()
-                                  if outlet in m.get("by_outlet", {})},
-                   "intervals": {d: m["by_outlet"][outlet]["macro_f1_interval"] for d, m in forward.items()
-                                 if "macro_f1_interval" in m.get("by_outlet", {}).get(outlet, {})}}
-            out.print(f"  {outlet}: {expected_text(per).split(';')[0]}", markup=False)
+        for outlet, figures in expected_by_outlet(metrics).items():  # the same test, one outlet's articles
+            out.print(f"  {outlet}: {expected_text(figures, level=False)}", markup=False)
 
 
 def _print_metrics(metrics: dict) -> None:

@@ -196,8 +196,11 @@ def _metrics(dim: Dimension, y: list, proba: np.ndarray, base: np.ndarray, rows:
 
 
 def _summary(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base: np.ndarray, rows: pd.DataFrame,
-             groups: np.ndarray, config: ExperimentConfig, result: DimensionResult, rule: object) -> dict:
-    """Scores of given decisions: pooled, and per corpus collection when there are several."""
+             groups: np.ndarray, config: ExperimentConfig, result: DimensionResult, rule: object, *,
+             outlets: bool = False) -> dict:
+    """Scores of given decisions: pooled, and per corpus collection when there are several; with
+    ``outlets``, also per outlet of the lead collection (outlets with ``evaluate.folds`` or more
+    articles among the rows)."""
     labels = dim.label_names
     base_pred = (base >= 0.5).astype(int) if dim.multi else np.array([labels[i] for i in base.argmax(axis=1)])
     e = config.evaluate
@@ -206,12 +209,21 @@ def _summary(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base: np.ndarr
     metrics["decision"] = rule
     if dim.multi:
         metrics["threshold"] = rule
+
+    def scores_by(column: str, within: np.ndarray, min_groups: int) -> dict:
+        out = {}
+        for name in sorted(rows.loc[within, column].unique()):
+            part = within & (rows[column] == name).to_numpy()
+            if len(np.unique(groups[part])) >= min_groups:
+                out[str(name)] = _scores(dim, truth[part], pred[part], base_pred[part], groups[part], notes=[], **options)
+        return out
+
+    everything = np.ones(len(rows), dtype=bool)
     if "collection" in rows and rows["collection"].nunique() > 1:
-        metrics["by_collection"] = {}
-        for name in sorted(rows["collection"].unique()):
-            part = (rows["collection"] == name).to_numpy()
-            metrics["by_collection"][name] = _scores(dim, truth[part], pred[part], base_pred[part], groups[part],
-                                                     notes=[], **options)
+        metrics["by_collection"] = scores_by("collection", everything, 1)
+    if outlets:
+        lead = e.collection
+        metrics["by_outlet"] = scores_by("outlet", (rows["collection"] == lead).to_numpy() if lead else everything, e.folds)
     return metrics
 
 

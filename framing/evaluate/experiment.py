@@ -71,14 +71,34 @@ def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
     return out
 
 
-def expected_text(expected: dict) -> str:
-    """The expected figures in words: "tone 0.61 (0.55–0.66), …", the interval's level after them."""
+def interval_text(interval: list[float]) -> str:
+    """An interval as it is printed: "0.55–0.66"."""
+    return "{:.2f}–{:.2f}".format(*interval)
+
+
+def expected_text(expected: dict, *, level: bool = True) -> str:
+    """The expected figures in words: "tone 0.61 (0.55–0.66), …", and (with ``level``) the
+    intervals' level after them."""
     intervals = expected.get("intervals", {})
-    figures = ", ".join(f"{name} {value:.2f}" + (" ({:.2f}–{:.2f})".format(*intervals[name]) if name in intervals else "")
+    figures = ", ".join(f"{name} {value:.2f}" + (f" ({interval_text(intervals[name])})" if name in intervals else "")
                         for name, value in expected.get("dimensions", {}).items())
-    if intervals:
+    if intervals and level:
         figures += f"; {expected.get('level', 0.95) * 100:.0f} % intervals from resampling the test articles"
     return figures
+
+
+def expected_by_outlet(metrics: dict) -> dict[str, dict]:
+    """Per outlet of the time-forward test (``by_outlet``), its figures in the shape of
+    ``metrics["expected"]`` (dimensions, intervals)."""
+    forward = metrics.get("time_forward", {}).get("dimensions", {})
+    out: dict[str, dict] = {}
+    for name, m in forward.items():
+        for outlet, scores in m.get("by_outlet", {}).items():
+            entry = out.setdefault(outlet, {"dimensions": {}, "intervals": {}})
+            entry["dimensions"][name] = scores["macro_f1"]
+            if "macro_f1_interval" in scores:
+                entry["intervals"][name] = scores["macro_f1_interval"]
+    return dict(sorted(out.items()))
 
 
 def _write_evaluation(results: list[DimensionResult], out_dir: Path, suffix: str = "", *,
@@ -250,7 +270,7 @@ def summarise_experiments(root) -> pd.DataFrame:
         for name, value in expected.get("dimensions", {}).items():  # what to expect on new articles leads
             row[f"{name} expected"] = round(value, 3)
             if name in expected.get("intervals", {}):
-                row[f"{name} interval"] = "{:.2f}–{:.2f}".format(*expected["intervals"][name])
+                row[f"{name} interval"] = interval_text(expected["intervals"][name])
         if expected:
             row["expected on"] = expected.get("basis", "")
         for name, m in metrics.items():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import ExperimentConfig
-from framing.evaluate.cv import _majority, _oof_frame, _scores, _summary, _truth, cross_validate_dimension
+from framing.evaluate.cv import _majority, _oof_frame, _summary, _truth, cross_validate_dimension
 from framing.evaluate.results import DimensionResult
 from framing.evaluate.thresholds import chosen_rule, shift_probabilities
 from framing.labels.codebook import Codebook, Dimension
@@ -62,31 +62,13 @@ def forward_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
         rule = "argmax" + (" after offsets chosen on the training side" if offsets.any() else "")
     base = np.tile(_majority(dim, list(train[dim.name])), (len(test), 1))
     groups = test["article_id"].astype(str).to_numpy()
-    result.metrics = _summary(dim, truth, pred, base, test, groups, config, result, rule)
-    result.metrics["by_outlet"] = _by_outlet(dim, truth, pred, base, test, groups, config)
+    result.metrics = _summary(dim, truth, pred, base, test, groups, config, result, rule, outlets=True)
     result.metrics["cut"] = cut
     result.metrics["train_n"] = int(len(train))
     result.oof = _oof_frame(test, dim, y, proba, np.zeros(len(test), int))
     result.oof[f"{dim.name}__pred"] = (["|".join(np.array(dim.label_names)[row.astype(bool)]) for row in pred]
                                        if dim.multi else list(pred))
     return result
-
-
-def _by_outlet(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base: np.ndarray, test: pd.DataFrame,
-               groups: np.ndarray, config: ExperimentConfig) -> dict:
-    """Scores per outlet of the lead collection's test paragraphs (outlets with at least
-    ``evaluate.folds`` test articles): what to expect on new articles of one outlet."""
-    rows = test if not config.evaluate.collection else test[test["collection"] == config.evaluate.collection]
-    e = config.evaluate
-    base_pred = (base >= 0.5).astype(int) if dim.multi else np.array([dim.label_names[i] for i in base.argmax(axis=1)])
-    out = {}
-    for outlet, part in rows.groupby("outlet"):
-        if part["article_id"].nunique() < e.folds:
-            continue
-        at = part.index.to_numpy()
-        out[str(outlet)] = _scores(dim, truth[at], pred[at], base_pred[at], groups[at], minimum=e.min_examples, folds=1,
-                                   by="article", notes=[], level=e.level, n_boot=e.n_boot, seed=e.seed)
-    return out
 
 
 def forward_evaluate(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig) -> list[DimensionResult]:

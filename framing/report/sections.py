@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from framing._io import atomic_write
+from framing.evaluate.experiment import interval_text
 from framing.report import charts
 from framing.report.content import ReportContent
 from framing.report.html import anchor, chart, count, img, pct
@@ -115,7 +116,7 @@ def validity_table(validity: pd.DataFrame) -> str:
             r = sub.loc[d]
             f = lambda v: "—" if pd.isna(v) else f"{v:.2f}"  # noqa: E731
             ci = r.get("time-forward interval")
-            ci = " <span class=\"ci\">({:.2f}–{:.2f})</span>".format(*ci) if isinstance(ci, list | tuple) else ""
+            ci = f" <span class=\"ci\">({interval_text(ci)})</span>" if isinstance(ci, list | tuple) else ""
             cells.append(f"<td><b>{f(r['CV macro-F1'])}</b> / {f(r['time-forward macro-F1'])}{ci} "
                          f"<span class=\"ci\">/ {f(r['baseline macro-F1'])}</span></td>")
         name = "all collections" if collection == "all" else collection
