@@ -271,3 +271,23 @@ def test_lean_scoring_in_batches_equals_one_batch(project, model):
                 np.testing.assert_array_equal(parts[key], value)
             else:
                 assert list(parts[key]) == list(value), key
+
+
+def test_workers_return_results_in_order_and_pass_errors_on():
+    from framing.predict.pool import in_workers
+
+    assert [(u, r) for u, r in in_workers(abs, [-3, 2, -1, 0, -7, 5, -4], 2)] == \
+        [(-3, 3), (2, 2), (-1, 1), (0, 0), (-7, 7), (5, 5), (-4, 4)]
+    with pytest.raises(ValueError, match="invalid literal"):
+        list(in_workers(int, ["1", "x"], 2))
+
+
+def test_a_worker_that_dies_is_an_error_not_a_wait():
+    """A worker killed mid-run (here it exits: os._exit(3)) breaks the run with a message; with
+    multiprocessing.Pool the run waited for the lost result forever."""
+    import os
+
+    from framing.predict.pool import in_workers
+
+    with pytest.raises(CorpusError, match="a worker process stopped.*fewer --workers"):
+        list(in_workers(os._exit, [3, 4, 5], 2))

@@ -192,7 +192,7 @@ def predict_cmd(
     terms: Annotated[int, typer.Option(min=0, help="Top contributing terms per predicted label (0 = none).")] = 3,
     engine: Annotated[str, typer.Option(help="fast (exact fast path), sklearn (the reference path) or dask "
                                              "(a folder of shards on a Dask cluster; needs framing[dask]).")] = "fast",
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all local cores).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: the cores this process may use).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask; default: a local cluster).")] = None,
     keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text in the output, so that "
                                             "`framing report` can show the words and paragraphs behind the shares "

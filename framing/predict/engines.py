@@ -3,7 +3,7 @@ local processes (the exact fast path or scikit-learn's reference path) or Dask o
 
 from __future__ import annotations
 
-import os
+import joblib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +51,10 @@ def predict_to(model: FramingModel, source: str | Path, output: str | Path, *, c
                articles: str | Path | None = None, progress: Callable[[int], None] | None = None,
                on_skip: Callable[[Path, str], None] | None = None) -> PredictRun:
     """Tag every paragraph of ``source`` into ``output`` with the chosen engine (``workers``
-    defaults to all local cores). ``on_skip(file, reason)`` hears of files that are not text
+    defaults to the cores this process may use). ``on_skip(file, reason)`` hears of files that are not text
     (without it they stop the run)."""
     check_options(engine=engine, output=Path(output), articles=Path(articles) if articles else None, keep_text=keep_text)
-    n_workers = workers or os.cpu_count() or 1
+    n_workers = workers or joblib.cpu_count()  # the cores this process may use (affinity, cgroup quota)
     if engine == "dask":
         from framing.predict.distributed import predict_dask
 

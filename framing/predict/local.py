@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,14 +15,14 @@ from framing.corpus.read import CorpusUnit, OnSkip, SeenIds, article_keys, check
 from framing.corpus.tables import Columns
 from framing.corpus.text import PARAGRAPH_COLUMNS
 from framing.predict import partial
+from framing.predict.pool import in_workers
 from framing.errors import CorpusError, ModelError
 from framing.model.decision import shown_label
 from framing.model.explain import top_terms
 from framing.model.scoring import FastScorer
 from framing.model.articles import ARTICLE_COLUMNS, ArticleSpec, ArticleTable, UnitArticles, supporting
 from framing.model.attribution import Reading
-from framing.model.lean import (META_COLUMNS, LeanModel, UnitTask, evidence_column, predict_columns, unit_summary, worker_init,
-                          worker_run)
+from framing.model.lean import (META_COLUMNS, LeanModel, UnitTask, evidence_column, predict_columns, unit_summary)
 from framing.model.classifier import FramingModel, attribution_analyzer
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -269,20 +268,8 @@ def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Column
         for unit in units:
             yield unit, *run(unit)
         return
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=worker_init, initargs=(run,)) as pool:
-        pending: deque = deque()
-        try:
-            for unit in units:
-                pending.append((unit, pool.apply_async(worker_run, (unit,))))
-                while len(pending) > 2 * workers:  # bounded: memory stays flat
-                    done, result = pending.popleft()
-                    yield done, *result.get()
-            while pending:
-                done, result = pending.popleft()
-                yield done, *result.get()
-        finally:
-            pool.terminate()
+    for unit, result in in_workers(run, units, workers):
+        yield unit, *result
 
 
 def _frame(found: dict | pd.DataFrame | None) -> pd.DataFrame | None:

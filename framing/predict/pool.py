@@ -1,0 +1,49 @@
+"""Worker processes for a prediction run: each corpus unit is handed to a spawned process and
+the results come back in corpus order."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from framing.errors import CorpusError
+from framing.model.lean import worker_init, worker_run
+
+
+def in_workers(run: Callable[[Any], tuple], units: Iterable[Any], workers: int) -> Iterator[tuple[Any, tuple]]:
+    """``(unit, run(unit))`` for each unit, in order, computed by ``workers`` spawned processes
+    (``run`` is pickled to each once), at most ``2 * workers`` units ahead of the consumer.
+
+    concurrent.futures rather than multiprocessing.Pool: a worker that dies (killed for lack of
+    memory, say) breaks the pool and is reported as a :class:`~framing.errors.CorpusError`, where
+    Pool would wait for its result forever."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init,
+                               initargs=(run,))
+    finished = False
+    try:
+        pending: deque = deque()
+        for unit in units:
+            pending.append((unit, pool.submit(worker_run, unit)))
+            while len(pending) > 2 * workers:  # bounded: memory stays flat
+                yield _result(*pending.popleft())
+        while pending:
+            yield _result(*pending.popleft())
+        finished = True
+    finally:
+        # after an error or an early stop, queued units are dropped and running ones not waited
+        # for (each is one file or row group; its worker exits when it is done)
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _result(unit: Any, future: Future) -> tuple[Any, tuple]:
+    try:
+        return unit, future.result()
+    except BrokenProcessPool:
+        raise CorpusError("a worker process stopped before it finished its part of the corpus",
+                          path=getattr(unit, "file", None),
+                          fix="it was probably killed for lack of memory: run again with fewer --workers "
+                              "(--workers 1 needs the least)") from None
