@@ -9,6 +9,7 @@ root (the folder the command runs in, or ``--root``).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import tomllib
 from dataclasses import dataclass, field
@@ -260,13 +261,24 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         path = Path(path)
         raw = read_toml(path, error=ConfigError, missing="config file not found",
                         fix_missing="create it, or run without --config to use the defaults")
+    from_file = copy.deepcopy(raw)
+    given: dict[str, str] = {}  # section.option -> the --set that gave it
     for item in overrides or []:
         key, sep, value = item.partition("=")
         section, dot, option = key.strip().partition(".")
         if not sep or not dot:
             raise ConfigError(f"override {item!r} is not section.key=value", fix="e.g. --set classifier.C=2.0")
-        raw.setdefault(section, {})[option] = _parse_value(value.strip())
-    config = _build(raw, path)
+        raw.setdefault(section, {})[option.strip()] = _parse_value(value.strip())
+        given[f"{section}.{option.strip()}"] = item
+    try:
+        config = _build(raw, path)
+    except ConfigError as error:
+        try:
+            _build(from_file, path)  # the file without the --set values
+        except ConfigError:
+            raise error from None
+        named = [item for key, item in given.items() if key in error.what or f"[{key.split('.')[0]}]" in error.what]
+        raise ConfigError(f"--set {' --set '.join(named or given.values())}: {error.what}", fix=error.fix) from None
     if name:
         config.name = name
     elif path is not None and "name" not in raw:

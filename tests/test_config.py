@@ -50,6 +50,24 @@ def test_bad_values(overrides, message):
         load_config(None, overrides)
 
 
+def test_a_bad_override_is_named_not_the_file(tmp_path):
+    """The file is fine and --set is not: the error names the --set, never the file; a bad file
+    with a good --set still names the file."""
+    path = tmp_path / "exp" / "config.toml"
+    path.parent.mkdir()
+    path.write_text("[classifier]\nC = 2\n", encoding="utf-8")
+    for overrides, names in [(["classifier.C=abc"], "--set classifier.C=abc: classifier.C = 'abc' should be float"),
+                             (["evaluate.folds=3", "nosuch.x=1"], r"--set nosuch.x=1: unknown section \[nosuch\]"),
+                             (["features.attribution_weight=0"], "--set features.attribution_weight=0: invalid value")]:
+        with pytest.raises(ConfigError, match=names) as caught:
+            load_config(path, overrides)
+        assert caught.value.path is None and str(path) not in str(caught.value)
+    path.write_text("[classifier]\nC = -2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="invalid value for classifier.C") as caught:
+        load_config(path, ["evaluate.folds=3"])
+    assert caught.value.path == str(path)
+
+
 def test_missing_and_broken_files(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
