@@ -96,3 +96,32 @@ def test_atomic_writes_remove_what_killed_writers_left(tmp_path):
     with atomic_write(target) as handle:
         handle.write("whole\n")
     assert target.read_text() == "whole\n" and not dead.exists() and live.exists()
+
+
+def test_sigterm_is_met_as_ctrl_c_is():
+    """The installed command turns SIGTERM (kill, a batch system's cancel) into the Ctrl-C path:
+    the interrupted message, partial output discarded by the same clean-up, exit code 143."""
+    import signal
+
+    import typer
+
+    from framing.cli._common import Terminated, friendly, stop_on_sigterm
+
+    cleaned = []
+
+    @friendly
+    def run() -> None:
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        finally:
+            cleaned.append(True)  # what a writer's finally does: the partial file goes
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_on_sigterm()
+        with pytest.raises(typer.Exit) as caught:
+            run()
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert caught.value.exit_code == 143 and cleaned == [True]
+    assert issubclass(Terminated, KeyboardInterrupt)

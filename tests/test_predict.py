@@ -291,3 +291,45 @@ def test_a_worker_that_dies_is_an_error_not_a_wait():
 
     with pytest.raises(CorpusError, match="a worker process stopped.*fewer --workers"):
         list(in_workers(os._exit, [3, 4, 5], 2))
+
+
+ORPHANS = """
+import multiprocessing, sys, time
+from framing.predict.pool import in_workers
+results = in_workers(time.sleep, [0.1, 0.1, 60, 60, 60], 2)
+next(results)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children() if "Resource" not in type(p).__name__), flush=True)
+time.sleep(120)
+"""
+
+
+def test_workers_leave_when_their_parent_is_killed():
+    """SIGKILL the process that runs the workers: they exit too, rather than wait on their queue."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    parent = subprocess.Popen([sys.executable, "-c", ORPHANS], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2
+
+    def running(pid: int) -> bool:
+        status = Path(f"/proc/{pid}/status")
+        try:
+            return "State:\tZ" not in status.read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+
+    assert all(map(running, workers))
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.time() + 20
+    while any(map(running, workers)) and time.time() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers outlived their parent"

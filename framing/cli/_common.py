@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,8 +41,21 @@ ConfigPath = Annotated[Path | None, typer.Option("--config", help="Config TOML (
 Overrides = Annotated[list[str] | None, typer.Option("--set", help="Override a config value: section.key=value.")]
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch system cancelling the job), met the way Ctrl-C is."""
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM raises :class:`Terminated` in the main thread, so that a killed run discards its
+    partial output and stops its workers as Ctrl-C does (the installed command sets this)."""
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated()
+    signal.signal(signal.SIGTERM, handler)
+
+
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn FramingError into one line on stderr and exit code 1; Ctrl-C into exit code 130."""
+    """Turn FramingError into one line on stderr and exit code 1; Ctrl-C into exit code 130,
+    SIGTERM into 143."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -50,9 +64,11 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             # the message is plain text: "[classifer]" or "[[dimensions.labels]]" must not be read as markup
             err.print(tagged("error:", exc.message, "bold red"), soft_wrap=True)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("interrupted: files written so far are complete; partial output was discarded")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            stopped = isinstance(exc, Terminated)
+            err.print(f"{'terminated' if stopped else 'interrupted'}: files written so far are complete; "
+                      "partial output was discarded")
+            raise typer.Exit(143 if stopped else 130) from None
     return wrapper
 
 

@@ -4,6 +4,9 @@ the results come back in corpus order."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,9 +23,10 @@ def in_workers(run: Callable[[Any], tuple], units: Iterable[Any], workers: int) 
 
     concurrent.futures rather than multiprocessing.Pool: a worker that dies (killed for lack of
     memory, say) breaks the pool and is reported as a :class:`~framing.errors.CorpusError`, where
-    Pool would wait for its result forever."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init,
-                               initargs=(run,))
+    Pool would wait for its result forever. A worker whose parent is gone (killed with SIGKILL)
+    exits within a second instead of waiting on its queue for good."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                               initargs=(run, os.getpid()))
     finished = False
     try:
         pending: deque = deque()
@@ -37,6 +41,18 @@ def in_workers(run: Callable[[Any], tuple], units: Iterable[Any], workers: int) 
         # after an error or an early stop, queued units are dropped and running ones not waited
         # for (each is one file or row group; its worker exits when it is done)
         pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _start(run: Callable[[Any], tuple], parent: int) -> None:
+    """Worker start-up: keep the task, and leave when the parent process is gone."""
+    worker_init(run)
+    threading.Thread(target=_exit_with, args=(parent,), name="framing-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _result(unit: Any, future: Future) -> tuple[Any, tuple]:
