@@ -50,7 +50,7 @@ class Gated:
     def __call__(self, model, pool):
         if threading.current_thread() is not threading.main_thread():
             self.background_calls += 1
-            self.release.wait()
+            self.release.wait(60)  # a failing test must not leave it (and close()) waiting for good
             if self.fail is not None:
                 raise self.fail
         return self.scorer(model, pool)
