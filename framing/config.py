@@ -116,6 +116,7 @@ class EvaluateConfig:
     forward_share: float = 0.2
     level: float = 0.95              # each macro-F1's interval from resampling the test side's articles ...
     n_boot: int = 1000               # ... this many times (0: no interval)
+    rule_seeds: list[int] = field(default_factory=list)  # time-forward rule also chosen with these fold seeds: its spread
 
 
 @dataclass
@@ -361,8 +362,8 @@ def _check(config: ExperimentConfig, path: Path | None) -> None:
     if isinstance(c.threshold, str) and c.threshold != "oof" or (
             not isinstance(c.threshold, str) and not 0 < float(c.threshold) < 1):
         problems.append(("classifier.threshold", 'a number in (0, 1) or "oof"'))
-    if e.folds < 2:
-        problems.append(("evaluate.folds", "must be at least 2"))
+    if e.folds < 2 or any(type(v) is not int for v in e.rule_seeds):
+        problems.append(("evaluate.folds/rule_seeds", "folds at least 2; rule_seeds whole numbers, e.g. [1, 2]"))
     if not 0 <= e.forward_share < 1:
         problems.append(("evaluate.forward_share", "a share in [0, 1): 0.2 tests on the latest fifth of articles"))
     if not 0 < e.level < 1 or e.n_boot < 0:

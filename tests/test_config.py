@@ -44,6 +44,8 @@ def test_file_then_overrides(tmp_path):
     (["classifier.C_by_dimension={tone=0}"], "classifier.C"),
     (["features.context=2", "features.analyzer=word"], "features.context"),
     (["evaluate.forward_share=1"], "evaluate.forward_share"),
+    (["evaluate.rule_seeds=[1.5]"], "rule_seeds"),
+    (["evaluate.rule_seeds=2"], "should be list"),
 ])
 def test_bad_values(overrides, message):
     with pytest.raises(ConfigError, match=message):

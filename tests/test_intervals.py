@@ -1,5 +1,7 @@
 """The article-resampling interval of macro-F1 (evaluate.level, evaluate.n_boot)."""
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score
@@ -126,3 +128,56 @@ def test_time_forward_reports_each_outlet_with_enough_test_articles(project):
         want = f1_score(rows["mood__true"], rows["mood__pred"], labels=data.codebook.dimension("mood").label_names,
                         average=None, zero_division=0)
         assert [m["labels"][n]["f1"] for n in data.codebook.dimension("mood").label_names] == pytest.approx(want)
+
+
+def test_rule_spread_scores_the_same_model_under_other_fold_splits(project):
+    """evaluate.rule_seeds: the time-forward model's figure with the rule chosen on folds split
+    with each seed; the shipped seed's entry is the figure itself, another seed's is what
+    choosing the rule on that split gives (computed here by hand), and the expected figure and
+    its text carry the range."""
+    from framing.evaluate.cv import cross_validate_dimension
+    from framing.evaluate.forward import forward_cut, forward_dimension
+    from framing.evaluate.thresholds import chosen_rule, shift_probabilities
+    from framing.model.classifier import dimension_model, fit_inputs, model_texts
+    from framing.model.decision import decide
+
+    data = load_project(load_config(project / "experiments/default/config.toml"), project)
+    config = load_config(None, ["evaluate.folds=2", "evaluate.forward_share=0.5", "classifier.single_offsets=true",
+                                "evaluate.rule_seeds=[3]"])
+    cut = forward_cut(data.table, config)
+    dim = data.codebook.dimension("mood")
+    result = forward_dimension(data.table, dim, config, cut)
+    spread = result.metrics["rule_spread"]
+    assert list(spread) == ["0", "3"] and spread["0"] == pytest.approx(result.metrics["macro_f1"])
+    labelled = data.table[data.table["mood"].notna()]
+    train = labelled[labelled["date"].isna() | (labelled["date"] < cut)].reset_index(drop=True)
+    test = labelled[labelled["date"] >= cut].reset_index(drop=True)
+    model = dimension_model(dim, config)
+    model.fit(*fit_inputs(train, "mood"))
+    other = load_config(None, ["evaluate.folds=2", "evaluate.forward_share=0.5", "classifier.single_offsets=true",
+                               "evaluate.seed=3"])
+    offsets = chosen_rule(cross_validate_dimension(train, dim, other), dim, other)
+    proba = shift_probabilities(model.predict_proba(model_texts(test)), [offsets[n] for n in dim.label_names])
+    pred = decide(dim.label_names, proba, False)
+    present = [n for n in dim.label_names if (test["mood"] == n).any()]
+    by_hand = f1_score(test["mood"], pred, labels=present, average="macro", zero_division=0)
+    assert spread["3"] == pytest.approx(by_hand)
+    metrics = {"mood": {"macro_f1": 0.5}, "time_forward": {"cut": cut, "dimensions": {"mood": result.metrics}}}
+    expected = expected_figures(metrics, config)
+    assert expected["rule_spread"] == {"mood": spread}
+    low, high = sorted(spread.values())
+    assert f"rule {low:.2f}–{high:.2f}" in expected_text(expected) and "seeds 0, 3" in expected_text(expected)
+    assert "rule_spread" not in forward_dimension(data.table, dim, load_config(None, ["evaluate.folds=2",
+                                                  "evaluate.forward_share=0.5"]), cut).metrics
+
+
+def test_framing_experiments_shows_interval_and_rule_range(tmp_path):
+    from framing.evaluate.experiment import summarise_experiments
+
+    folder = tmp_path / "experiments" / "one"
+    folder.mkdir(parents=True)
+    expected = {"dimensions": {"tone": 0.608}, "intervals": {"tone": [0.546, 0.657]},
+                "rule_spread": {"tone": {"0": 0.608, "1": 0.5968, "2": 0.5968}}, "basis": "time-forward"}
+    (folder / "metrics.json").write_text(json.dumps({"tone": {"macro_f1": 0.6, "baseline_macro_f1": 0.27, "n": 100}, "expected": expected}), encoding="utf-8")
+    row = summarise_experiments(tmp_path).iloc[0]
+    assert (row["tone expected"], row["tone interval"], row["tone rule"]) == (0.608, "0.55–0.66", "0.60–0.61")

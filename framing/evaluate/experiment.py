@@ -65,6 +65,8 @@ def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
             source = m
             out["basis"] = "grouped CV, all paragraphs"
         out["dimensions"][name] = source["macro_f1"]
+        if out["basis"].startswith("time-forward") and "rule_spread" in f:
+            out.setdefault("rule_spread", {})[name] = f["rule_spread"]  # the lead collection's, per seed
         if "macro_f1_interval" in source:
             out["intervals"][name] = source["macro_f1_interval"]
             out["level"] = source.get("interval_level", config.evaluate.level)
@@ -79,11 +81,21 @@ def interval_text(interval: list[float]) -> str:
 def expected_text(expected: dict, *, level: bool = True) -> str:
     """The expected figures in words: "tone 0.61 (0.55–0.66), …", and (with ``level``) the
     intervals' level after them."""
-    intervals = expected.get("intervals", {})
-    figures = ", ".join(f"{name} {value:.2f}" + (f" ({interval_text(intervals[name])})" if name in intervals else "")
-                        for name, value in expected.get("dimensions", {}).items())
-    if intervals and level:
-        figures += f"; {expected.get('level', 0.95) * 100:.0f} % intervals from resampling the test articles"
+    intervals, spread = expected.get("intervals", {}), expected.get("rule_spread", {})
+
+    def brackets(name: str) -> str:
+        parts = [interval_text(intervals[name])] if name in intervals else []
+        if name in spread:
+            parts.append("rule " + interval_text([min(spread[name].values()), max(spread[name].values())]))
+        return f" ({'; '.join(parts)})" if parts else ""
+
+    figures = ", ".join(f"{name} {value:.2f}{brackets(name)}" for name, value in expected.get("dimensions", {}).items())
+    if (intervals or spread) and level:
+        notes = [f"{expected.get('level', 0.95) * 100:.0f} % intervals from resampling the test articles"] if intervals else []
+        if spread:
+            seeds = sorted({seed for values in spread.values() for seed in values}, key=int)
+            notes.append(f"rule: the range when folds split with seeds {', '.join(seeds)} choose the decision rule")
+        figures += "; " + "; ".join(notes)
     return figures
 
 
@@ -271,6 +283,9 @@ def summarise_experiments(root) -> pd.DataFrame:
             row[f"{name} expected"] = round(value, 3)
             if name in expected.get("intervals", {}):
                 row[f"{name} interval"] = interval_text(expected["intervals"][name])
+            if name in expected.get("rule_spread", {}):
+                spread = expected["rule_spread"][name].values()
+                row[f"{name} rule"] = interval_text([min(spread), max(spread)])
         if expected:
             row["expected on"] = expected.get("basis", "")
         for name, m in metrics.items():

@@ -3,11 +3,13 @@ labelled articles from the cut on (what to expect on new articles)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from framing.config import ExperimentConfig
-from framing.evaluate.cv import _majority, _oof_frame, _summary, _truth, cross_validate_dimension
+from framing.evaluate.cv import _majority, _oof_frame, _scores, _summary, _truth, cross_validate_dimension
 from framing.evaluate.results import DimensionResult
 from framing.evaluate.thresholds import chosen_rule, shift_probabilities
 from framing.labels.codebook import Codebook, Dimension
@@ -42,9 +44,27 @@ def forward_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
     inner = cross_validate_dimension(train, dim, config)
     model = dimension_model(dim, config)
     model.fit(*fit_inputs(train, dim.name))
-    proba = model.predict_proba(model_texts(test))
+    raw = model.predict_proba(model_texts(test))
     y = list(test[dim.name])
     truth = _truth(dim, y)
+    pred, rule, proba = _decide(dim, config, inner, raw)
+    base = np.tile(_majority(dim, list(train[dim.name])), (len(test), 1))
+    groups = test["article_id"].astype(str).to_numpy()
+    result.metrics = _summary(dim, truth, pred, base, test, groups, config, result, rule, outlets=True)
+    result.metrics["cut"] = cut
+    result.metrics["train_n"] = int(len(train))
+    if config.evaluate.rule_seeds:
+        result.metrics["rule_spread"] = _rule_spread(train, test, dim, config, truth, raw, inner)
+    result.oof = _oof_frame(test, dim, y, proba, np.zeros(len(test), int))
+    result.oof[f"{dim.name}__pred"] = (["|".join(np.array(dim.label_names)[row.astype(bool)]) for row in pred]
+                                       if dim.multi else list(pred))
+    return result
+
+
+def _decide(dim: Dimension, config: ExperimentConfig, inner: DimensionResult,
+            proba: np.ndarray) -> tuple[np.ndarray, object, np.ndarray]:
+    """Decisions on ``proba`` by the rule chosen on ``inner``'s out-of-fold predictions, the rule
+    in words, and the probabilities after a single-choice rule's offsets."""
     chosen = chosen_rule(inner, dim, config)
     if dim.multi:
         if chosen is not None:
@@ -53,22 +73,30 @@ def forward_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentCon
         else:
             rule = config.classifier.fixed_threshold
             cuts = np.full(len(dim.label_names), rule)
-        pred = hits(proba, True, cuts).astype(int)
-    else:
-        offsets = np.array([chosen[name] for name in dim.label_names]) if chosen is not None \
-            else np.zeros(len(dim.label_names))
-        proba = shift_probabilities(proba, offsets)
-        pred = np.array(decide(dim.label_names, proba, False))
-        rule = "argmax" + (" after offsets chosen on the training side" if offsets.any() else "")
-    base = np.tile(_majority(dim, list(train[dim.name])), (len(test), 1))
-    groups = test["article_id"].astype(str).to_numpy()
-    result.metrics = _summary(dim, truth, pred, base, test, groups, config, result, rule, outlets=True)
-    result.metrics["cut"] = cut
-    result.metrics["train_n"] = int(len(train))
-    result.oof = _oof_frame(test, dim, y, proba, np.zeros(len(test), int))
-    result.oof[f"{dim.name}__pred"] = (["|".join(np.array(dim.label_names)[row.astype(bool)]) for row in pred]
-                                       if dim.multi else list(pred))
-    return result
+        return hits(proba, True, cuts).astype(int), rule, proba
+    offsets = np.array([chosen[name] for name in dim.label_names]) if chosen is not None \
+        else np.zeros(len(dim.label_names))
+    proba = shift_probabilities(proba, offsets)
+    rule = "argmax" + (" after offsets chosen on the training side" if offsets.any() else "")
+    return np.array(decide(dim.label_names, proba, False)), rule, proba
+
+
+def _rule_spread(train: pd.DataFrame, test: pd.DataFrame, dim: Dimension, config: ExperimentConfig,
+                 truth: np.ndarray, proba: np.ndarray, inner: DimensionResult) -> dict[str, float]:
+    """Per seed, the lead collection's macro-F1 (all test rows' when none is set) of the same
+    model under the rule chosen on training-side folds split with that seed: ``evaluate.seed``
+    (``inner``, the shipped way) and each of ``evaluate.rule_seeds``."""
+    lead = config.evaluate.collection
+    rows = (test["collection"] == lead).to_numpy() if lead and "collection" in test else np.ones(len(test), bool)
+    groups = test["article_id"].astype(str).to_numpy()[rows]
+    out = {}
+    for seed in sorted({config.evaluate.seed, *config.evaluate.rule_seeds}):
+        split = replace(config, evaluate=replace(config.evaluate, seed=seed))
+        folds = inner if seed == config.evaluate.seed else cross_validate_dimension(train, dim, split)
+        pred = _decide(dim, config, folds, proba)[0]
+        scores = _scores(dim, truth[rows], pred[rows], pred[rows], groups, minimum=0, folds=1, by="article", notes=[])
+        out[str(seed)] = scores["macro_f1"]  # macro-F1 as everywhere: over the labels that occur
+    return out
 
 
 def forward_evaluate(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig) -> list[DimensionResult]:
