@@ -222,9 +222,14 @@ def _summary(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base: np.ndarr
     if "collection" in rows and rows["collection"].nunique() > 1:
         metrics["by_collection"] = scores_by("collection", everything, 1)
     if outlets:
-        lead = e.collection
-        metrics["by_outlet"] = scores_by("outlet", (rows["collection"] == lead).to_numpy() if lead else everything, e.folds)
+        metrics["by_outlet"] = scores_by("outlet", lead_rows(rows, config), e.folds)
     return metrics
+
+
+def lead_rows(rows: pd.DataFrame, config: ExperimentConfig) -> np.ndarray:
+    """Which rows are of the lead collection (``evaluate.collection``; all rows when none is set)."""
+    lead = config.evaluate.collection
+    return (rows["collection"] == lead).to_numpy() if lead and "collection" in rows else np.ones(len(rows), bool)
 
 
 def holdout_dimension(table: pd.DataFrame, dim: Dimension, config: ExperimentConfig, train: pd.Series,

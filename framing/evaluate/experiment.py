@@ -73,9 +73,10 @@ def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
     return out
 
 
-def interval_text(interval: list[float]) -> str:
-    """An interval as it is printed: "0.55–0.66"."""
-    return "{:.2f}–{:.2f}".format(*interval)
+def interval_text(values) -> str:
+    """An interval ``[low, high]``, or the range of a few figures, as it is printed: "0.55–0.66"."""
+    values = list(values)
+    return f"{min(values):.2f}–{max(values):.2f}"
 
 
 def expected_text(expected: dict, *, level: bool = True) -> str:
@@ -86,7 +87,7 @@ def expected_text(expected: dict, *, level: bool = True) -> str:
     def brackets(name: str) -> str:
         parts = [interval_text(intervals[name])] if name in intervals else []
         if name in spread:
-            parts.append("rule " + interval_text([min(spread[name].values()), max(spread[name].values())]))
+            parts.append("rule " + interval_text(spread[name].values()))
         return f" ({'; '.join(parts)})" if parts else ""
 
     figures = ", ".join(f"{name} {value:.2f}{brackets(name)}" for name, value in expected.get("dimensions", {}).items())
@@ -284,8 +285,7 @@ def summarise_experiments(root) -> pd.DataFrame:
             if name in expected.get("intervals", {}):
                 row[f"{name} interval"] = interval_text(expected["intervals"][name])
             if name in expected.get("rule_spread", {}):
-                spread = expected["rule_spread"][name].values()
-                row[f"{name} rule"] = interval_text([min(spread), max(spread)])
+                row[f"{name} rule"] = interval_text(expected["rule_spread"][name].values())
         if expected:
             row["expected on"] = expected.get("basis", "")
         for name, m in metrics.items():

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from framing.config import ExperimentConfig
-from framing.evaluate.cv import _majority, _oof_frame, _scores, _summary, _truth, cross_validate_dimension
+from framing.evaluate.cv import (_majority, _oof_frame, _scores, _summary, _truth, cross_validate_dimension,
+                                 lead_rows)
 from framing.evaluate.results import DimensionResult
 from framing.evaluate.thresholds import chosen_rule, shift_probabilities
 from framing.labels.codebook import Codebook, Dimension
@@ -21,7 +22,7 @@ def forward_cut(table: pd.DataFrame, config: ExperimentConfig) -> str | None:
     """The time-forward cut date: the latest ``evaluate.forward_share`` of the lead collection's
     labelled, dated articles fall on or after it (None when off or nothing is dated)."""
     share = config.evaluate.forward_share
-    rows = table if not config.evaluate.collection else table[table["collection"] == config.evaluate.collection]
+    rows = table[lead_rows(table, config)]
     dates = rows.dropna(subset=["date"]).groupby("article_id")["date"].min().sort_values()
     if share <= 0 or len(dates) < 4:
         return None
@@ -86,8 +87,7 @@ def _rule_spread(train: pd.DataFrame, test: pd.DataFrame, dim: Dimension, config
     """Per seed, the lead collection's macro-F1 (all test rows' when none is set) of the same
     model under the rule chosen on training-side folds split with that seed: ``evaluate.seed``
     (``inner``, the shipped way) and each of ``evaluate.rule_seeds``."""
-    lead = config.evaluate.collection
-    rows = (test["collection"] == lead).to_numpy() if lead and "collection" in test else np.ones(len(test), bool)
+    rows = lead_rows(test, config)
     groups = test["article_id"].astype(str).to_numpy()[rows]
     out = {}
     for seed in sorted({config.evaluate.seed, *config.evaluate.rule_seeds}):
