@@ -9,7 +9,7 @@ from sklearn.metrics import f1_score
 from framing import load_config, load_project
 from framing.errors import ConfigError
 from framing.evaluate.cv import cross_validate_dimension, macro_f1_interval
-from framing.evaluate.experiment import expected_by_outlet, expected_figures, expected_text
+from framing.evaluate.experiment import expected_by_outlet, expected_figures, expected_text, interval_text
 from framing.labels.codebook import Dimension, Label
 
 
@@ -165,8 +165,7 @@ def test_rule_spread_scores_the_same_model_under_other_fold_splits(project):
     metrics = {"mood": {"macro_f1": 0.5}, "time_forward": {"cut": cut, "dimensions": {"mood": result.metrics}}}
     expected = expected_figures(metrics, config)
     assert expected["rule_spread"] == {"mood": spread}
-    low, high = sorted(spread.values())
-    assert f"rule {low:.2f}–{high:.2f}" in expected_text(expected) and "seeds 0, 3" in expected_text(expected)
+    assert f"rule {interval_text(spread.values())}" in expected_text(expected) and "seeds 0, 3" in expected_text(expected)
     assert "rule_spread" not in forward_dimension(data.table, dim, load_config(None, ["evaluate.folds=2",
                                                   "evaluate.forward_share=0.5"]), cut).metrics
 
@@ -181,3 +180,9 @@ def test_framing_experiments_shows_interval_and_rule_range(tmp_path):
     (folder / "metrics.json").write_text(json.dumps({"tone": {"macro_f1": 0.6, "baseline_macro_f1": 0.27, "n": 100}, "expected": expected}), encoding="utf-8")
     row = summarise_experiments(tmp_path).iloc[0]
     assert (row["tone expected"], row["tone interval"], row["tone rule"]) == (0.608, "0.55–0.66", "0.60–0.61")
+
+
+def test_a_range_whose_ends_print_alike_gets_a_third_decimal():
+    assert interval_text([0.7532, 0.7459, 0.7475]) == "0.746–0.753"
+    assert interval_text([0.546, 0.657]) == "0.55–0.66"
+    assert interval_text([0.75, 0.75]) == "0.75–0.75"

@@ -74,9 +74,11 @@ def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
 
 
 def interval_text(values) -> str:
-    """An interval ``[low, high]``, or the range of a few figures, as it is printed: "0.55–0.66"."""
-    values = list(values)
-    return f"{min(values):.2f}–{max(values):.2f}"
+    """An interval ``[low, high]``, or the range of a few figures, as it is printed: "0.55–0.66";
+    with a third decimal when two different ends would print alike ("0.746–0.753", not "0.75–0.75")."""
+    low, high = min(values := list(values)), max(values)
+    digits = 3 if low != high and f"{low:.2f}" == f"{high:.2f}" else 2
+    return f"{low:.{digits}f}–{high:.{digits}f}"
 
 
 def expected_text(expected: dict, *, level: bool = True) -> str:
