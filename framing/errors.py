@@ -32,6 +32,11 @@ class FramingError(Exception):
         return text
 
 
+class FramingWarning(UserWarning):
+    """A problem a run goes on past (a corpus file that is not text, skipped). The CLI prints it
+    as one ``warning:`` line; library code only warns."""
+
+
 class CorpusError(FramingError):
     """An article file or table cannot be read."""
 

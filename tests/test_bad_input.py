@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.corpus.read import read_paragraphs
 
 from conftest import make_project
 
@@ -438,6 +439,45 @@ def test_warnings_and_typer_errors_keep_brackets(trained, tmp_path):
     assert "skipped 1 file(s) that are not text" in result.output
     result = runner.invoke(app, ["train", "--root", str(tmp_path / "[nowhere]")])
     assert result.exit_code == 2 and "[nowhere]" in result.output
+
+
+def test_project_commands_skip_a_corpus_file_that_is_not_text(trained, tmp_path):
+    """train, labels stats and label read the project's corpus as predict does: a PDF saved as
+    .html is left out with one warning line, not an error."""
+    project = tmp_path / "project"
+    shutil.copytree(trained, project)
+    write(project / "corpus" / "scan.html", PDF)
+    warning = f"warning: skipped {project / 'corpus' / 'scan.html'}: not a text file: looks like a PDF document"
+    for args in (["labels", "stats"], ["train", "--set", "evaluate.folds=2"], ["label", "--annotator", "z", "--order", "corpus"]):
+        result = runner.invoke(app, [*args, "--root", str(project)], input="q\n")
+        assert result.exit_code == 0, result.output
+        assert result.output.count(warning) == 1, result.output
+
+
+def test_a_project_with_one_labelled_article_is_told_so_in_words(trained, tmp_path):
+    """evaluate says why nothing was evaluated (no empty table printed); train names the dimension
+    whose labels are all one."""
+    project = tmp_path / "project"
+    shutil.copytree(trained, project)
+    for old in (project / "labels").glob("*.jsonl"):
+        old.unlink()
+    first = read_paragraphs(project / "corpus").groupby("article_id").head(3)
+    first = first[first["article_id"] == first["article_id"].iloc[0]]
+    rows = "".join(f"{pid}\tupbeat\t\n" for pid in first["paragraph_id"])
+    write(project / "d.tsv", "paragraph_id\tmood\ttopics\n" + rows)
+    assert runner.invoke(app, ["labels", "add", str(project / "d.tsv"), "--annotator", "x", "--root", str(project)]).exit_code == 0
+    result = runner.invoke(app, ["evaluate", "--root", str(project)])
+    assert result.exit_code == 0 and "mood: not evaluated — only 1 article(s) with labels" in result.output
+    assert "Empty DataFrame" not in result.output
+    result = runner.invoke(app, ["train", "--root", str(project)])
+    assert result.exit_code == 1 and f"error: mood: only one label (upbeat) among {len(first)} paragraphs" in result.output
+
+
+def test_a_date_that_cannot_be_read_is_one_warning_line(tmp_path):
+    write(tmp_path / "c" / "a.txt", "---\nid: a\noutlet: Daily\ndate: 2032-13-45\n---\nText.\n")
+    result = runner.invoke(app, ["corpus", "stats", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert "warning: article a: date '2032-13-45' is not a date; read as undated" in result.output
 
 
 def test_one_bad_file_no_longer_ends_a_corpus_run(trained, tmp_path):

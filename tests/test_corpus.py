@@ -216,3 +216,21 @@ def test_long_unbroken_text_is_cut_at_sentence_ends_without_losing_text():
     assert " ".join(pieces) == text
     assert all(p.endswith(".") for p in pieces)
     assert split_paragraphs("Short. Text.") == ["Short. Text."]
+
+
+def test_a_date_that_cannot_be_read_or_could_be_swapped_leaves_the_article_undated_with_a_warning(tmp_path):
+    from framing.errors import FramingWarning
+
+    dates = {"bad": "2031-13-45", "swappable": "11/04/2031", "day-first": "25/04/2031", "iso": "2031-04-11",
+             "words": "11 April 2031", "same": "04/04/2031"}
+    (tmp_path / "t.csv").write_text("id,date,text\n" + "".join(f"{k},{v},Text of {k}.\n" for k, v in dates.items()),
+                                    encoding="utf-8")
+    with pytest.warns(FramingWarning) as caught:
+        got = read_paragraphs(tmp_path).set_index("article_id")["date"]
+    assert got.isna().tolist() == [True, True, False, False, False, False]
+    assert got[["day-first", "iso", "words", "same"]].tolist() == ["2031-04-25", "2031-04-11", "2031-04-11", "2031-04-04"]
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 2
+    assert messages[0].startswith("article bad: date '2031-13-45' is not a date; read as undated")
+    assert messages[1].startswith("article swappable: date '11/04/2031' could be day/month or month/day")
+    assert all(m.endswith("write dates as YYYY-MM-DD") for m in messages)

@@ -186,3 +186,16 @@ def test_a_range_whose_ends_print_alike_gets_a_third_decimal():
     assert interval_text([0.7532, 0.7459, 0.7475]) == "0.746–0.753"
     assert interval_text([0.546, 0.657]) == "0.55–0.66"
     assert interval_text([0.75, 0.75]) == "0.75–0.75"
+
+
+def test_an_expected_figure_on_few_test_paragraphs_carries_a_caution():
+    from framing.evaluate.experiment import few_tested
+
+    config = load_config(None, ['evaluate.collection="news"'])
+    forward = {"by_collection": {"news": {"macro_f1": 0.5, "n": 6}}}
+    metrics = {"mood": {"macro_f1": 0.4}, "time_forward": {"cut": "2024-06-25", "dimensions": {"mood": forward}}}
+    expected = expected_figures(metrics, config)
+    assert expected["n"] == {"mood": 6}
+    assert few_tested(expected).startswith("caution: measured on only 6 test paragraph(s)")
+    assert few_tested({"n": {"tone": 472, "sources": 40}}).startswith("caution: measured on only 40 (sources) test")
+    assert few_tested({"n": {"tone": 472}}) == "" and few_tested({"dimensions": {"tone": 0.5}}) == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import signal
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from framing.errors import FramingError
+from framing.errors import FramingError, FramingWarning
 
 app = typer.Typer(help="Label news paragraphs, train framing taggers, and chart outlet profiles.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -53,13 +54,27 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A :class:`FramingWarning` as one ``warning:`` line; any other warning as Python shows it."""
+    if issubclass(category, FramingWarning):
+        err.print(tagged("warning:", str(message)), soft_wrap=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn FramingError into one line on stderr and exit code 1; Ctrl-C into exit code 130,
     SIGTERM into 143."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("default", FramingWarning)
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
         except FramingError as exc:
             # the message is plain text: "[classifer]" or "[[dimensions.labels]]" must not be read as markup
             err.print(tagged("error:", exc.message, "bold red"), soft_wrap=True)

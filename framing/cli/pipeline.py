@@ -122,7 +122,8 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
     with steps("evaluate") as step:
         done = evaluate_experiment(cfg, root, by=by, train_on=train_on, test_on=test_on, curve=curve, progress=step)
     _print_metrics(done.metrics)
-    out.print(done.table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    if not done.table.empty:  # no dimension could be evaluated: the lines above say why
+        out.print(done.table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     out.print(f"written to {done.metrics_path}", markup=False)
     if done.curve is not None:
         out.print(done.curve.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -142,9 +143,11 @@ def experiments_cmd(root: Root = Path("."),
 def _print_expected(metrics: dict) -> None:
     expected = metrics.get("expected")
     if expected and expected.get("dimensions"):
-        from framing.evaluate.experiment import expected_by_outlet, expected_text
+        from framing.evaluate.experiment import expected_by_outlet, expected_text, few_tested
 
         out.print(f"expected on new articles — macro-F1 {expected_text(expected)} ({expected['basis']})", markup=False)
+        if caution := few_tested(expected):
+            out.print(f"  {caution}", markup=False)
         for outlet, figures in expected_by_outlet(metrics).items():  # the same test, one outlet's articles
             out.print(f"  {outlet}: {expected_text(figures, level=False)}", markup=False)
 

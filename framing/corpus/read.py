@@ -16,6 +16,7 @@ re-reading and changes only if the paragraph's own text changes.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from framing.corpus.documents import DOC_SUFFIXES, _NOT_ARTICLES, parse_document
 from framing.corpus.tables import Columns, TABLE_SUFFIXES, _chunk_articles, _row_articles, iter_table, table_encoding
 from framing.corpus.text import PARAGRAPH_COLUMNS, article_paragraphs
 from framing.decode import NotTextError, read_text
-from framing.errors import CorpusError
+from framing.errors import CorpusError, FramingWarning
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -270,9 +271,18 @@ def corpus_stats(path: str | Path, **options) -> pd.DataFrame:
 
 
 
+def skip_with_warning(file: Path, reason: str) -> None:
+    """A project's corpus file that is not text is left out with a :class:`FramingWarning`, as
+    ``framing predict`` and ``framing corpus stats`` leave it out."""
+    warnings.warn(f"skipped {file}: {reason} (remove it, or save it as text, to quiet this)", FramingWarning,
+                  stacklevel=2)
+
+
 def project_paragraphs(config: ExperimentConfig, root: str | Path = ".") -> pd.DataFrame:
-    """The corpus paragraphs of a project, as its config says to read them."""
-    paragraphs = read_paragraphs(Path(root) / config.data.corpus, paragraphs=config.data.paragraph_rows)
+    """The corpus paragraphs of a project, as its config says to read them (files that are not
+    text skipped with a warning)."""
+    paragraphs = read_paragraphs(Path(root) / config.data.corpus, paragraphs=config.data.paragraph_rows,
+                                 on_skip=skip_with_warning)
     if config.data.collections:
         paragraphs = paragraphs[paragraphs["collection"].isin(config.data.collections)]
     return paragraphs
@@ -288,7 +298,7 @@ def corpus_windows(config: ExperimentConfig, root: Path, *, size: int,
     rows = windows = 0
     # small chunks: a window of a few thousand paragraphs must not wait for 10,000 articles
     for chunk in iter_paragraph_chunks(root / config.data.corpus, paragraphs=config.data.paragraph_rows,
-                                       chunk_size=max(1, min(size // 10, 1_000))):
+                                       chunk_size=max(1, min(size // 10, 1_000)), on_skip=skip_with_warning):
         if wanted:
             chunk = chunk[chunk["collection"].isin(wanted)]
         buffer.append(chunk)

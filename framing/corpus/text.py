@@ -6,8 +6,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import warnings
 
 import pandas as pd
+
+from framing.errors import FramingWarning
 
 
 PARAGRAPH_COLUMNS = ["paragraph_id", "article_id", "outlet", "date", "title", "url",
@@ -132,26 +135,42 @@ def paragraph_id(article_id: str, index: int, text: str) -> str:
 
 
 
-def _iso_date(value: object) -> str | None:
+def _iso_date(value: object, article_id: str = "") -> str | None:
+    """``YYYY-MM-DD`` of an article's date, None when it has none. A date that cannot be read, or
+    whose day and month could be swapped ("12/03/2024"), leaves the article undated with a
+    :class:`FramingWarning` (once per date text), never a silent guess."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return None
     text = str(value).strip()
     if not text or text.lower() in ("nan", "none", "null", "unknown"):
         return None
-    return _parse_date(text)
+    iso, problem = _parse_date(text)
+    if problem and text not in _WARNED:
+        _WARNED.add(text)
+        warnings.warn(f"article {article_id}: date {text!r} {problem}; read as undated, so the article is left out of "
+                      "the time-forward test and the time charts (and so is any other with this date) — write "
+                      "dates as YYYY-MM-DD", FramingWarning, stacklevel=2)
+    return iso
 
+
+_WARNED: set[str] = set()  # date texts already warned about in this process
+# day and month both 12 or less, so either order reads: 12/03/2024, 12.03.24
+_SWAPPABLE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
 
 
 @functools.lru_cache(maxsize=65_536)
-def _parse_date(text: str) -> str | None:
-    """``YYYY-MM-DD`` of a date text (cached: a corpus repeats its dates, and parsing is slow)."""
+def _parse_date(text: str) -> tuple[str | None, str | None]:
+    """``(YYYY-MM-DD or None, what is wrong or None)`` of a date text (cached: a corpus repeats its
+    dates, and parsing is slow)."""
+    if (m := _SWAPPABLE.fullmatch(text)) and int(m[1]) <= 12 and int(m[2]) <= 12 and int(m[1]) != int(m[2]):
+        return None, "could be day/month or month/day"
     try:
         stamp = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
-        if pd.isna(stamp) or not 1 <= stamp.year <= 9999:
-            return None
-        return f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d}"
+        if not pd.isna(stamp) and 1 <= stamp.year <= 9999:
+            return f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d}", None
     except (ValueError, OverflowError, NotImplementedError):  # "-1": a date outside what datetime can hold
-        return None
+        pass
+    return None, "is not a date"
 
 
 
@@ -168,7 +187,7 @@ def article_meta(article: dict) -> dict:
     return {
         "article_id": str(article["id"]),
         "outlet": _clean(article.get("outlet")) or "unknown",
-        "date": _iso_date(article.get("date")),
+        "date": _iso_date(article.get("date"), str(article["id"])),
         "title": _clean(article.get("title")),
         "url": _clean(article.get("url")),
         "collection": article.get("collection") or "",

@@ -162,8 +162,10 @@ def _scores(dim: Dimension, truth: np.ndarray, pred: np.ndarray, base_pred: np.n
         if s[j] > 0:
             evaluated.append(j)
         if not reliable:
+            unit = "outlet" if by == "outlet" else "article"
+            where = f" ({by.replace('time-forward', 'time-forward test')})" if by.startswith("time-forward") else ""
             notes.append(
-                f"{dim.name}:{name} has {int(s[j])} example(s) in {in_groups} {by}(s): "
+                f"{dim.name}:{name} has {int(s[j])} example(s) in {in_groups} {unit}(s){where}: "
                 f"too few to evaluate reliably (want >= {minimum} in >= {max(folds, 2)})")
         per_label[name] = {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
                            "support": int(s[j]), "reliable": reliable}

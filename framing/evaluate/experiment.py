@@ -47,7 +47,7 @@ def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
     collection, time-forward where that test ran, else grouped CV (pooled when no lead is set)."""
     collection = config.evaluate.collection
     forward = metrics.get("time_forward", {}).get("dimensions", {})
-    out: dict = {"collection": collection or "all", "dimensions": {}, "intervals": {}}
+    out: dict = {"collection": collection or "all", "dimensions": {}, "intervals": {}, "n": {}}
     for name, m in metrics.items():
         if not isinstance(m, dict) or "macro_f1" not in m:
             continue
@@ -65,12 +65,32 @@ def expected_figures(metrics: dict, config: ExperimentConfig) -> dict:
             source = m
             out["basis"] = "grouped CV, all paragraphs"
         out["dimensions"][name] = source["macro_f1"]
+        if "n" in source:
+            out["n"][name] = source["n"]  # paragraphs the figure was measured on
         if out["basis"].startswith("time-forward") and "rule_spread" in f:
             out.setdefault("rule_spread", {})[name] = f["rule_spread"]  # the lead collection's, per seed
         if "macro_f1_interval" in source:
             out["intervals"][name] = source["macro_f1_interval"]
             out["level"] = source.get("interval_level", config.evaluate.level)
     return out
+
+
+# Fewer test paragraphs than this behind an expected figure: the terminal says it is a rough sign.
+FEW_TEST_PARAGRAPHS = 100
+
+
+def few_tested(expected: dict) -> str:
+    """A caution when an expected figure rests on fewer than :data:`FEW_TEST_PARAGRAPHS`
+    paragraphs ("" otherwise)."""
+    few = {name: n for name, n in expected.get("n", {}).items() if n < FEW_TEST_PARAGRAPHS}
+    if not few:
+        return ""
+    if len(set(few.values())) == 1 and len(few) == len(expected["n"]):  # every dimension, one test set
+        counts = str(next(iter(few.values())))
+    else:
+        counts = ", ".join(f"{n} ({name})" for name, n in few.items())
+    return (f"caution: measured on only {counts} test paragraph(s): a rough sign, not a figure to quote; "
+            "label more articles for a firmer one")
 
 
 def interval_text(values) -> str:

@@ -354,5 +354,8 @@ def fit_model(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig,
         rows = table[table[dim.name].notna()]
         if rows.empty:
             raise ModelError(f"dimension {dim.name!r} has no labelled paragraphs", fix="label some paragraphs first")
-        model.fit_dimension(dim, *fit_inputs(rows, dim.name))
+        try:
+            model.fit_dimension(dim, *fit_inputs(rows, dim.name))
+        except ModelError as exc:  # the model of one dimension does not know its name
+            raise ModelError(f"{dim.name}: {exc.what}", path=exc.path, line=exc.line, fix=exc.fix) from None
     return model
