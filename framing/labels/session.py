@@ -229,7 +229,7 @@ class LabelSession:
         # resumed session continues the same sequence where the last one stopped.
         scores = None
         if o.order in MODEL_ORDERS:
-            pool = pool[[not self._complete(pid) for pid in pool["paragraph_id"]]]
+            pool = pool.loc[[not self._complete(pid) for pid in pool["paragraph_id"]]]  # .loc: [] is no rows (not no columns)
             scores = pd.Series(self._uncertainty(pool), index=pool.index)
             self._scores = pd.concat([self._scores, scores]) if len(self._scores) else scores
         ordered = order_paragraphs(pool.assign(_i=pool.index), o.order, seed=o.seed, uncertainty=scores)
