@@ -53,6 +53,12 @@ def test_undo_back_skip_and_bad_keys(project):
     assert ("2", "mood", ["upbeat"]) in got and ("2", "topics", []) in got
 
 
+def test_a_key_given_twice_is_asked_again_not_an_error(project):
+    result = label(project, ["1", "11", "2", "q"], "--annotator", "ann", "--order", "corpus")
+    assert [r["value"] for r in records(project)] == [["upbeat"], ["weather"]]
+    assert "not an answer (1 given twice" in result.output and "invalid answer" not in result.output
+
+
 def test_filters_limit_and_missing(project):
     label(project, ["1", "1"] * 5, "--annotator", "ann", "--outlet", "Herald", "--limit", "2", "--order", "corpus")
     assert {r["paragraph_id"].split(":")[0] for r in records(project)} == {"herald-1"}

@@ -49,7 +49,7 @@ def _show(session, question, keys: dict[str, str], *, tty: bool, chosen: set[str
         screen.print(f"[grey50]  … {escape(_clip(question.following))}[/]", highlight=False)
     screen.rule(style="grey50")
     dim = question.dimension
-    kind = "any number, Enter to confirm (Enter alone = none)" if dim.multi else "one"
+    kind = "any number, a key again takes it back, Enter to confirm (Enter alone = none)" if dim.multi else "one"
     screen.print(f"[bold cyan]{dim.name}[/] ({kind}) — {escape(dim.question)}", highlight=False)
     screen.print("  ".join(f"[bold]\\[{k}][/] " + (f"[reverse]{v}[/] ✔" if chosen and v in chosen else v)
                            for k, v in keys.items()), highlight=False)
@@ -114,6 +114,9 @@ def _answer(session, question, keys: dict[str, str], tty: bool) -> tuple[str, li
     picked = [k for k in line.replace(",", " ").split()] if " " in line or "," in line else list(line)
     if any(k not in keys for k in picked) or (not dim.multi and len(picked) != 1):
         return "invalid", None
+    twice = [k for k in dict.fromkeys(picked) if picked.count(k) > 1]
+    if twice:  # in the terminal a second press takes a label back: "11" is neither "1" nor a plain none
+        return "invalid", [f"{', '.join(twice)} given twice; give each key once"]
     return "answer", [keys[k] for k in picked]
 
 
@@ -205,7 +208,7 @@ def _ask_all(session, rationale: bool):
                 screen.print("[grey50](any key)[/]")
                 _read_key()
         elif action == "invalid":
-            notice = f"not an answer: use {', '.join(keys)} or s/u/b/?/q"
+            notice = f"not an answer{f' ({values[0]})' if values else ''}: use {', '.join(keys)} or s/u/b/?/q"
         elif action in ("quit", "eof"):
             break
     return question
