@@ -75,6 +75,8 @@ def test_disagreements_and_adjudication_through_the_cli(project):
     result = runner.invoke(app, ["agree", "--root", str(project), "--disagreements", str(project / "d.csv")])
     assert result.exit_code == 0, result.output
     assert "1 disagreement(s) not yet adjudicated" in result.output and ids[0] in result.output
+    everything = next(line for line in result.output.splitlines() if " ALL " in line)
+    assert not everything.rstrip().endswith("NaN")  # prevalence is one label's share: blank on the "ALL" row
     cases = pd.read_csv(project / "d.csv")
     assert cases["paragraph_id"].tolist() == [ids[0]] and set(cases.columns) >= {"by tester", "by second", "text"}
 

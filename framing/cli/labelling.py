@@ -266,7 +266,9 @@ def agree_cmd(
 
     data = _project(_config(root, experiment, config, None), root)
     table = agreement(data.labels, data.codebook, annotator)
-    out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    # "ALL" rows leave prevalence blank (NaN in the table): a share is one label's
+    share = table["prevalence"].map(lambda v: "" if v != v else f"{v:.2f}")
+    out.print(table.assign(prevalence=share).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     out.print("\nPairs", style="bold")
     out.print(pair_table(data.labels, data.codebook, annotator).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     cases = disagreements(data.labels, data.codebook, data.paragraphs, annotator, output=disagreements_out)
