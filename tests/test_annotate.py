@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
@@ -155,6 +156,13 @@ def test_session_starts_before_reading_the_whole_corpus(project, monkeypatch):
     # the corpus order asks the same sequence as a session that read everything first
     assert [first.row["paragraph_id"]] + (session.skip() or _asked(session)) == everything
     assert sum(read) == len(everything) and not session.progress()["more"]
+
+
+@pytest.mark.parametrize("order", ["corpus", "random", "stratified"])
+def test_no_plus_once_the_corpus_is_read_to_its_end(project, monkeypatch, order):
+    read: list[int] = []
+    session = _session(project, order, window=10_000, monkeypatch=monkeypatch, read=read)  # one window: all of it
+    assert session.question() is not None and not session.progress()["more"]
 
 
 def test_windowed_orders_ask_every_paragraph_once(project, monkeypatch):
