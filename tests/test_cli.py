@@ -121,6 +121,11 @@ def test_labels_add_refuses_a_paragraph_labelled_twice_differently(project):
     assert len((project / "labels" / "second.jsonl").read_text().splitlines()) == 1
 
 
+def test_labels_add_help_names_both_layouts():
+    text = " ".join(run("labels", "add", "--help").output.replace("│", " ").split())
+    assert "long: paragraph_id, dimension, value columns" in text and "label a single dimension" in text
+
+
 def test_labels_add_takes_rationales(project):
     from framing import read_paragraphs
 
