@@ -75,6 +75,8 @@ def test_disagreements_and_adjudication_through_the_cli(project):
     result = runner.invoke(app, ["agree", "--root", str(project), "--disagreements", str(project / "d.csv")])
     assert result.exit_code == 0, result.output
     assert "1 disagreement(s) not yet adjudicated" in result.output and ids[0] in result.output
+    everything = next(line for line in result.output.splitlines() if " ALL " in line)
+    assert not everything.rstrip().endswith("NaN")  # prevalence is one label's share: blank on the "ALL" row
     cases = pd.read_csv(project / "d.csv")
     assert cases["paragraph_id"].tolist() == [ids[0]] and set(cases.columns) >= {"by tester", "by second", "text"}
 
@@ -95,4 +97,24 @@ def test_labels_stats(project):
     result = CliRunner().invoke(app, ["labels", "stats", "--root", str(project), "--min-examples", "9"])
     assert result.exit_code == 0, result.output
     assert "Daily" in result.output and "tester" in result.output and "unlabelled" in result.output
-    assert "too few to train or evaluate" in result.output
+    # the rule of `framing evaluate` (>= min_examples in >= folds articles): training uses these labels all the same
+    assert "too few to train" not in result.output and "Labels too rare to evaluate reliably" in result.output
+    assert "mood  upbeat           8         5 >= 9 in >= 3 articles" in result.output
+    assert "More labels for" not in result.output  # no learning curve in this project: nothing to estimate from
+    curves = project / "experiments" / "active-learning"
+    curves.mkdir()
+    (curves / "learning_curve_mood.csv").write_text("dimension,order,labels,macro_f1\n" + "".join(
+        f"mood,random,{n},{f}\n" for n, f in [(5, 0.4), (10, 0.5), (20, 0.6), (40, 0.7)]), encoding="utf-8")
+    result = CliRunner().invoke(app, ["labels", "stats", "--root", str(project)])
+    gain = result.output.split("More labels for +0.05")[1]
+    assert "mood        18" in gain and "topics" not in gain and "nan" not in gain.lower()  # no curve for topics
+
+
+def test_label_stats_warns_as_evaluation_judges(project, codebook):
+    from framing import label_stats, read_labels, read_paragraphs
+
+    labels, paragraphs = read_labels(project / "labels", codebook), read_paragraphs(project / "corpus")
+    assert label_stats(labels, paragraphs, codebook, min_examples=3, folds=3)["warnings"] == []
+    warnings = label_stats(labels, paragraphs, codebook, min_examples=3, folds=7)["warnings"]  # 6 articles < 7 folds
+    assert len(warnings) == 4 and warnings[0] == ("mood:upbeat has 8 example(s) in 5 article(s): too few to evaluate "
+                                                  "reliably (want >= 3 in >= 7 articles); training uses it all the same")

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
@@ -51,6 +52,12 @@ def test_undo_back_skip_and_bad_keys(project):
     assert ("0", "mood", ["upbeat"]) in got and ("0", "topics", ["weather"]) in got
     assert not any(pid == "1" for pid, _, _ in got)
     assert ("2", "mood", ["upbeat"]) in got and ("2", "topics", []) in got
+
+
+def test_a_key_given_twice_is_asked_again_not_an_error(project):
+    result = label(project, ["1", "11", "2", "q"], "--annotator", "ann", "--order", "corpus")
+    assert [r["value"] for r in records(project)] == [["upbeat"], ["weather"]]
+    assert "not an answer (1 given twice" in result.output and "invalid answer" not in result.output
 
 
 def test_filters_limit_and_missing(project):
@@ -149,6 +156,13 @@ def test_session_starts_before_reading_the_whole_corpus(project, monkeypatch):
     # the corpus order asks the same sequence as a session that read everything first
     assert [first.row["paragraph_id"]] + (session.skip() or _asked(session)) == everything
     assert sum(read) == len(everything) and not session.progress()["more"]
+
+
+@pytest.mark.parametrize("order", ["corpus", "random", "stratified"])
+def test_no_plus_once_the_corpus_is_read_to_its_end(project, monkeypatch, order):
+    read: list[int] = []
+    session = _session(project, order, window=10_000, monkeypatch=monkeypatch, read=read)  # one window: all of it
+    assert session.question() is not None and not session.progress()["more"]
 
 
 def test_windowed_orders_ask_every_paragraph_once(project, monkeypatch):

@@ -107,6 +107,25 @@ def test_labels_add_and_validate(project):
     assert "2 annotator(s)" in run("labels", "validate", "--root", project).output
 
 
+def test_labels_add_refuses_a_paragraph_labelled_twice_differently(project):
+    from framing import read_paragraphs
+
+    pid = read_paragraphs(project / "corpus")["paragraph_id"].iloc[0]
+    decisions = project / "d.csv"
+    decisions.write_text(f"paragraph_id,mood,topics\n{pid},gloomy,sport\n{pid},upbeat,sport\n", encoding="utf-8")
+    _bad(run("labels", "add", decisions, "--annotator", "second", "--root", project, ok=False),
+         "d.csv:3: lines 2 and 3 both label paragraph", "on mood, differently (gloomy vs upbeat)", "keep one row")
+    assert not (project / "labels" / "second.jsonl").exists()
+    decisions.write_text(f"paragraph_id,dimension,value\n{pid},mood,gloomy\n{pid},mood,gloomy\n", encoding="utf-8")
+    assert "recorded 1 labels by second" in run("labels", "add", decisions, "--annotator", "second", "--root", project).output
+    assert len((project / "labels" / "second.jsonl").read_text().splitlines()) == 1
+
+
+def test_labels_add_help_names_both_layouts():
+    text = " ".join(run("labels", "add", "--help").output.replace("│", " ").split())
+    assert "long: paragraph_id, dimension, value columns" in text and "label a single dimension" in text
+
+
 def test_labels_add_takes_rationales(project):
     from framing import read_paragraphs
 

@@ -140,6 +140,14 @@ def test_filters_still_apply(project):
     assert len(got) == 5 and set(got) <= set(daily)
 
 
+@pytest.mark.parametrize("order", ["uncertainty", "uncertainty-stratified"])
+@pytest.mark.parametrize("block", [None, 8])
+@pytest.mark.parametrize("filters", [{"outlets": ["Nope"]}, {"articles": ["nope"]}])
+def test_filters_matching_nothing_leave_nothing_to_ask(project, order, block, filters):
+    with closing(session(project, corpus(), block=block, order=order, **filters)) as s:
+        assert s.question() is None and s.queue == []
+
+
 def test_windows_after_the_first_are_streamed_too(project):
     frame = corpus(60)
     codebook = load_codebook(project / "labels" / "codebook.toml")

@@ -61,3 +61,19 @@ def test_quotas_are_outlet_equals_count():
     assert parse_quotas(["Guardian=300", "A=B=2"]) == {"Guardian": 300, "A=B": 2}
     with pytest.raises(ConfigError, match="is not OUTLET=N"):
         parse_quotas(["Guardian:300"])
+
+
+def test_an_outlet_with_nothing_left_says_why(project):
+    from framing.config import load_config
+    from framing.labels.sampling import sample_batch
+
+    config = load_config(None)  # the fixture's tester has labelled every paragraph
+    with pytest.raises(FramingError, match=r"all 9 paragraphs of Herald are labelled already — pass --no-skip-labelled"):
+        sample_batch(config, project, quotas={"Herald": 2})
+    assert len(sample_batch(config, project, quotas={"Herald": 2}, skip_labelled=False)) == 2
+    batch = project / "b.csv"
+    sample_batch(config, project, quotas={"Herald": 9}, skip_labelled=False, output=batch)
+    with pytest.raises(FramingError, match=r"all 9 paragraphs of Herald are in the --exclude batches — drop an --exclude"):
+        sample_batch(config, project, quotas={"Herald": 2}, skip_labelled=False, exclude=[batch])
+    with pytest.raises(FramingError, match=r"no outlet 'Nope' in the corpus — choose among: Daily, Herald"):
+        sample_batch(config, project, quotas={"Nope": 2})

@@ -49,7 +49,7 @@ def _show(session, question, keys: dict[str, str], *, tty: bool, chosen: set[str
         screen.print(f"[grey50]  … {escape(_clip(question.following))}[/]", highlight=False)
     screen.rule(style="grey50")
     dim = question.dimension
-    kind = "any number, Enter to confirm (Enter alone = none)" if dim.multi else "one"
+    kind = "any number, a key again takes it back, Enter to confirm (Enter alone = none)" if dim.multi else "one"
     screen.print(f"[bold cyan]{dim.name}[/] ({kind}) — {escape(dim.question)}", highlight=False)
     screen.print("  ".join(f"[bold]\\[{k}][/] " + (f"[reverse]{v}[/] ✔" if chosen and v in chosen else v)
                            for k, v in keys.items()), highlight=False)
@@ -114,6 +114,9 @@ def _answer(session, question, keys: dict[str, str], tty: bool) -> tuple[str, li
     picked = [k for k in line.replace(",", " ").split()] if " " in line or "," in line else list(line)
     if any(k not in keys for k in picked) or (not dim.multi and len(picked) != 1):
         return "invalid", None
+    twice = [k for k in dict.fromkeys(picked) if picked.count(k) > 1]
+    if twice:  # in the terminal a second press takes a label back: "11" is neither "1" nor a plain none
+        return "invalid", [f"{', '.join(twice)} given twice; give each key once"]
     return "answer", [keys[k] for k in picked]
 
 
@@ -205,7 +208,7 @@ def _ask_all(session, rationale: bool):
                 screen.print("[grey50](any key)[/]")
                 _read_key()
         elif action == "invalid":
-            notice = f"not an answer: use {', '.join(keys)} or s/u/b/?/q"
+            notice = f"not an answer{f' ({values[0]})' if values else ''}: use {', '.join(keys)} or s/u/b/?/q"
         elif action in ("quit", "eof"):
             break
     return question
@@ -214,35 +217,40 @@ def _ask_all(session, rationale: bool):
 @labels_app.command("stats")
 @friendly
 def labels_stats_cmd(
-    min_examples: Annotated[int | None, typer.Option(help="Warn on labels with fewer examples (default: the config's).")] = None,
-    curve_from: Annotated[Path, typer.Option("--curve", help="Folder of `framing labels simulate` output whose random-order "
-                                                             "learning curve estimates the labels needed.")]
-    = Path("experiments/active-learning"),
+    min_examples: Annotated[int | None, typer.Option(help="Name the labels with fewer examples as too rare to evaluate "
+                                                          "reliably (default: the config's evaluate.min_examples).")] = None,
+    curve_from: Annotated[Path | None, typer.Option("--curve", help="Folder of `framing labels simulate` output whose "
+                                                                    "random-order learning curve estimates the labels needed "
+                                                                    "[default: experiments/active-learning, if there].")]
+    = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
-    """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to use."""
+    """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to evaluate."""
     from framing.evaluate.simulate import label_budget, read_curve
     from framing.labels.store import label_stats
 
     cfg = _config(root, experiment, config, None)
     data = _project(cfg, root)
-    stats = label_stats(data.labels, data.paragraphs, data.codebook, min_examples=min_examples or cfg.evaluate.min_examples)
+    stats = label_stats(data.labels, data.paragraphs, data.codebook, min_examples=min_examples or cfg.evaluate.min_examples,
+                        folds=cfg.evaluate.folds)
     out.print("Paragraphs per label and outlet (training labels)", style="bold")
     out.print(stats["per_label"].to_string(index=False))
     out.print("\nAnnotators", style="bold")
     out.print(stats["per_annotator"].to_string(index=False))
     out.print("\nCoverage", style="bold")
     out.print(stats["coverage"].to_string())
-    for warning in stats["warnings"]:
-        out.print(tagged("warning:", warning))
-    budget = label_budget(data.table, data.codebook, cfg, read_curve(root / curve_from))
-    out.print("\nLabels too rare to evaluate reliably", style="bold")
-    out.print(budget["rare"].to_string(index=False) if len(budget["rare"]) else "none")
-    out.print(Text(f"\nMore labels for +{cfg.active.gain:.2f} macro-F1", style="bold")
-              + Text(f" (a + b·ln(labels) fitted to the upper half of random order's learning curve in {curve_from}; rough)"))
-    gain = budget["gain"].assign(more_for_gain=budget["gain"]["more_for_gain"].round(-1))
-    out.print(gain.to_string(index=False))
-
+    out.print(Text("\nLabels too rare to evaluate reliably", style="bold")
+              + Text(" (evaluate scores them as unreliable; train uses every label that has examples)"))
+    out.print(stats["rare"].to_string(index=False) if len(stats["rare"]) else "none")
+    folder = curve_from or Path("experiments/active-learning")
+    curve = read_curve(root / folder)
+    gain = label_budget(data.table, data.codebook, cfg, curve)["gain"].dropna(subset=["more_for_gain"])
+    if len(gain):  # only with a learning curve (framing labels simulate) for some dimension
+        out.print(Text(f"\nMore labels for +{cfg.active.gain:.2f} macro-F1", style="bold")
+                  + Text(f" (a + b·ln(labels) fitted to the upper half of random order's learning curve in {folder}; rough)"))
+        out.print(gain.assign(more_for_gain=gain["more_for_gain"].round(-1)).to_string(index=False))
+    elif curve_from is not None:
+        out.print(f"\nno learning curve for these dimensions in {folder}: run `framing labels simulate --out {folder}` first")
 
 
 @app.command("agree")
@@ -258,7 +266,9 @@ def agree_cmd(
 
     data = _project(_config(root, experiment, config, None), root)
     table = agreement(data.labels, data.codebook, annotator)
-    out.print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    # "ALL" rows leave prevalence blank (NaN in the table): a share is one label's
+    share = table["prevalence"].map(lambda v: "" if v != v else f"{v:.2f}")
+    out.print(table.assign(prevalence=share).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     out.print("\nPairs", style="bold")
     out.print(pair_table(data.labels, data.codebook, annotator).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     cases = disagreements(data.labels, data.codebook, data.paragraphs, annotator, output=disagreements_out)

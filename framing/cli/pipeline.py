@@ -37,9 +37,12 @@ def corpus_stats_cmd(
 @labels_app.command("add")
 @friendly
 def labels_add_cmd(
-    decisions: Annotated[Path, typer.Argument(help="TSV/CSV: paragraph_id and one column per dimension "
+    decisions: Annotated[Path, typer.Argument(help="TSV/CSV, wide: paragraph_id and one column per dimension "
                                                    "(labels separated by ',' or '|'; empty = none), optionally "
-                                                   "DIMENSION__rationale columns (words that decided it, ';'-separated).",
+                                                   "DIMENSION__rationale columns (words that decided it, ';'-separated); "
+                                                   "or long: paragraph_id, dimension, value columns, one row per "
+                                                   "paragraph and dimension (optionally rationale), which can label a "
+                                                   "single dimension.",
                                               exists=True, dir_okay=False)],
     annotator: Annotated[str, typer.Option(help="Who read and labelled these paragraphs.")],
     output: Annotated[Path | None, typer.Option("--out", help="Labels file (default labels/ANNOTATOR.jsonl).")] = None,
@@ -47,7 +50,8 @@ def labels_add_cmd(
     experiment: Experiment = "default",
     config: ConfigPath = None,
 ) -> None:
-    """Record labels you decided by reading each paragraph (validated against codebook and corpus)."""
+    """Record labels you decided by reading each paragraph (validated against codebook and corpus).
+    Wide layout labels every dimension; long layout (paragraph_id, dimension, value) any of them."""
     from framing.labels.decisions import add_labels
 
     cfg = _config(root, experiment, config, None)

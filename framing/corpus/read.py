@@ -292,7 +292,9 @@ def project_paragraphs(config: ExperimentConfig, root: str | Path = ".") -> pd.D
 def corpus_windows(config: ExperimentConfig, root: Path, *, size: int,
                    progress: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
     """The project's corpus paragraphs in windows of at least ``size`` rows (the last may be
-    smaller), read as they are asked for; ``progress(n)`` counts the paragraphs read."""
+    smaller), read as they are asked for; ``progress(n)`` counts the paragraphs read. A window
+    read to the corpus's end has ``attrs["last"]`` (one that ends exactly at a full window does
+    not: the reader has not looked past it)."""
     wanted = set(config.data.collections)
     buffer: list[pd.DataFrame] = []
     rows = windows = 0
@@ -309,4 +311,6 @@ def corpus_windows(config: ExperimentConfig, root: Path, *, size: int,
             yield pd.concat(buffer, ignore_index=True)
             buffer, rows, windows = [], 0, windows + 1
     if buffer or not windows:
-        yield pd.concat(buffer, ignore_index=True) if buffer else pd.DataFrame(columns=PARAGRAPH_COLUMNS)
+        last = pd.concat(buffer, ignore_index=True) if buffer else pd.DataFrame(columns=PARAGRAPH_COLUMNS)
+        last.attrs["last"] = True
+        yield last

@@ -26,6 +26,7 @@ from framing.config import ExperimentConfig
 from framing.errors import ConfigError, LabelsError
 from framing.model.refit import TextCounts, fit_predict, targets
 from framing.labels.sampling import MODEL_ORDERS, ORDERS, order_paragraphs, uncertainty_scores
+from framing.labels.store import rare_labels
 
 
 def macro_f1(dim: Dimension, y: np.ndarray, proba: np.ndarray) -> float:
@@ -250,24 +251,15 @@ def label_budget(table: pd.DataFrame, codebook: Codebook, config: ExperimentConf
     ``active.gain`` (:func:`labels_for_gain` on ``curve``: a learning curve with ``dimension``,
     ``labels`` and ``macro_f1``, e.g. random order's from the simulation).
     """
-    minimum, folds = config.evaluate.min_examples, max(config.evaluate.folds, 2)
-    rare, gain = [], []
+    gain = []
     for dim in codebook.dimensions:
-        values = table[dim.name]
-        has = values.notna()
-        for name in dim.label_names:
-            hit = values[has].map(lambda v, name=name: name in v if isinstance(v, list) else v == name).astype(bool)
-            n, articles = int(hit.sum()), int(table.loc[has[has].index[hit.to_numpy()], "article_id"].nunique())
-            if n < minimum or articles < folds:
-                rare.append({"dimension": dim.name, "label": name, "paragraphs": n, "articles": articles,
-                             "want": f">= {minimum} in >= {folds} articles"})
-        now = int(has.sum())
+        now = int(table[dim.name].notna().sum())
         row = {"dimension": dim.name, "labelled": now, "more_for_gain": float("nan"), "gain": config.active.gain}
         if curve is not None and dim.name in set(curve["dimension"]):
             row["more_for_gain"] = labels_for_gain(curve[curve["dimension"] == dim.name].sort_values("labels"),
                                                    now, config.active.gain)
         gain.append(row)
-    return {"rare": pd.DataFrame(rare, columns=["dimension", "label", "paragraphs", "articles", "want"]),
+    return {"rare": rare_labels(table, codebook, minimum=config.evaluate.min_examples, folds=config.evaluate.folds),
             "gain": pd.DataFrame(gain)}
 
 

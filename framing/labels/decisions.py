@@ -25,8 +25,8 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
     "none" (multi-label). With ``adjudicated`` the records are final labels that settle a
     disagreement; the annotators' own labels are kept. An optional ``rationale`` column (long) or
     ``<dimension>__rationale`` columns (wide) give the words that decided a label, separated by
-    ``;`` and each found in the paragraph (an empty cell: nothing marked). Returns the number of
-    records written.
+    ``;`` and each found in the paragraph (an empty cell: nothing marked). Two rows that label one
+    paragraph and dimension differently are an error. Returns the number of records written.
     """
     root = Path(root)
     decisions = Path(decisions)
@@ -75,4 +75,22 @@ def add_labels(decisions: str | Path, *, annotator: str, output: str | Path, con
             records.append((number, record))
     for number, record in records:
         check_record(record, codebook, decisions, number)
-    return upsert_labels(output, [r for _, r in records], codebook)
+    return upsert_labels(output, _once_each(records, decisions), codebook)
+
+
+def _once_each(records: list[tuple[int, dict]], decisions: Path) -> list[dict]:
+    """The records, one per paragraph and dimension: a row that repeats an earlier one is dropped,
+    one that labels the same paragraph and dimension differently is an error naming both lines."""
+    first: dict[tuple[str, str], tuple[int, dict]] = {}
+    for number, record in records:
+        key = (record["paragraph_id"], record["dimension"])
+        if key not in first:
+            first[key] = (number, record)
+            continue
+        line, earlier = first[key]
+        if (sorted(earlier["value"]), earlier.get("rationale")) != (sorted(record["value"]), record.get("rationale")):
+            shown = " vs ".join(", ".join(r["value"]) or "(none)" for r in (earlier, record))
+            raise LabelsError(f"lines {line} and {number} both label paragraph {key[0]!r} on {key[1]}, differently "
+                              f"({shown})", path=decisions, line=number,
+                              fix="keep one row per paragraph (in the long layout, per paragraph and dimension)")
+    return [record for _, record in first.values()]

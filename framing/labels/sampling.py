@@ -121,13 +121,16 @@ def sample_batch(config: ExperimentConfig, root: str | Path = ".", *, quotas: di
     root = Path(root)
     paragraphs = project_paragraphs(config, root)
     codebook = load_codebook(root / config.data.codebook)
-    drop: set[str] = set()
+    labelled: set[str] = set()
     if skip_labelled and label_files(root / config.data.labels):
-        drop |= set(read_labels(root / config.data.labels, codebook)["paragraph_id"])
+        labelled = set(read_labels(root / config.data.labels, codebook)["paragraph_id"])
+    excluded: set[str] = set()
     for path in exclude or []:
-        drop |= set(read_predictions(path)["paragraph_id"].astype(str))
-    pool = paragraphs[~paragraphs["paragraph_id"].isin(drop)]
-    batch = take_quotas(order_paragraphs(pool, order, seed=seed), quotas)[BATCH_COLUMNS]
+        excluded |= set(read_predictions(path)["paragraph_id"].astype(str))
+    pool = paragraphs[~paragraphs["paragraph_id"].isin(labelled | excluded)]
+    ordered = order_paragraphs(pool, order, seed=seed)  # an unknown --order is the first thing to say
+    _check_left(paragraphs, pool, quotas, labelled)
+    batch = take_quotas(ordered, quotas)[BATCH_COLUMNS]
     if output is not None:
         output = Path(output)
         with atomic_write(output) as handle:
@@ -136,3 +139,25 @@ def sample_batch(config: ExperimentConfig, root: str | Path = ".", *, quotas: di
             else:
                 handle.write(batch.to_json(orient="records", lines=True, force_ascii=False))
     return batch
+
+
+def _check_left(paragraphs: pd.DataFrame, pool: pd.DataFrame, quotas: dict[str, int], labelled: set[str]) -> None:
+    """Raise if a quota's outlet is not in the corpus, or has no paragraph left in ``pool`` once
+    the labelled paragraphs (``labelled``: --skip-labelled) and earlier batches (--exclude) are out."""
+    outlets = set(paragraphs["outlet"])
+    unknown = sorted(set(quotas) - outlets)
+    if unknown:
+        raise FramingError(f"no outlet {', '.join(map(repr, unknown))} in the corpus",
+                           fix=f"choose among: {', '.join(sorted(outlets))}")
+    for outlet in sorted(set(quotas) - set(pool["outlet"])):
+        ids = paragraphs.loc[paragraphs["outlet"] == outlet, "paragraph_id"]
+        done = int(ids.isin(labelled).sum())
+        fixes = []
+        if done:
+            fixes.append("pass --no-skip-labelled to sample labelled paragraphs again")
+        if done < len(ids):
+            fixes.append("drop an --exclude batch")
+        reason = ("labelled already" if done == len(ids) else "in the --exclude batches" if not done
+                  else f"labelled already ({done}) or in the --exclude batches")
+        raise FramingError(f"all {len(ids)} paragraphs of {outlet} are {reason}",
+                           fix=f"{' and '.join(fixes)}, or drop the quota for {outlet}")

@@ -135,8 +135,8 @@ class LabelSession:
         self._window = window if options.order in MODEL_ORDERS else None
         self.queue = self._build_queue(self.paragraphs)
         self.labelled_now = 0
-        self._more = more
-        if self._window is not None and more is not None:
+        self._more = None if paragraphs.attrs.get("last") else more  # the corpus is read to its end already
+        if self._window is not None and self._more is not None:
             self._score_rest(self._window - len(self.paragraphs))
 
     # ------------------------------------------------------------------ queue
@@ -151,8 +151,8 @@ class LabelSession:
         if self._more is None:
             return False
         frame = next(self._more, None)
+        self._more = None if frame is None or frame.attrs.get("last") else self._more
         if frame is None:
-            self._more = None
             return False
         self._append(frame)
         added = self._build_queue(frame)
@@ -173,7 +173,7 @@ class LabelSession:
 
     def _score_rest(self, rows: int) -> None:
         """Read and score the window's remaining ``rows`` paragraphs in the background."""
-        if rows > 0:
+        if rows > 0 and self._more is not None:
             self._scoring = ScoredBlocks(self._more, self._score_block, rows)
 
     def _score_block(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Any]:
@@ -229,7 +229,7 @@ class LabelSession:
         # resumed session continues the same sequence where the last one stopped.
         scores = None
         if o.order in MODEL_ORDERS:
-            pool = pool[[not self._complete(pid) for pid in pool["paragraph_id"]]]
+            pool = pool.loc[[not self._complete(pid) for pid in pool["paragraph_id"]]]  # .loc: [] is no rows (not no columns)
             scores = pd.Series(self._uncertainty(pool), index=pool.index)
             self._scores = pd.concat([self._scores, scores]) if len(self._scores) else scores
         ordered = order_paragraphs(pool.assign(_i=pool.index), o.order, seed=o.seed, uncertainty=scores)

@@ -277,10 +277,30 @@ def labelled_paragraphs(paragraphs: pd.DataFrame, labels: pd.DataFrame, codebook
     return table.reset_index(drop=True)
 
 
+def rare_labels(table: pd.DataFrame, codebook: Codebook, *, minimum: int, folds: int) -> pd.DataFrame:
+    """Labels of ``table`` (labelled paragraphs) too rare for evaluation to score reliably: fewer
+    than ``minimum`` paragraphs, or in fewer articles than ``max(folds, 2)`` — the rule of
+    ``evaluate`` (config ``evaluate.min_examples`` and ``evaluate.folds``). Training uses them all
+    the same."""
+    folds = max(folds, 2)
+    rare = []
+    for dim in codebook.dimensions:
+        values = table[dim.name]
+        has = values.notna()
+        for name in dim.label_names:
+            hit = values[has].map(lambda v, name=name: name in v if isinstance(v, list) else v == name).astype(bool)
+            n, articles = int(hit.sum()), int(table.loc[has[has].index[hit.to_numpy()], "article_id"].nunique())
+            if n < minimum or articles < folds:
+                rare.append({"dimension": dim.name, "label": name, "paragraphs": n, "articles": articles,
+                             "want": f">= {minimum} in >= {folds} articles"})
+    return pd.DataFrame(rare, columns=["dimension", "label", "paragraphs", "articles", "want"])
+
+
 def label_stats(labels: pd.DataFrame, paragraphs: pd.DataFrame, codebook: Codebook, *,
-                min_examples: int = 10) -> dict[str, pd.DataFrame | list[str]]:
+                min_examples: int = 10, folds: int = 5) -> dict[str, pd.DataFrame | list[str]]:
     """Counts a labelling team needs: per label and outlet (resolved labels), per annotator,
-    labelling pace, what is still unlabelled, and labels too rare to train or evaluate."""
+    labelling pace, what is still unlabelled, and labels too rare to evaluate reliably
+    (``rare``: :func:`rare_labels` with ``min_examples`` and ``folds``; ``warnings``: the same in words)."""
     table = labelled_paragraphs(paragraphs, labels, codebook)
     rows = []
     for dim in codebook.dimensions:
@@ -312,6 +332,9 @@ def label_stats(labels: pd.DataFrame, paragraphs: pd.DataFrame, codebook: Codebo
     coverage = pd.DataFrame({"paragraphs": paragraphs.groupby("outlet").size(),
                              "labelled": paragraphs[paragraphs["paragraph_id"].isin(labelled)].groupby("outlet").size(),
                              "unlabelled": left.groupby("outlet").size()}).fillna(0).astype(int)
-    warnings_ = [f"{r.dimension}:{r.label} has {r.total} example(s): too few to train or evaluate (want >= {min_examples})"
-                 for r in per_label.itertuples() if r.total < min_examples]
-    return {"per_label": per_label, "per_annotator": per_annotator, "coverage": coverage, "warnings": warnings_}
+    rare = rare_labels(table, codebook, minimum=min_examples, folds=folds)
+    warnings_ = [f"{r.dimension}:{r.label} has {r.paragraphs} example(s) in {r.articles} article(s): too few to evaluate "
+                 f"reliably (want {r.want})" + ("; training uses it all the same" if r.paragraphs else "")
+                 for r in rare.itertuples()]
+    return {"per_label": per_label, "per_annotator": per_annotator, "coverage": coverage, "rare": rare,
+            "warnings": warnings_}
