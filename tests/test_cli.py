@@ -117,7 +117,7 @@ def test_labels_add_refuses_a_paragraph_labelled_twice_differently(project):
          "d.csv:3: lines 2 and 3 both label paragraph", "on mood, differently (gloomy vs upbeat)", "keep one row")
     assert not (project / "labels" / "second.jsonl").exists()
     decisions.write_text(f"paragraph_id,dimension,value\n{pid},mood,gloomy\n{pid},mood,gloomy\n", encoding="utf-8")
-    assert "recorded 1 labels by second" in run("labels", "add", decisions, "--annotator", "second", "--root", project).output
+    assert "recorded 1 label by second" in run("labels", "add", decisions, "--annotator", "second", "--root", project).output
     assert len((project / "labels" / "second.jsonl").read_text().splitlines()) == 1
 
 

@@ -57,7 +57,7 @@ def labels_add_cmd(
     cfg = _config(root, experiment, config, None)
     target = output or root / cfg.data.labels / f"{annotator}.jsonl"
     written = add_labels(decisions, annotator=annotator, output=target, config=cfg, root=root)
-    out.print(f"recorded {written} labels by {annotator} in {target}")
+    out.print(f"recorded {written} label{'' if written == 1 else 's'} by {annotator} in {target}")
 
 
 @labels_app.command("sample")
