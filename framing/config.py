@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from framing._io import read_toml
+from framing.config_checks import check_values
 from framing.errors import ConfigError
 
 
@@ -221,8 +222,16 @@ class ExperimentConfig:
     articles: ArticlesConfig = field(default_factory=ArticlesConfig)
     active: ActiveConfig = field(default_factory=ActiveConfig)
 
+    # Where the settings came from, for messages (load_config sets them; not fields: neither saved nor compared).
+    file = None         # the config file read, if any
+    set_items = ()      # (section.option, the --set item that gave it)
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def origin(self, key: str) -> str | None:
+        """The ``--set`` item that gave setting ``key`` (``section.option``); None: the file or the default."""
+        return dict(self.set_items).get(key)
 
 
 _SECTIONS = {"data": DataConfig, "features": FeaturesConfig, "classifier": ClassifierConfig,
@@ -249,8 +258,10 @@ def experiment_config(root: str | Path, name: str, path: str | Path | None = Non
     ``section.key=value`` overrides. A missing file is an error naming it: never silent defaults."""
     if path is None and not config_file(root, name).is_file():
         wanted = config_file(root, name)
+        others = sorted(p.parent.name for p in Path(root, EXPERIMENTS).glob("*/config.toml"))
         raise ConfigError("no such experiment: its config is missing", path=wanted,
-                          fix=f"create {wanted} (copy experiments/default/config.toml), or pick an existing -e NAME")
+                          fix=f"create {wanted}: an empty file uses every default (set only what you change), "
+                              + (f"or pick an existing -e NAME ({', '.join(others)})" if others else "or pass --config FILE"))
     return load_config(path if path is not None else config_file(root, name), overrides, name=name)
 
 
@@ -280,6 +291,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             raise error from None
         named = [item for key, item in given.items() if key in error.what or f"[{key.split('.')[0]}]" in error.what]
         raise ConfigError(f"--set {' --set '.join(named or given.values())}: {error.what}", fix=error.fix) from None
+    config.file, config.set_items = path, tuple(given.items())
     if name:
         config.name = name
     elif path is not None and "name" not in raw:
@@ -301,8 +313,9 @@ def _build(raw: dict[str, Any], path: Path | None) -> ExperimentConfig:
             config.name = str(value)
             continue
         if key not in _SECTIONS or not isinstance(value, dict):
-            raise ConfigError(f"unknown section [{key}]", path=path,
-                              fix=f"sections are: {', '.join(_SECTIONS)}")
+            what = (f"{key} must be a section [{key}]" if key in _SECTIONS else f"unknown section [{key}]"
+                    if isinstance(value, dict | list) else f"unknown key {key!r}")
+            raise ConfigError(what, path=path, fix=f"the top-level keys are name and the sections [{'], ['.join(_SECTIONS)}]")
         section = getattr(config, key)
         fields = {f.name: f for f in dataclasses.fields(section)}
         for option, setting in value.items():
@@ -314,7 +327,7 @@ def _build(raw: dict[str, Any], path: Path | None) -> ExperimentConfig:
                 setattr(section, option, setting)  # a field that also takes text (e.g. threshold = "oof")
                 continue
             setattr(section, option, _coerce(setting, default, f"{key}.{option}", path))
-    _check(config, path)
+    check_values(config, path)
     return config
 
 
@@ -336,64 +349,3 @@ def _coerce(value: Any, default: Any, name: str, path: Path | None) -> Any:
         return value
     raise ConfigError(f"{name} = {value!r} should be {type(default).__name__}", path=path,
                       fix=f"the default is {default!r}")
-
-
-def _check(config: ExperimentConfig, path: Path | None) -> None:
-    f, c, e = config.features, config.classifier, config.evaluate
-    problems = []
-    if f.analyzer not in ("word", "char_wb", "word+char", "prefix"):
-        problems.append(("features.analyzer", 'use "word", "char_wb", "word+char" or "prefix"'))
-    if f.lexicon not in ("none", "rationale", "rationale-by-label"):
-        problems.append(("features.lexicon", 'use "none", "rationale" or "rationale-by-label"'))
-    if f.attribution_window < 1 or f.attribution_weight <= 0:
-        problems.append(("features.attribution_window/weight", "window >= 1 word and weight > 0"))
-    if f.context < 0 or (f.context or f.decades) and f.analyzer != "prefix":
-        problems.append(("features.context/decades", 'context >= 0 paragraphs; context and decades need analyzer = "prefix"'))
-    if f.prefix_len < 1:
-        problems.append(("features.prefix_len", "must be at least 1"))
-    if not 1 <= f.ngram_min <= f.ngram_max:
-        problems.append(("features.ngram_min/ngram_max", "need 1 <= ngram_min <= ngram_max"))
-    if not 1 <= f.char_ngram_min <= f.char_ngram_max:
-        problems.append(("features.char_ngram_min/max", "need 1 <= char_ngram_min <= char_ngram_max"))
-    if c.C <= 0 or any(not isinstance(v, int | float) or v <= 0 for v in c.C_by_dimension.values()):
-        problems.append(("classifier.C", "must be > 0 (also in C_by_dimension)"))
-    if c.class_weight not in (None, "balanced"):
-        problems.append(("classifier.class_weight", 'use "balanced" or leave it out'))
-    if isinstance(c.threshold, str) and c.threshold != "oof" or (
-            not isinstance(c.threshold, str) and not 0 < float(c.threshold) < 1):
-        problems.append(("classifier.threshold", 'a number in (0, 1) or "oof"'))
-    if e.folds < 2 or any(type(v) is not int for v in e.rule_seeds):
-        problems.append(("evaluate.folds/rule_seeds", "folds at least 2; rule_seeds whole numbers, e.g. [1, 2]"))
-    if not 0 <= e.forward_share < 1:
-        problems.append(("evaluate.forward_share", "a share in [0, 1): 0.2 tests on the latest fifth of articles"))
-    if not 0 < e.level < 1 or e.n_boot < 0:
-        problems.append(("evaluate.level/n_boot", "level in (0, 1), e.g. 0.95; n_boot >= 0 (0: no interval)"))
-    r = config.report
-    if r.estimator not in ("ppi", "none"):
-        problems.append(("report.estimator", 'use "ppi" or "none"'))
-    if not 0 < r.level < 1 or not 0 < r.target_width <= 1 or r.min_labelled < 2:
-        problems.append(("report.level/target_width/min_labelled", "level and target_width in (0, 1), min_labelled >= 2"))
-    if r.drift not in ("blocks", "none") or r.drift_blocks < 2:
-        problems.append(("report.drift/drift_blocks", 'drift "blocks" or "none", drift_blocks >= 2'))
-    if r.correction not in ("holm", "bh", "none"):
-        problems.append(("report.correction", 'use "holm", "bh" or "none"'))
-    if r.min_articles < 1 or r.time_min_articles < 1 or r.summary_top < 1:
-        problems.append(("report.min_articles/time_min_articles/summary_top", "each at least 1"))
-    a = config.articles
-    if a.min_paragraphs < 1 or a.show_max < 1 or a.report_top < 1:
-        problems.append(("articles.min_paragraphs/show_max/report_top", "each must be at least 1"))
-    a = config.active
-    if a.seeds < 1 or a.start < 2 or a.batch < 1 or a.max_labels < 0 or not 0 < a.test_share < 1:
-        problems.append(("active.seeds/start/batch/max_labels/test_share",
-                         "seeds >= 1, start >= 2, batch >= 1, max_labels >= 0, test_share in (0, 1)"))
-    orders = ("corpus", "random", "stratified", "uncertainty", "uncertainty-stratified")
-    if a.order not in orders or a.fallback_order not in orders[:3]:
-        problems.append(("active.order/fallback_order", f"order one of {', '.join(orders)}; "
-                                                        "fallback_order corpus, random or stratified (no model needed)"))
-    if a.window < 1 or a.block < 1:
-        problems.append(("active.window/block", "window >= 1 and block >= 1 paragraphs"))
-    if not 0 < a.target_share <= 1 or not 0 <= a.target_f1 < 1 or not 0 < a.gain < 1 or not 0 < a.min_probability < 1:
-        problems.append(("active.target_share/target_f1/gain/min_probability", "shares and probabilities in (0, 1)"))
-    if problems:
-        name, fix = problems[0]
-        raise ConfigError(f"invalid value for {name}", path=path, fix=fix)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from framing._io import sha256_file
 from framing.config import ExperimentConfig, experiment_dir
+from framing.config_checks import COLLECTION_SETTINGS, check_collections, check_dimensions
 from framing.corpus.read import corpus_windows, project_paragraphs
 from framing.errors import ConfigError, FramingError, LabelsError
 from framing.labels.codebook import Codebook, load_codebook
@@ -35,10 +36,13 @@ class ProjectData:
 
 
 def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectData:
-    """Codebook, corpus paragraphs and validated hand labels, joined into a training table."""
+    """Codebook, corpus paragraphs and validated hand labels, joined into a training table. A
+    setting that names a dimension the codebook lacks, or a collection the corpus lacks, is an error."""
     root = Path(root)
     codebook = load_codebook(root / config.data.codebook)
+    check_dimensions(config, codebook.names, codebook.path)
     paragraphs = project_paragraphs(config, root)
+    check_collections(config, COLLECTION_SETTINGS, paragraphs["collection"], root / config.data.corpus)
     labels_path = root / config.data.labels
     files = label_files(labels_path)
     if not files:
@@ -91,6 +95,7 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str | None,
         raise ConfigError(f"unknown --order {options.order!r}", fix=f"use one of: {', '.join(ORDERS)}")
     remember_annotator(root, annotator)
     codebook = load_codebook(root / config.data.codebook)
+    check_dimensions(config, codebook.names, codebook.path)  # the session's refits read them
     labels_dir = root / config.data.labels
     output = output or labels_dir / f"{annotator}.jsonl"
     if output.exists() and not output.is_file():

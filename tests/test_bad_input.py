@@ -16,13 +16,14 @@ from typer.testing import CliRunner
 from framing.cli import app
 from framing.corpus.read import read_paragraphs
 
-from conftest import make_project
+from conftest import CODEBOOK, make_project
 
 runner = CliRunner()
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00"
 JUNK = bytes(range(256)) * 16
+SHIPPED_CONFIG = (Path(__file__).resolve().parents[1] / "experiments" / "default" / "config.toml").read_text(encoding="utf-8")
 OTHER_CODEBOOK = """name = "other"
 version = "1"
 [[dimensions]]
@@ -263,7 +264,23 @@ CASES: list[tuple[str, Callable[[Path], list], str]] = [
     ("codebook-duplicate-labels", codebook('name = "x"\nversion = "1"\n[[dimensions]]\nname = "a"\nkind = "single"\n'
                                            '[[dimensions.labels]]\nname = "b"\ndefinition = "d"\n'
                                            '[[dimensions.labels]]\nname = "b"\ndefinition = "d"\n'), "codebook.toml"),
+    ("codebook-misspelt-labels-table", codebook(CODEBOOK.replace('[[dimensions.labels]]\nname = "sport"',
+                                                                 '[[dimensions.lables]]\nname = "sport"')),
+     "codebook.toml:19: unknown key 'lables' in dimension 'topics'"),
+    ("codebook-misspelt-key", codebook(CODEBOOK.replace("question =", "qestion =")), "codebook.toml:8: unknown key 'qestion'"),
+    ("codebook-label-without-definition", codebook(CODEBOOK.replace('definition = "Bad news."\n', "")),
+     "label 'gloomy' of dimension 'mood' has no definition"),
     # --- config and overrides
+    ("config-unknown-top-level-key", config('nmae = "x"\n'), "unknown key 'nmae' — the top-level keys are name and the sections"),
+    ("config-codebook-missing", config('[data]\ncodebook = "nope.toml"\n'),
+     "nope.toml: codebook not found — create it, or set data.codebook"),
+    # the shipped config copied into a project without its dimensions and collections
+    ("config-of-another-codebook", config(SHIPPED_CONFIG), "config.toml: features.attribution names 'sources', which is not "
+                                                           "a dimension of the codebook"),
+    ("config-names-no-collection", config('[classifier]\ntune_on = "news"\n'),
+     "classifier.tune_on names collection 'news', which the corpus at"),
+    ("set-names-no-dimension", lambda p: ["train", "--root", p, "--set", 'features.attribution=["zzz"]'],
+     """--set features.attribution=["zzz"]: features.attribution names 'zzz', which is not a dimension of the codebook"""),
     ("config-binary", config(JUNK), "not a text file"),
     ("config-bad-toml", config("[features\n"), "not valid TOML"),
     ("config-unknown-section", config("[classifer]\nC = 2\n"), "[classifer]"),
@@ -333,6 +350,8 @@ CASES: list[tuple[str, Callable[[Path], list], str]] = [
     # --- evaluate, suspects, label
     ("evaluate-bad-by", lambda p: ["evaluate", "--root", p, "--by", "year"], "--by article or --by outlet"),
     ("evaluate-unknown-collection", lambda p: ["evaluate", "--root", p, "--train-on", "nowhere", "--test-on", "x"], "nowhere"),
+    ("evaluate-corpus-without-collections", lambda p: ["evaluate", "--root", p, "--train-on", "news", "--test-on", "news"],
+     "no collection 'news' among the labelled paragraphs — the corpus has no collections (a collection is a subfolder"),
     ("suspects-no-oof", lambda p: ["labels", "suspects", "--root", p, "--predictions", p / "nope.csv"], "out-of-fold"),
     ("suspects-empty-oof", lambda p: ["labels", "suspects", "--root", p, "--predictions", write(p / "oof.csv", "")],
      "oof.csv"),

@@ -29,8 +29,8 @@ def test_columns_follow_codebook_order(codebook):
     ("[[dimensions]]\nname = 'a'\nkind = 'maybe'\n", "kind 'maybe'"),
     ("[[dimensions]]\nname = 'Bad Name'\nkind = 'single'\n", "invalid name"),
     ("[[dimensions]]\nname = 'a'\nkind = 'single'\n[[dimensions.labels]]\nname = 'x'\n", "at least two labels"),
-    ("[[dimensions]]\nname = 'a'\nkind = 'multi'\n[[dimensions.labels]]\nname = 'x'\n[[dimensions.labels]]\nname = 'x'\n",
-     "appears twice"),
+    ("[[dimensions]]\nname = 'a'\nkind = 'multi'\n[[dimensions.labels]]\nname = 'x'\ndefinition = 'd'\n"
+     "[[dimensions.labels]]\nname = 'x'\ndefinition = 'd'\n", "appears twice"),
     ("[[dimensions]\n", "not valid TOML"),
     ("[[dimensions]]\nname = 'a'\nkind = 'multi'\n[[dimensions.labels]]\nname = 'x'\nactors = 'Peskov'\n",
      "actors that are not a list"),
@@ -51,3 +51,32 @@ def test_missing_codebook(tmp_path):
 def test_unknown_dimension_lists_known(codebook):
     with pytest.raises(CodebookError, match="mood, topics"):
         codebook.dimension("tone")
+
+
+@pytest.mark.parametrize("old, new, message, line", [
+    # a misspelt table: its labels would be dropped and the labels file blamed later
+    ("[[dimensions.labels]]\nname = \"sport\"", "[[dimensions.lables]]\nname = \"sport\"",
+     r"unknown key 'lables' in dimension 'topics' — the keys here are name, kind, question, \[\[dimensions.labels\]\]", 19),
+    ('version = "0.1"', 'version = "0.1"\ndescripton = "x"',
+     r"unknown key 'descripton' at the top level — the keys here are name, version, description, \[\[dimensions\]\]", 4),
+    ('question = "How does it feel?"', 'qestion = "How does it feel?"', "unknown key 'qestion' in dimension 'mood'", 8),
+    ('definition = "Good news."', 'definiton = "Good news."',
+     "unknown key 'definiton' in label 'upbeat' of dimension 'mood' — the keys here are name, definition, key, actors", 11),
+    ('definition = "Bad news."\n', "", "label 'gloomy' of dimension 'mood' has no definition", None),
+    ('definition = "Bad news."', 'definition = " "', "label 'gloomy' of dimension 'mood' has no definition", None),
+])
+def test_unknown_keys_and_missing_definitions_are_errors(tmp_path, old, new, message, line):
+    from conftest import CODEBOOK
+
+    assert old in CODEBOOK
+    path = tmp_path / "codebook.toml"
+    path.write_text(CODEBOOK.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CodebookError, match=message) as info:
+        load_codebook(path)
+    assert info.value.path == str(path) and info.value.line == line
+
+
+def test_a_missing_codebook_names_the_config_setting_not_a_missing_option(tmp_path):
+    with pytest.raises(CodebookError) as info:
+        load_codebook(tmp_path / "nope.toml")
+    assert "data.codebook" in info.value.fix and "--codebook" not in info.value.message

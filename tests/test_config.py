@@ -21,6 +21,27 @@ def test_a_missing_experiment_config_is_an_error_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="config is missing") as caught:
         experiment_config(tmp_path, "nosuch")
     assert str(tmp_path / "experiments" / "nosuch" / "config.toml") in caught.value.message
+    # the fix says how to make one (an empty file is a whole config), not to copy the missing file itself
+    assert "an empty file uses every default" in caught.value.fix and "copy" not in caught.value.fix
+    assert "--config" in caught.value.fix  # no other experiment to pick
+    (tmp_path / "experiments" / "mine").mkdir(parents=True)
+    (tmp_path / "experiments" / "mine" / "config.toml").write_text("", encoding="utf-8")
+    assert experiment_config(tmp_path, "mine") == load_config(None, name="mine")
+    with pytest.raises(ConfigError, match=r"pick an existing -e NAME \(mine\)"):
+        experiment_config(tmp_path, "default")
+
+
+def test_an_unknown_top_level_key_is_called_a_key(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('nmae = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown key 'nmae'") as caught:
+        load_config(path)
+    assert "section [nmae]" not in caught.value.what
+    assert caught.value.fix == ("the top-level keys are name and the sections "
+                                "[data], [features], [classifier], [evaluate], [report], [articles], [active]")
+    path.write_text("features = 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"features must be a section \[features\]"):
+        load_config(path)
 
 
 def test_file_then_overrides(tmp_path):
@@ -100,3 +121,44 @@ def test_decades_need_the_prefix_analyzer():
     assert load_config(None, ['features.decades=["frames"]', 'features.analyzer="prefix"']).features.decades == ["frames"]
     with pytest.raises(ConfigError, match="decades"):
         load_config(None, ['features.decades=["frames"]', 'features.analyzer="word"'])
+
+
+def test_settings_naming_what_the_project_lacks_are_errors(project):
+    """A dimension the codebook lacks or a collection the corpus lacks stops the run, naming the
+    setting, where it was set, and what the project has; nothing is ignored without a word."""
+    from framing import load_project
+
+    path = project / "experiments" / "default" / "config.toml"
+    for setting, message in [('[features]\nattribution = ["sources"]', "features.attribution names 'sources'"),
+                             ('[features]\nlexicon_dimensions = ["tone"]', "features.lexicon_dimensions names 'tone'"),
+                             ('[features]\nanalyzer = "prefix"\ndecades = ["frames"]', "features.decades names 'frames'"),
+                             ("[classifier]\nC_by_dimension = {mood = 2.0, tone = 2.0}", "classifier.C_by_dimension names 'tone'")]:
+        path.write_text(setting + "\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=message) as caught:
+            load_project(load_config(path), project)
+        assert caught.value.path == str(path) and caught.value.fix.startswith("its dimensions are mood, topics")
+    path.write_text('[features]\nattribution = ["topics"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^--set features.attribution=\['zzz'\]: features.attribution names 'zzz'") as caught:
+        load_project(load_config(path, ["features.attribution=['zzz']"]), project)
+    assert caught.value.path is None
+    assert load_project(load_config(path, ["classifier.C_by_dimension={mood=2.0}"]), project).table.shape[0] > 0
+
+    for key in ("evaluate.collection", "classifier.tune_on"):  # a corpus without subfolders has no collections
+        with pytest.raises(ConfigError, match=f"{key} names collection 'news'") as caught:
+            load_project(load_config(path, [f'{key}="news"']), project)
+        assert "the corpus has no collections" in caught.value.fix
+
+    corpus = project / "corpus"  # articles in subfolders: collections "news" and "wire"
+    for article in corpus.glob("*.txt"):
+        folder = corpus / ("news" if article.name.startswith("daily") else "wire")
+        folder.mkdir(exist_ok=True)
+        article.rename(folder / article.name)
+    assert load_project(load_config(path, ['evaluate.collection="news"', 'classifier.tune_on="wire"']), project)
+    with pytest.raises(ConfigError, match="classifier.tune_on names collection 'official'") as caught:
+        load_project(load_config(path, ['classifier.tune_on="official"']), project)
+    assert caught.value.fix.startswith("its collections are news, wire:")
+    with pytest.raises(ConfigError, match=r"data.collections names collection 'newz'") as caught:
+        load_project(load_config(path, ['data.collections=["news", "newz"]']), project)
+    with pytest.raises(ConfigError, match="evaluate.collection names collection 'wire'") as caught:
+        load_project(load_config(path, ['data.collections=["news"]', 'evaluate.collection="wire"']), project)
+    assert caught.value.fix.startswith("its collections are news (data.collections keeps only these)")

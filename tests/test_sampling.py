@@ -40,8 +40,12 @@ def test_uncertainty_puts_doubtful_first():
 def test_quotas():
     got = take_quotas(stratified_order(corpus()), {"A": 4, "B": 2})
     assert got["outlet"].value_counts().to_dict() == {"A": 4, "B": 2}
-    with pytest.raises(FramingError, match=r"no paragraphs for outlet \['Z'\]"):
+    with pytest.raises(FramingError, match=r"no paragraphs for outlet \['Z'\]") as caught:
         take_quotas(corpus(), {"Z": 1})
+    assert caught.value.fix == "choose among: A, B, C"
+    with pytest.raises(FramingError, match=r"no paragraphs for outlet \['A'\]") as caught:  # all labelled or excluded
+        take_quotas(corpus().iloc[:0], {"A": 1})
+    assert caught.value.fix == "no paragraph is left to choose from (labelled and excluded ones are left out)"
 
 
 def test_uncertainty_stratified_takes_each_outlets_most_uncertain_in_turn():

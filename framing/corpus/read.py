@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import ExperimentConfig
+from framing.config_checks import check_collections
 from framing.corpus.documents import DOC_SUFFIXES, _NOT_ARTICLES, parse_document
 from framing.corpus.tables import Columns, TABLE_SUFFIXES, _chunk_articles, _row_articles, iter_table, table_encoding
 from framing.corpus.text import PARAGRAPH_COLUMNS, article_paragraphs
@@ -283,6 +284,7 @@ def project_paragraphs(config: ExperimentConfig, root: str | Path = ".") -> pd.D
     text skipped with a warning)."""
     paragraphs = read_paragraphs(Path(root) / config.data.corpus, paragraphs=config.data.paragraph_rows,
                                  on_skip=skip_with_warning)
+    check_collections(config, ["data.collections"], paragraphs["collection"], Path(root) / config.data.corpus)
     if config.data.collections:
         paragraphs = paragraphs[paragraphs["collection"].isin(config.data.collections)]
     return paragraphs

@@ -14,6 +14,7 @@ import pandas as pd
 
 from framing._io import atomic_write, toml_text, write_json
 from framing.config import ExperimentConfig, experiment_dir
+from framing.config_checks import WHAT_COLLECTIONS
 from framing.errors import ConfigError
 from framing.evaluate.cv import (GROUPINGS, LEXICON_WARNING, cross_validate, cross_validate_dimension, holdout_dimension,
                                  learning_curve)
@@ -186,10 +187,13 @@ def _holdout(data: ProjectData, config: ExperimentConfig, train_on: list[str] | 
              test_on: list[str] | None) -> list[DimensionResult]:
     if not (train_on and test_on):
         raise ConfigError("give both --train-on and --test-on", fix="e.g. --train-on train --test-on test")
-    known = set(data.table["collection"])
-    for name in [*train_on, *test_on]:
-        if name not in known:
-            raise ConfigError(f"no collection {name!r}", fix=f"collections: {', '.join(sorted(known))}")
+    known = sorted({c for c in data.table["collection"] if c})
+    missing = [name for name in [*train_on, *test_on] if name not in known]
+    if missing:
+        fix = (f"the labelled paragraphs' collections are: {', '.join(known)}" if known
+               else "no labelled paragraph is in a collection" if any(data.paragraphs["collection"])
+               else f"the corpus has no collections ({WHAT_COLLECTIONS}) to split by")
+        raise ConfigError(f"no collection {missing[0]!r} among the labelled paragraphs", fix=fix)
     train = data.table["collection"].isin(train_on)
     test = data.table["collection"].isin(test_on)
     label = f"train {'+'.join(train_on)}, test {'+'.join(test_on)}"

@@ -27,10 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from framing._io import read_toml, sha256_file
+from framing.decode import read_text
 from framing.errors import CodebookError
 
 KINDS = ("single", "multi")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# The keys each level of a codebook takes: any other is a typo that would be ignored without a word.
+TOP_KEYS = ("name", "version", "description", "dimensions")
+DIMENSION_KEYS = ("name", "kind", "question", "labels")
+LABEL_KEYS = ("name", "definition", "key", "actors")
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,8 @@ def load_codebook(path: str | Path) -> Codebook:
     """
     path = Path(path)
     data = read_toml(path, error=CodebookError, missing="codebook not found",
-                     fix_missing="pass --codebook PATH or create labels/codebook.toml")
+                     fix_missing="create it, or set data.codebook in the experiment's config.toml to the "
+                                 "codebook's path (relative to the project folder)")
     return _parse(data, path)
 
 
@@ -103,6 +109,7 @@ def _parse(data: dict, path: Path) -> Codebook:
     def fail(what: str, fix: str) -> CodebookError:
         return CodebookError(what, path=path, fix=fix)
 
+    _known_keys(data, TOP_KEYS, "at the top level", path)
     dims_raw = data.get("dimensions")
     if not isinstance(dims_raw, list) or not dims_raw:
         raise fail("no [[dimensions]] defined", "add at least one [[dimensions]] table")
@@ -118,6 +125,7 @@ def _parse(data: dict, path: Path) -> Codebook:
         if name in seen_dims:
             raise fail(f"dimension {name!r} is defined twice", "give each dimension a unique name")
         seen_dims.add(name)
+        _known_keys(raw, DIMENSION_KEYS, f"in dimension {name!r}", path)
         kind = raw.get("kind")
         if kind not in KINDS:
             raise fail(f"dimension {name!r} has kind {kind!r}",
@@ -141,12 +149,7 @@ def _parse(data: dict, path: Path) -> Codebook:
                 raise fail(f"label {lname!r} appears twice in dimension {name!r}",
                            "give each label of a dimension a unique name")
             seen_labels.add(lname)
-            actors = lab.get("actors", [])
-            if not isinstance(actors, list) or not all(isinstance(a, str) and a.strip() for a in actors):
-                raise fail(f"label {lname!r} of dimension {name!r} has actors that are not a list of names",
-                           'write actors = ["Name", "Institution", ...] or leave the key out')
-            labels.append(Label(lname, str(lab.get("definition", "")).strip(), lab.get("key"),
-                                tuple(a.strip() for a in actors)))
+            labels.append(_label(lab, lname, name, path))
         dimensions.append(Dimension(name, kind, tuple(labels), str(raw.get("question", "")).strip()))
     return Codebook(
         name=str(data.get("name", path.stem)),
@@ -156,3 +159,32 @@ def _parse(data: dict, path: Path) -> Codebook:
         path=path,
         sha256=sha256_file(path),
     )
+
+
+def _label(table: dict, name: str, dimension: str, path: Path) -> Label:
+    """The label of the table ``table`` (its name already checked) under dimension ``dimension``."""
+    where = f"label {name!r} of dimension {dimension!r}"
+    _known_keys(table, LABEL_KEYS, f"in {where}", path)
+    actors = table.get("actors", [])
+    if not isinstance(actors, list) or not all(isinstance(a, str) and a.strip() for a in actors):
+        raise CodebookError(f"{where} has actors that are not a list of names", path=path,
+                            fix='write actors = ["Name", "Institution", ...] or leave the key out')
+    definition = table.get("definition")
+    if not isinstance(definition, str) or not definition.strip():
+        raise CodebookError(f"{where} has no definition", path=path,
+                            fix='write definition = "..." under it: what the label means, for annotators and the report')
+    return Label(name, definition.strip(), table.get("key"), tuple(a.strip() for a in actors))
+
+
+def _known_keys(table: dict, allowed: tuple[str, ...], where: str, path: Path) -> None:
+    """A CodebookError for the first key of ``table`` not in ``allowed``, with its line when the file
+    has it once."""
+    unknown = [key for key in table if key not in allowed]
+    if not unknown:
+        return
+    key = unknown[0]
+    lines = [n for n, text in enumerate(read_text(path, error=CodebookError).splitlines(), 1)
+             if re.match(rf"""\s*(\[\[?\s*)?(dimensions\.)?["']?{re.escape(key)}["']?\s*(=|\]\]?)""", text)]
+    tables = {"dimensions": "[[dimensions]]", "labels": "[[dimensions.labels]]"}
+    raise CodebookError(f"unknown key {key!r} {where}", path=path, line=lines[0] if len(lines) == 1 else None,
+                        fix=f"the keys here are {', '.join(tables.get(k, k) for k in allowed)}")

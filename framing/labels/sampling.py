@@ -92,8 +92,9 @@ def take_quotas(ordered: pd.DataFrame, quotas: dict[str, int], *, by: str = "out
     """
     unknown = sorted(set(quotas) - set(ordered[by]))
     if unknown:
-        raise FramingError(f"no paragraphs for {by} {unknown}",
-                           fix=f"choose among: {', '.join(sorted(ordered[by].unique()))}")
+        left = sorted(ordered[by].unique())
+        raise FramingError(f"no paragraphs for {by} {unknown}", fix=f"choose among: {', '.join(left)}" if left else
+                           "no paragraph is left to choose from (labelled and excluded ones are left out)")
     rank = ordered.groupby(by).cumcount()
     limit = ordered[by].map(quotas)
     return ordered[limit.notna() & (rank < limit.fillna(0))].reset_index(drop=True)
