@@ -237,3 +237,30 @@ def test_charts_leave_the_matplotlib_backend_and_pyplot_alone():
             "import sys; print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["svg", "False"]
+
+
+@pytest.mark.parametrize("case", ["a file", "under a file", "under /proc"])
+def test_a_report_folder_that_cannot_be_made_is_one_clear_line(project, tmp_path, case):
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    (tmp_path / "afile").write_text("x")
+    out = {"a file": tmp_path / "afile", "under a file": tmp_path / "afile" / "sub",
+           "under /proc": "/proc/framing-test/report"}[case]
+    result = CliRunner().invoke(app, ["report", "--labels", "--root", str(project), "--out", str(out)],
+                                catch_exceptions=False)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "Traceback" not in said and said.startswith(f"error: {out}: cannot write here")
+    if case != "under /proc":
+        assert f"{tmp_path / 'afile'} is a file, not a folder" in said
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_report_folder_that_cannot_be_written_is_a_framing_error(codebook):
+    from framing import FramingError
+
+    profile = outlet_profile(synthetic(n_articles=3), codebook, n_boot=100)
+    content = ReportContent(title="t", codebook=codebook, profile=profile)
+    with pytest.raises(FramingError, match=r"^/proc: cannot write here \(.*/proc/"):
+        write_report(content, "/proc")  # a folder that exists and takes no new files, even for root

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing._io import sha256_file
+from framing._io import make_folder, sha256_file
 from framing.config import ExperimentConfig, ReportConfig, experiment_dir
 from framing.corpus.read import project_paragraphs
 from framing.corpus.tables import read_predictions
@@ -253,6 +253,16 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
         **parts)
 
 
+def _check_request(source: str, period: str, out_dir: Path) -> None:
+    """Refuse what cannot be reported before any work: the source, the period, an output folder that
+    cannot be made (not after the bootstrap)."""
+    if source not in ("labels", "predictions"):
+        raise ReportError(f"unknown report source {source!r}", fix="report from 'predictions' or 'labels'")
+    if period not in ("auto", "week", "month"):
+        raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
+    make_folder(out_dir, out_dir)
+
+
 def build_report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
                  model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
                  out_dir: str | Path, title: str | None = None, n_boot: int | None = None, seed: int = 0,
@@ -262,10 +272,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     """Build the outlet report from predictions (``source="predictions"``) or hand labels
     (``source="labels"``). Returns the path of ``index.html``. ``progress`` is called with a
     short description at the start of each step; ``n_boot`` defaults to ``report.n_boot``."""
-    if source not in ("labels", "predictions"):
-        raise ReportError(f"unknown report source {source!r}", fix="report from 'predictions' or 'labels'")
-    if period not in ("auto", "week", "month"):
-        raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
+    _check_request(source, period, Path(out_dir))
     step = progress or (lambda text: None)
     root, config = Path(root), config or ExperimentConfig()
     settings = config.report
