@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -28,6 +29,11 @@ app.add_typer(labels_app, name="labels")
 # "[mood]") that rich markup would swallow. Style goes in as rich Text (see `tagged`), never as markup.
 out = Console(soft_wrap=True, markup=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+
+def literal(text: str) -> str:
+    """Help text shown as written: typer reads help as rich markup, where "[dask]" is a tag and vanishes."""
+    return escape(text) if app.rich_markup_mode == "rich" else text
 
 
 def tagged(tag: str, text: str, style: str = "yellow", indent: str = "") -> Text:
