@@ -264,3 +264,28 @@ def test_a_report_folder_that_cannot_be_written_is_a_framing_error(codebook):
     content = ReportContent(title="t", codebook=codebook, profile=profile)
     with pytest.raises(FramingError, match=r"^/proc: cannot write here \(.*/proc/"):
         write_report(content, "/proc")  # a folder that exists and takes no new files, even for root
+
+
+def test_the_articles_section_names_each_article_by_its_title(project, tmp_path):
+    """Predictions carry no title (unless --keep-text): the report finds it in the corpus; with
+    --keep-text, for articles outside the corpus, in the predictions."""
+    from conftest import write_article
+
+    from framing import build_report, load_model, predict_file, train
+    from framing.config import load_config
+
+    config = load_config(project / "experiments/default/config.toml")
+    train(config, project)
+    model = load_model(project / "experiments/default")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    write_article(folder, "c-1", "Courier", "2025-04-01", ["upbeat sport", "gloomy weather"])
+    runs = {"corpus": (project / "corpus", False), "elsewhere": (folder, True)}
+    for name, (source, keep_text) in runs.items():
+        predict_file(model, source, tmp_path / f"{name}.csv", keep_text=keep_text)
+        build_report("predictions", project, predictions=tmp_path / f"{name}.csv", config=config, n_boot=100,
+                     out_dir=tmp_path / name)
+        articles = pd.read_csv(tmp_path / name / "articles.csv")
+        assert len(articles) and (articles["title"] == "Story " + articles["article_id"]).all(), name
+        section = (tmp_path / name / "index.html").read_text().split('id="articles"')[1].split("</section>")[0]
+        assert f"· Story {articles['article_id'].iloc[0]} <span" in section

@@ -202,9 +202,9 @@ def predict_cmd(
         "needs framing[dask])."))] = "fast",
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: the cores this process may use).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask; default: a local cluster).")] = None,
-    keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text in the output, so that "
-                                            "`framing report` can show the words and paragraphs behind the shares "
-                                            "of articles outside the project's corpus.")] = False,
+    keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text and its article's title "
+                                            "in the output, so that `framing report` can show the words, paragraphs "
+                                            "and titles behind the shares of articles outside the project's corpus.")] = False,
     strict: Strict = False,
 ) -> None:
     """Tag every paragraph of new articles; streams the input in chunks. Without --out, shows a

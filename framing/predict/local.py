@@ -232,10 +232,12 @@ def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragr
 
 
 def _with_text(frame: pd.DataFrame, unit: CorpusUnit, columns: Columns, paragraphs: bool) -> pd.DataFrame:
-    """The unit's paragraph texts beside its predictions (read again here: workers return no text)."""
+    """The unit's paragraph texts and their articles' titles beside its predictions (read again here:
+    workers return no text), so that a report needs no corpus to show them."""
     kept, _ = unit_paragraphs(unit.articles(columns), paragraphs=paragraphs)
     texts = {row["paragraph_id"]: row["text"] for row in kept}
-    return frame.assign(text=frame["paragraph_id"].map(texts))
+    titles = {row["paragraph_id"]: row["title"] for row in kept}
+    return frame.assign(title=frame["paragraph_id"].map(titles), text=frame["paragraph_id"].map(texts))
 
 
 def _sklearn_unit(model: FramingModel, unit: CorpusUnit, columns: Columns, paragraphs: bool,

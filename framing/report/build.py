@@ -136,8 +136,9 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
          parts: dict) -> None:
     """The words and paragraphs behind the shares, and the articles per label."""
     frame, settings = src.frame, config.report
-    texts = project_paragraphs(config, root).set_index("paragraph_id")["text"] \
-        if "text" not in frame and (root / config.data.corpus).exists() else pd.Series(dtype=str)
+    corpus = project_paragraphs(config, root).set_index("paragraph_id") \
+        if "text" not in frame and (root / config.data.corpus).exists() else pd.DataFrame(columns=["text", "title"])
+    texts = corpus["text"]
     why, examples = outlet_why(src.model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
     parts["why"], parts["examples"] = why, examples
     if not why:
@@ -151,7 +152,8 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
                                             "(pull quotes, repeated captions); they count in the shares, as "
                                             "published, and are shown once among the examples.")
     article_texts = frame.drop_duplicates("paragraph_id").set_index("paragraph_id")["text"] if "text" in frame else texts
-    parts["articles"] = _ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts)
+    parts["articles"] = _ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts,
+                                         corpus["title"])
 
 
 def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int, seed: int,
@@ -343,14 +345,19 @@ def read_events(path: str | Path) -> pd.DataFrame:
     return events
 
 
-def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None) -> pd.DataFrame | None:
+def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None,
+                     titles: pd.Series | None = None) -> pd.DataFrame | None:
     """The report's articles table (:func:`framing.model.articles.rank_articles`), with each supporting
-    paragraph's text where the corpus (or the predictions) has it; None when the predictions lack
-    probability columns."""
+    paragraph's text where the corpus (or the predictions) has it, and the article's title where the
+    predictions have none (``titles``: the corpus titles by paragraph id; the predictions of
+    ``framing predict`` carry no title column unless made with ``--keep-text``); None when the
+    predictions lack probability columns."""
     spec = ArticleSpec.from_model(model)
     if any(c not in frame for c in spec.columns):
         return None
     ranked = rank_articles(articles_from_predictions(frame, spec, support="carried"), codebook, top=top)
     if texts is not None and len(texts):
         ranked["text"] = ranked["paragraph_id"].map(texts)
+    if "title" not in frame and titles is not None and len(titles):
+        ranked["title"] = ranked["paragraph_id"].map(titles)  # by paragraph id: the text hash confirms the article
     return ranked
