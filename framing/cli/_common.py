@@ -104,8 +104,8 @@ Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first file t
 
 
 class Skipped:
-    """Files of a corpus folder left out because they are not text: warned about as they are met,
-    listed in the run's summary."""
+    """Files of a corpus folder left out because they are not text or hold no article text: warned
+    about as they are met, listed in the run's summary."""
 
     def __init__(self) -> None:
         self.files: dict[Path, str] = {}
@@ -119,7 +119,8 @@ class Skipped:
         """The run summary's list of skipped files (nothing when none was skipped)."""
         if not self.files:
             return
-        err.print(f"skipped {len(self.files)} file(s) that are not text (--strict stops at the first):")
+        err.print(f"skipped {len(self.files)} file(s) that are not text or hold no article text "
+                  "(--strict stops at the first that is not text):")
         for file, reason in self.files.items():
             err.print(f"  {file}: {reason}")
 

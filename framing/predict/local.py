@@ -134,12 +134,12 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     The input is read and the output written chunk by chunk, so memory stays flat; the output
     appears (atomically) only when the run completes. With ``workers`` > 1, chunks are scored by
     that many spawned processes (each receives the model once) and written in input order, so the
-    output does not depend on ``workers`` or ``chunk_size``. ``keep_text``: a ``text`` column too,
-    so that a report can show the words and paragraphs behind its shares for articles outside the
-    project's corpus. With ``articles``, the article table (:func:`predict_articles`) is written
-    there in the same pass. ``on_skip(file, reason)`` receives each file of a folder that is not
-    text, which is then left out (without it, such a file stops the run). Returns the number of
-    paragraphs written.
+    output does not depend on ``workers`` or ``chunk_size``. ``keep_text``: ``text`` and ``title``
+    columns too, so that a report can show the words, paragraphs and titles behind its shares for
+    articles outside the project's corpus. With ``articles``, the article table
+    (:func:`predict_articles`) is written there in the same pass. ``on_skip(file, reason)`` receives
+    each file of a folder that is not text or holds no article text, which is then left out
+    (without it, a file that is not text stops the run). Returns the number of paragraphs written.
     """
     output = Path(output)
     _check_output(output)
