@@ -15,6 +15,31 @@ from typing import IO, Any
 from framing.errors import FramingError
 
 
+class OutputError(FramingError):
+    """An output file or folder cannot be written where it was asked for."""
+
+
+def cannot_write(path: Path, exc: OSError) -> OutputError:
+    """The error for an output ``path`` whose writing failed with ``exc``."""
+    reason = exc.strerror or type(exc).__name__
+    where = Path(exc.filename) if getattr(exc, "filename", None) else path
+    return OutputError(f"cannot write here ({reason}: {where})", path=path,
+                       fix="choose an output path in a folder you can write to (no part of it may be a file)")
+
+
+def make_folder(folder: Path, target: Path) -> None:
+    """Create ``folder`` (and its parents) to write ``target`` in; :class:`OutputError` naming
+    ``target`` when a part of the path is a file or the folder cannot be created."""
+    blocking = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"cannot write here: {blocking} is a file, not a folder", path=target,
+                          fix="choose an output path whose folders are folders")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Write ``path`` all or nothing: a temporary file in the same folder, fsync, then rename.

@@ -230,3 +230,25 @@ def test_slow_steps_say_what_they_do(project):
     assert [line for line in result.stderr.splitlines() if line.startswith("evaluate: ")] == [
         "evaluate: reading corpus, codebook and labels", "evaluate: cross-validating mood (folds grouped by outlet)",
         "evaluate: cross-validating topics (folds grouped by outlet)"]
+
+
+def _help_texts(command, path="framing"):
+    import typer.main
+
+    command = command if path != "framing" else typer.main.get_command(command)
+    yield path, command.help or ""
+    for param in command.params:
+        yield f"{path} {param.name}", getattr(param, "help", None) or ""
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _help_texts(sub, f"{path} {name}")
+
+
+def test_help_texts_keep_their_brackets():
+    """typer reads help as rich markup: an unescaped "[dask]" is a tag and vanishes from --help."""
+    from rich.text import Text
+
+    lost = {where: text for where, text in _help_texts(app)
+            if Text.from_markup(text).plain.count("[") != text.replace("\\[", "[").count("[")}
+    assert lost == {}
+    result = runner.invoke(app, ["predict", "--help"], env={"COLUMNS": "300"})
+    assert "needs framing[dask])." in result.output and "\\[" not in result.output

@@ -234,3 +234,30 @@ def test_a_date_that_cannot_be_read_or_could_be_swapped_leaves_the_article_undat
     assert messages[0].startswith("article bad: date '2031-13-45' is not a date; read as undated")
     assert messages[1].startswith("article swappable: date '11/04/2031' could be day/month or month/day")
     assert all(m.endswith("write dates as YYYY-MM-DD") for m in messages)
+
+
+EMPTY = {"empty.txt": "", "blank.md": "\n \n\t\n", "header.txt": "---\nid: h\ntitle: Only a header\noutlet: Daily\n---\n\n",
+         "page.html": "  \n"}
+
+
+def test_empty_articles_are_skipped_and_reported(tmp_path):
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    (tmp_path / "good.txt").write_text("---\noutlet: Daily\n---\nA paragraph of news.", encoding="utf-8")
+    for name, text in EMPTY.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    skipped = {}
+    got = read_paragraphs(tmp_path, on_skip=lambda file, reason: skipped.setdefault(file.name, reason))
+    assert list(got["text"]) == ["A paragraph of news."]
+    assert skipped == {"page.html": "no article text: the file is blank", "blank.md": "no article text: the file is blank",
+                       "empty.txt": "no article text: the file is empty",
+                       "header.txt": "no article text: a header and nothing after it"}
+    # without on_skip (--strict) an empty article is no error: it simply has no paragraphs
+    pd.testing.assert_frame_equal(read_paragraphs(tmp_path), got)
+    result = CliRunner().invoke(app, ["corpus", "stats", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: skipped {tmp_path / 'empty.txt'}: no article text: the file is empty" in result.output
+    summary = result.output[result.output.index("skipped 4 file(s)"):]
+    assert all(f"  {tmp_path / name}: no article text" in summary for name in EMPTY)

@@ -35,8 +35,9 @@ def test_keep_text_puts_each_paragraph_text_beside_its_prediction(project, model
     frame = read_predictions(out)
     texts = read_paragraphs(project / "corpus").set_index("paragraph_id")["text"]
     assert frame["text"].notna().all() and (frame["text"] == frame["paragraph_id"].map(texts)).all()
+    assert (frame["title"] == "Story " + frame["article_id"]).all()  # a report of them needs no corpus for titles
     predict_file(model, project / "corpus", project / "without.csv")
-    assert "text" not in read_predictions(project / "without.csv")
+    assert not {"text", "title"} & set(read_predictions(project / "without.csv"))
 
 
 def test_chunk_size_does_not_change_the_output(project, model):
@@ -333,3 +334,34 @@ def test_workers_leave_when_their_parent_is_killed():
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, "workers outlived their parent"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_empty_articles_are_skipped_with_the_files_that_are_not_text(project, model, tmp_path, workers):
+    """Empty, blank and header-only files: a warning each and the end-of-run list, not articles
+    with 0 paragraphs in the terminal view nor rows dropped without a word from --out."""
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "a.txt").write_text("---\nid: a\ntitle: Big win\noutlet: Daily\n---\nThe team won the match.", encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "blank.txt").write_text("\n\n   \n", encoding="utf-8")
+    (folder / "header.txt").write_text("---\nid: h\ntitle: Only a header\noutlet: Daily\n---\n", encoding="utf-8")
+    model_dir = ["--model", str(project / "experiments/default"), "--workers", workers]
+    runs = {"view": ["predict", str(folder), *model_dir],
+            "out": ["predict", str(folder), *model_dir, "--out", str(tmp_path / "p.csv"), "--articles", str(tmp_path / "a.csv")]}
+    for name, args in runs.items():
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        said = result.output
+        assert "0 paragraphs" not in said and "Only a header" not in said, name
+        summary = said[said.index("skipped 3 file(s)"):]
+        for file, why in (("empty.txt", "the file is empty"), ("blank.txt", "the file is blank"),
+                          ("header.txt", "a header and nothing after it")):
+            assert f"warning: skipped {folder / file}: no article text: {why}" in said, name
+            assert f"  {folder / file}: no article text: {why}" in summary, name
+    assert list(pd.read_csv(tmp_path / "a.csv")["article_id"]) == ["a"]
+    assert set(read_predictions(tmp_path / "p.csv")["article_id"]) == {"a"}

@@ -237,3 +237,55 @@ def test_charts_leave_the_matplotlib_backend_and_pyplot_alone():
             "import sys; print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["svg", "False"]
+
+
+@pytest.mark.parametrize("case", ["a file", "under a file", "under /proc"])
+def test_a_report_folder_that_cannot_be_made_is_one_clear_line(project, tmp_path, case):
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    (tmp_path / "afile").write_text("x")
+    out = {"a file": tmp_path / "afile", "under a file": tmp_path / "afile" / "sub",
+           "under /proc": "/proc/framing-test/report"}[case]
+    result = CliRunner().invoke(app, ["report", "--labels", "--root", str(project), "--out", str(out)],
+                                catch_exceptions=False)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "Traceback" not in said and said.startswith(f"error: {out}: cannot write here")
+    if case != "under /proc":
+        assert f"{tmp_path / 'afile'} is a file, not a folder" in said
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_report_folder_that_cannot_be_written_is_a_framing_error(codebook):
+    from framing import FramingError
+
+    profile = outlet_profile(synthetic(n_articles=3), codebook, n_boot=100)
+    content = ReportContent(title="t", codebook=codebook, profile=profile)
+    with pytest.raises(FramingError, match=r"^/proc: cannot write here \(.*/proc/"):
+        write_report(content, "/proc")  # a folder that exists and takes no new files, even for root
+
+
+def test_the_articles_section_names_each_article_by_its_title(project, tmp_path):
+    """Predictions carry no title (unless --keep-text): the report finds it in the corpus; with
+    --keep-text, for articles outside the corpus, in the predictions."""
+    from conftest import write_article
+
+    from framing import build_report, load_model, predict_file, train
+    from framing.config import load_config
+
+    config = load_config(project / "experiments/default/config.toml")
+    train(config, project)
+    model = load_model(project / "experiments/default")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    write_article(folder, "c-1", "Courier", "2025-04-01", ["upbeat sport", "gloomy weather"])
+    runs = {"corpus": (project / "corpus", False), "elsewhere": (folder, True)}
+    for name, (source, keep_text) in runs.items():
+        predict_file(model, source, tmp_path / f"{name}.csv", keep_text=keep_text)
+        build_report("predictions", project, predictions=tmp_path / f"{name}.csv", config=config, n_boot=100,
+                     out_dir=tmp_path / name)
+        articles = pd.read_csv(tmp_path / name / "articles.csv")
+        assert len(articles) and (articles["title"] == "Story " + articles["article_id"]).all(), name
+        section = (tmp_path / name / "index.html").read_text().split('id="articles"')[1].split("</section>")[0]
+        assert f"· Story {articles['article_id'].iloc[0]} <span" in section

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -28,6 +29,11 @@ app.add_typer(labels_app, name="labels")
 # "[mood]") that rich markup would swallow. Style goes in as rich Text (see `tagged`), never as markup.
 out = Console(soft_wrap=True, markup=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+
+def literal(text: str) -> str:
+    """Help text shown as written: typer reads help as rich markup, where "[dask]" is a tag and vanishes."""
+    return escape(text) if app.rich_markup_mode == "rich" else text
 
 
 def tagged(tag: str, text: str, style: str = "yellow", indent: str = "") -> Text:
@@ -98,8 +104,8 @@ Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first file t
 
 
 class Skipped:
-    """Files of a corpus folder left out because they are not text: warned about as they are met,
-    listed in the run's summary."""
+    """Files of a corpus folder left out because they are not text or hold no article text: warned
+    about as they are met, listed in the run's summary."""
 
     def __init__(self) -> None:
         self.files: dict[Path, str] = {}
@@ -113,7 +119,8 @@ class Skipped:
         """The run summary's list of skipped files (nothing when none was skipped)."""
         if not self.files:
             return
-        err.print(f"skipped {len(self.files)} file(s) that are not text (--strict stops at the first):")
+        err.print(f"skipped {len(self.files)} file(s) that are not text or hold no article text "
+                  "(--strict stops at the first that is not text):")
         for file, reason in self.files.items():
             err.print(f"  {file}: {reason}")
 

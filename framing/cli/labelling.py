@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, _config, _progress, _project, app, friendly,
-                                 labels_app, out, tagged)
+                                 labels_app, literal, out, tagged)
 
 # The labelling screen wraps at word boundaries (the shared console prints tables unwrapped).
 screen = Console(highlight=False)
@@ -219,10 +219,9 @@ def _ask_all(session, rationale: bool):
 def labels_stats_cmd(
     min_examples: Annotated[int | None, typer.Option(help="Name the labels with fewer examples as too rare to evaluate "
                                                           "reliably (default: the config's evaluate.min_examples).")] = None,
-    curve_from: Annotated[Path | None, typer.Option("--curve", help="Folder of `framing labels simulate` output whose "
-                                                                    "random-order learning curve estimates the labels needed "
-                                                                    "[default: experiments/active-learning, if there].")]
-    = None,
+    curve_from: Annotated[Path | None, typer.Option("--curve", help=literal(
+        "Folder of `framing labels simulate` output whose random-order learning curve estimates the labels needed "
+        "[default: experiments/active-learning, if there]."))] = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Counts per label, outlet and annotator; pace; what is unlabelled; labels too rare to evaluate."""

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, _project,
-                                 app, corpus_app, err, friendly, labels_app, out, steps, tagged)
+                                 app, corpus_app, err, friendly, labels_app, literal, out, steps, tagged)
 
 
 @corpus_app.command("stats")
@@ -197,13 +197,14 @@ def predict_cmd(
                                                   "(rows without one are articles of their own).")] = "article_id",
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows read per chunk.")] = 5000,
     terms: Annotated[int, typer.Option(min=0, help="Top contributing terms per predicted label (0 = none).")] = 3,
-    engine: Annotated[str, typer.Option(help="fast (exact fast path), sklearn (the reference path) or dask "
-                                             "(a folder of shards on a Dask cluster; needs framing[dask]).")] = "fast",
+    engine: Annotated[str, typer.Option(help=literal(
+        "fast (exact fast path), sklearn (the reference path) or dask (a folder of shards on a Dask cluster; "
+        "needs framing[dask])."))] = "fast",
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: the cores this process may use).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask; default: a local cluster).")] = None,
-    keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text in the output, so that "
-                                            "`framing report` can show the words and paragraphs behind the shares "
-                                            "of articles outside the project's corpus.")] = False,
+    keep_text: Annotated[bool, typer.Option("--keep-text", help="Keep each paragraph's text and its article's title "
+                                            "in the output, so that `framing report` can show the words, paragraphs "
+                                            "and titles behind the shares of articles outside the project's corpus.")] = False,
     strict: Strict = False,
 ) -> None:
     """Tag every paragraph of new articles; streams the input in chunks. Without --out, shows a

@@ -162,7 +162,9 @@ def iter_corpus_units(path: str | Path, *, chunk_size: int = 10_000, on_skip: On
     A file of a folder that is not text (a PDF or image saved as ``.html``, binary junk) is passed
     to ``on_skip(file, reason)`` and left out; without ``on_skip`` it raises
     :class:`framing.decode.NotTextError` (the ``--strict`` behaviour). A corpus given as one file
-    always raises. ``on_file`` is called with each file as its reading starts (for progress).
+    always raises. An article file of a folder with no text (empty, blank, a header alone) is passed
+    to ``on_skip`` and left out too; without ``on_skip`` it is read, an article without paragraphs.
+    ``on_file`` is called with each file as its reading starts (for progress).
     """
     root = Path(path)
     files = corpus_files(root)
@@ -176,11 +178,31 @@ def iter_corpus_units(path: str | Path, *, chunk_size: int = 10_000, on_skip: On
                     table_encoding(file)  # refuse a non-text table before any of its rows is used
                 yield from _table_units(file, chunk_size, rel.parts[0] if len(rel.parts) > 1 else file.stem)
             else:
-                yield CorpusUnit(file, root=root if root.is_dir() else None, text=read_text(file))
+                text = read_text(file)
+                empty = _no_text(file, text) if on_skip is not None and root.is_dir() else None
+                if empty:
+                    on_skip(file, empty)
+                    continue
+                yield CorpusUnit(file, root=root if root.is_dir() else None, text=text)
         except NotTextError as exc:
             if on_skip is None or not root.is_dir():
                 raise
             on_skip(file, exc.what)
+
+
+
+def _no_text(file: Path, text: str) -> str | None:
+    """Why an article document holds no article text (empty, blank, a header alone), or None. (An
+    HTML page is parsed only where it is read: here only a blank one counts.)"""
+    if not text.strip():
+        return "no article text: the file is " + ("empty" if not text else "blank")
+    if file.suffix.lower() in (".html", ".htm"):
+        return None
+    try:
+        body = parse_document(file, text=text)["text"]
+    except CorpusError:  # a malformed header: said where the article is read
+        return None
+    return None if body.strip() else "no article text: a header and nothing after it"
 
 
 

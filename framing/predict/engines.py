@@ -52,7 +52,7 @@ def predict_to(model: FramingModel, source: str | Path, output: str | Path, *, c
                on_skip: Callable[[Path, str], None] | None = None) -> PredictRun:
     """Tag every paragraph of ``source`` into ``output`` with the chosen engine (``workers``
     defaults to the cores this process may use). ``on_skip(file, reason)`` hears of files that are not text
-    (without it they stop the run)."""
+    (without it they stop the run) or hold no article text (without it they are articles without paragraphs)."""
     check_options(engine=engine, output=Path(output), articles=Path(articles) if articles else None, keep_text=keep_text)
     n_workers = workers or joblib.cpu_count()  # the cores this process may use (affinity, cgroup quota)
     if engine == "dask":

@@ -134,12 +134,12 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     The input is read and the output written chunk by chunk, so memory stays flat; the output
     appears (atomically) only when the run completes. With ``workers`` > 1, chunks are scored by
     that many spawned processes (each receives the model once) and written in input order, so the
-    output does not depend on ``workers`` or ``chunk_size``. ``keep_text``: a ``text`` column too,
-    so that a report can show the words and paragraphs behind its shares for articles outside the
-    project's corpus. With ``articles``, the article table (:func:`predict_articles`) is written
-    there in the same pass. ``on_skip(file, reason)`` receives each file of a folder that is not
-    text, which is then left out (without it, such a file stops the run). Returns the number of
-    paragraphs written.
+    output does not depend on ``workers`` or ``chunk_size``. ``keep_text``: ``text`` and ``title``
+    columns too, so that a report can show the words, paragraphs and titles behind its shares for
+    articles outside the project's corpus. With ``articles``, the article table
+    (:func:`predict_articles`) is written there in the same pass. ``on_skip(file, reason)`` receives
+    each file of a folder that is not text or holds no article text, which is then left out
+    (without it, a file that is not text stops the run). Returns the number of paragraphs written.
     """
     output = Path(output)
     _check_output(output)
@@ -232,10 +232,12 @@ def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragr
 
 
 def _with_text(frame: pd.DataFrame, unit: CorpusUnit, columns: Columns, paragraphs: bool) -> pd.DataFrame:
-    """The unit's paragraph texts beside its predictions (read again here: workers return no text)."""
+    """The unit's paragraph texts and their articles' titles beside its predictions (read again here:
+    workers return no text), so that a report needs no corpus to show them."""
     kept, _ = unit_paragraphs(unit.articles(columns), paragraphs=paragraphs)
     texts = {row["paragraph_id"]: row["text"] for row in kept}
-    return frame.assign(text=frame["paragraph_id"].map(texts))
+    titles = {row["paragraph_id"]: row["title"] for row in kept}
+    return frame.assign(title=frame["paragraph_id"].map(titles), text=frame["paragraph_id"].map(texts))
 
 
 def _sklearn_unit(model: FramingModel, unit: CorpusUnit, columns: Columns, paragraphs: bool,

@@ -14,12 +14,7 @@ import os
 import re
 from pathlib import Path
 
-from framing._io import pid_alive
-from framing.errors import FramingError
-
-
-class OutputError(FramingError):
-    """An output file cannot be written where it was asked for."""
+from framing._io import OutputError, cannot_write, make_folder, pid_alive
 
 
 def _suffix_re(path: Path) -> re.Pattern:
@@ -37,24 +32,13 @@ def leftovers(path: Path) -> list[Path]:
             if (m := pattern.match(name)) and not pid_alive(int(m.group(1)))]
 
 
-def cannot_write(path: Path, exc: OSError) -> OutputError:
-    reason = exc.strerror or type(exc).__name__
-    where = Path(exc.filename) if getattr(exc, "filename", None) else path
-    return OutputError(f"cannot write here ({reason}: {where})", path=path,
-                       fix="choose an output path in a folder you can write to (no part of it may be a file)")
-
-
 def start(path: Path) -> Path:
     """Create the folder, remove dead runs' leftovers, create this run's (empty) partial file and
     return its path. Raises :class:`OutputError` when ``path`` cannot be written."""
     if path.is_dir():
         raise OutputError("the output is a folder", path=path, fix="give a file name, e.g. predictions.parquet")
-    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if blocking is not None:
-        raise OutputError(f"cannot write here: {blocking} is a file, not a folder", path=path,
-                          fix="choose an output path whose folders are folders")
+    make_folder(path.parent, path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         for old in leftovers(path):
             with contextlib.suppress(FileNotFoundError):
                 old.unlink()

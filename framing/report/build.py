@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing._io import sha256_file
+from framing._io import make_folder, sha256_file
 from framing.config import ExperimentConfig, ReportConfig, experiment_dir
 from framing.corpus.read import project_paragraphs
 from framing.corpus.tables import read_predictions
@@ -136,8 +136,9 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
          parts: dict) -> None:
     """The words and paragraphs behind the shares, and the articles per label."""
     frame, settings = src.frame, config.report
-    texts = project_paragraphs(config, root).set_index("paragraph_id")["text"] \
-        if "text" not in frame and (root / config.data.corpus).exists() else pd.Series(dtype=str)
+    corpus = project_paragraphs(config, root).set_index("paragraph_id") \
+        if "text" not in frame and (root / config.data.corpus).exists() else pd.DataFrame(columns=["text", "title"])
+    texts = corpus["text"]
     why, examples = outlet_why(src.model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
     parts["why"], parts["examples"] = why, examples
     if not why:
@@ -151,7 +152,8 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
                                             "(pull quotes, repeated captions); they count in the shares, as "
                                             "published, and are shown once among the examples.")
     article_texts = frame.drop_duplicates("paragraph_id").set_index("paragraph_id")["text"] if "text" in frame else texts
-    parts["articles"] = _ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts)
+    parts["articles"] = _ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts,
+                                         corpus["title"])
 
 
 def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int, seed: int,
@@ -253,6 +255,16 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
         **parts)
 
 
+def _check_request(source: str, period: str, out_dir: Path) -> None:
+    """Refuse what cannot be reported before any work: the source, the period, an output folder that
+    cannot be made (not after the bootstrap)."""
+    if source not in ("labels", "predictions"):
+        raise ReportError(f"unknown report source {source!r}", fix="report from 'predictions' or 'labels'")
+    if period not in ("auto", "week", "month"):
+        raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
+    make_folder(out_dir, out_dir)
+
+
 def build_report(source: str, root: str | Path = ".", *, predictions: str | Path | None = None,
                  model_dir: str | Path | None = None, config: ExperimentConfig | None = None,
                  out_dir: str | Path, title: str | None = None, n_boot: int | None = None, seed: int = 0,
@@ -262,10 +274,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     """Build the outlet report from predictions (``source="predictions"``) or hand labels
     (``source="labels"``). Returns the path of ``index.html``. ``progress`` is called with a
     short description at the start of each step; ``n_boot`` defaults to ``report.n_boot``."""
-    if source not in ("labels", "predictions"):
-        raise ReportError(f"unknown report source {source!r}", fix="report from 'predictions' or 'labels'")
-    if period not in ("auto", "week", "month"):
-        raise ReportError(f"--period {period!r} is not supported", fix="use week, month or auto")
+    _check_request(source, period, Path(out_dir))
     step = progress or (lambda text: None)
     root, config = Path(root), config or ExperimentConfig()
     settings = config.report
@@ -336,14 +345,19 @@ def read_events(path: str | Path) -> pd.DataFrame:
     return events
 
 
-def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None) -> pd.DataFrame | None:
+def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None,
+                     titles: pd.Series | None = None) -> pd.DataFrame | None:
     """The report's articles table (:func:`framing.model.articles.rank_articles`), with each supporting
-    paragraph's text where the corpus (or the predictions) has it; None when the predictions lack
-    probability columns."""
+    paragraph's text where the corpus (or the predictions) has it, and the article's title where the
+    predictions have none (``titles``: the corpus titles by paragraph id; the predictions of
+    ``framing predict`` carry no title column unless made with ``--keep-text``); None when the
+    predictions lack probability columns."""
     spec = ArticleSpec.from_model(model)
     if any(c not in frame for c in spec.columns):
         return None
     ranked = rank_articles(articles_from_predictions(frame, spec, support="carried"), codebook, top=top)
     if texts is not None and len(texts):
         ranked["text"] = ranked["paragraph_id"].map(texts)
+    if "title" not in frame and titles is not None and len(titles):
+        ranked["title"] = ranked["paragraph_id"].map(titles)  # by paragraph id: the text hash confirms the article
     return ranked

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from framing._io import atomic_write
+from framing._io import atomic_write, cannot_write, make_folder
 from framing.report.content import ReportContent
 from framing.report.html import page_html
 from framing.report.sections import (articles_section, budget_section, compare_section, dimension_section,
@@ -15,9 +15,17 @@ from framing.report.sections import (articles_section, budget_section, compare_s
 
 def write_report(content: ReportContent, out_dir: str | Path, progress=None) -> Path:
     """Write every chart, its CSV and ``index.html`` to ``out_dir``; return the page's path.
-    ``progress``: called with a short text before each dimension's charts."""
+    ``progress``: called with a short text before each dimension's charts. A folder that cannot be
+    written (a part of it is a file, no permission, disk full) is an :class:`~framing._io.OutputError`."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out, out)
+    try:
+        return _write(content, out, progress)
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
+
+
+def _write(content: ReportContent, out: Path, progress) -> Path:
     profile = content.profile
     with atomic_write(out / "profile.csv") as handle:
         profile.to_csv(handle, index=False)
