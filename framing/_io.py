@@ -47,9 +47,14 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
     An interrupted write (exception, Ctrl-C, SIGKILL) leaves the previous file untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent, path)
+    if path.is_dir():
+        raise OutputError("cannot write here: it is a folder", path=path, fix="give a file name, not a folder")
     remove_dead_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # named by the folder, not by the temporary file's name
+        raise cannot_write(path, OSError(exc.errno, exc.strerror, str(path.parent))) from None
     # mkstemp creates 0600 files; give the result the mode a plain open() would (or the old file's).
     try:
         permissions = path.stat().st_mode & 0o777
@@ -63,7 +68,10 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise cannot_write(path, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

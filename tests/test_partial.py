@@ -1,6 +1,9 @@
 """Prediction outputs: they appear whole or not at all, killed runs leave no litter that stays,
 and an output path that cannot be written is a FramingError, not a traceback."""
 
+import re
+from pathlib import Path
+
 import pytest
 from _kill import kill_forked, spread
 from typer.testing import CliRunner
@@ -125,3 +128,18 @@ def test_sigterm_is_met_as_ctrl_c_is():
         signal.signal(signal.SIGTERM, before)
     assert caught.value.exit_code == 143 and cleaned == [True]
     assert issubclass(Terminated, KeyboardInterrupt)
+
+
+def test_an_atomic_write_where_no_file_can_be_is_one_clear_error(tmp_path):
+    from framing._io import OutputError, atomic_write
+
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    (tmp_path / "a-folder").mkdir()
+    cases = {tmp_path / "a-file" / "out.csv": "a-file is a file, not a folder",
+             tmp_path / "a-folder": "it is a folder",
+             Path("/proc/out.csv"): "cannot write here (No such file or directory: /proc)"}
+    for target, words in cases.items():
+        with pytest.raises(OutputError, match=re.escape(words)):
+            with atomic_write(target) as handle:
+                handle.write("never")
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "x" and not any((tmp_path / "a-folder").iterdir())

@@ -262,7 +262,7 @@ def test_a_report_folder_that_cannot_be_written_is_a_framing_error(codebook):
 
     profile = outlet_profile(synthetic(n_articles=3), codebook, n_boot=100)
     content = ReportContent(title="t", codebook=codebook, profile=profile)
-    with pytest.raises(FramingError, match=r"^/proc: cannot write here \(.*/proc/"):
+    with pytest.raises(FramingError, match=r"^/proc(/[^:]+)?: cannot write here \(.*/proc"):
         write_report(content, "/proc")  # a folder that exists and takes no new files, even for root
 
 

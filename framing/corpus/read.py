@@ -297,8 +297,7 @@ def corpus_stats(path: str | Path, **options) -> pd.DataFrame:
 def skip_with_warning(file: Path, reason: str) -> None:
     """A project's corpus file that is not text is left out with a :class:`FramingWarning`, as
     ``framing predict`` and ``framing corpus stats`` leave it out."""
-    warnings.warn(f"skipped {file}: {reason} (remove it, or save it as text, to quiet this)", FramingWarning,
-                  stacklevel=2)
+    warnings.warn(f"skipped {file}: {reason}", FramingWarning, stacklevel=2)
 
 
 def project_paragraphs(config: ExperimentConfig, root: str | Path = ".") -> pd.DataFrame:
