@@ -130,6 +130,26 @@ def test_sigterm_is_met_as_ctrl_c_is():
     assert issubclass(Terminated, KeyboardInterrupt)
 
 
+def test_a_forked_child_of_the_command_ends_quietly_on_sigterm():
+    """A library's forked pool workers (cleanlab's, in labels suspects) are stopped with SIGTERM:
+    they must not inherit the command's handler, which raised Terminated with a traceback in each."""
+    import os
+    import signal
+
+    from framing.cli._common import stop_on_sigterm
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_on_sigterm()
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, before)
+        child = os.fork()
+        if child == 0:
+            os._exit(0 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else 1)
+        assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_an_atomic_write_where_no_file_can_be_is_one_clear_error(tmp_path):
     from framing._io import OutputError, atomic_write
 

@@ -365,3 +365,17 @@ def test_empty_articles_are_skipped_with_the_files_that_are_not_text(project, mo
             assert f"  {folder / file}: no article text: {why}" in summary, name
     assert list(pd.read_csv(tmp_path / "a.csv")["article_id"]) == ["a"]
     assert set(read_predictions(tmp_path / "p.csv")["article_id"]) == {"a"}
+
+
+def test_workers_start_deaf_to_ctrl_c():
+    """Ctrl-C goes to every process of the terminal's group; workers start with SIGINT blocked, so
+    only the parent hears it and stops the run with one line (a worker still importing used to die
+    with a KeyboardInterrupt traceback)."""
+    import functools
+    import signal
+
+    from framing.predict.pool import in_workers
+
+    masks = [mask for _, mask in in_workers(functools.partial(signal.pthread_sigmask, signal.SIG_BLOCK), [[], []], 2)]
+    assert all(signal.SIGINT in mask for mask in masks)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the parent hears it

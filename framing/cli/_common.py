@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 import warnings
 from collections.abc import Callable, Iterator
@@ -58,6 +59,9 @@ def stop_on_sigterm() -> None:
     def handler(signum: int, frame: Any) -> None:
         raise Terminated()
     signal.signal(signal.SIGTERM, handler)
+    # a forked child (a library's worker pool: cleanlab's in `labels suspects`) is stopped with
+    # SIGTERM by its pool; it must simply end, not raise Terminated with a traceback
+    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -3,8 +3,10 @@ the results come back in corpus order."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -33,7 +35,9 @@ def in_workers(run: Callable[[Any], tuple], units: Iterable[Any], workers: int) 
     try:
         pending: deque = deque()
         for unit in units:
-            pending.append((unit, pool.submit(worker_run, unit)))
+            with _workers_deaf_to_ctrl_c():  # a submit may start a worker: it inherits the mask
+                future = pool.submit(worker_run, unit)
+            pending.append((unit, future))
             while len(pending) > 2 * workers:  # bounded: memory stays flat
                 yield _result(*pending.popleft())
         while pending:
@@ -43,6 +47,22 @@ def in_workers(run: Callable[[Any], tuple], units: Iterable[Any], workers: int) 
         # after an error or an early stop, queued units are dropped and running ones not waited
         # for (each is one file or row group; its worker exits when it is done)
         pool.shutdown(wait=finished, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _workers_deaf_to_ctrl_c() -> Iterator[None]:
+    """Block SIGINT while a worker may be started: a child keeps its parent's signal mask through
+    exec, so Ctrl-C (sent to every process of the terminal's group) reaches the parent alone, which
+    stops the run with one line, rather than interrupting each worker mid-import with a traceback.
+    A SIGINT that arrives meanwhile is delivered to the parent when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _start(run: Callable[[Any], tuple], parent: int) -> None:
