@@ -100,9 +100,13 @@ def import_table_cmd(
                            sep=sep, id_col=id_col, outlet=outlet, date=date, group=group, split=split,
                            skip_values=skip_value, annotator=annotator, name=name,
                            rationales=pairs("--rationale", rationale or [], "bias=biased_words"), force=force)
-    out.print(f"{summary['rows']} rows → {output}/corpus, labels and codebook")
+    empty = f"; left out {summary['no_text']} row(s) with no text" if summary["no_text"] else ""
+    out.print(f"{summary['rows']} rows → {output}/corpus, labels and codebook{empty}")
     for dim, info in summary["dimensions"].items():
         counts = ", ".join(f"{k} {v}" for k, v in info["labels"].items())
         marked = f"; {info['with_rationale']} with a rationale" if info["with_rationale"] else ""
         out.print(f"  {dim}: {info['labelled']} labelled ({counts}); skipped {info['skipped']} ({info['skip_reason']}){marked}")
+        renamed = [f"{value!r} → {label}" for value, label in info["names"].items() if value != label]
+        if renamed:
+            out.print(f"    label names: {', '.join(renamed)}")
     out.print(f"next: framing evaluate --root {output}")
