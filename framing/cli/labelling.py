@@ -262,6 +262,7 @@ def agree_cmd(
 ) -> None:
     """Inter-annotator agreement: Cohen's κ, Krippendorff's α and percent agreement per dimension and label."""
     from framing.labels.agreement import agreement, disagreements, pair_table
+    from framing.labels.decisions import NO_LABEL
 
     data = _project(_config(root, experiment, config, None), root)
     table = agreement(data.labels, data.codebook, annotator)
@@ -276,7 +277,8 @@ def agree_cmd(
         votes = "; ".join(f"{k[3:]}: {v}" for k, v in row.items() if k.startswith("by ") and isinstance(v, str))
         out.print(f"- {row['paragraph_id']} [{row['dimension']}] {votes}\n  {_clip(row['text'], 300)}")
     if disagreements_out is not None:
-        out.print(f"disagreements written to {disagreements_out}")
+        out.print(f"disagreements written to {disagreements_out}: fill in value where you decide ({NO_LABEL} for no "
+                  f"label), then `framing adjudicate {disagreements_out} --adjudicator NAME`")
 
 
 @app.command("adjudicate")
