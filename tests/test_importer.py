@@ -154,3 +154,10 @@ def test_a_list_in_a_single_choice_column_is_refused(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(LabelsError, match=r"row 2: tone holds several values \['neg', 'pos'\].*--multi"):
         import_table(path, tmp_path / "proj", text="text", labels={"tone": "tone"})
+
+
+def test_lists_written_as_text_in_a_csv(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"text": ["a", "b", "c"], "topics": ["['environment', 'economy']", "[]", "economy"]}).to_csv(path, index=False)
+    summary = import_table(path, tmp_path / "proj", text="text", labels={"topics": "topics"}, multi={"topics"})
+    assert summary["dimensions"]["topics"]["labels"] == {"economy": 2, "environment": 1}
