@@ -284,7 +284,9 @@ def agree_cmd(
 @app.command("adjudicate")
 @friendly
 def adjudicate_cmd(
-    decisions: Annotated[Path, typer.Argument(help="TSV/CSV: paragraph_id and the final value of each dimension decided.",
+    decisions: Annotated[Path, typer.Argument(help="TSV/CSV: paragraph_id and the final value of each dimension decided "
+                                                   "(wide), or paragraph_id, dimension, value (long, as `framing agree "
+                                                   "--disagreements` writes it); (none) = no label, empty = not decided yet.",
                                               exists=True, dir_okay=False)],
     adjudicator: Annotated[str, typer.Option(help="Who decided.")],
     output: Annotated[Path, typer.Option("--out", help="Adjudications file.")] = Path("labels/adjudicated.jsonl"),
