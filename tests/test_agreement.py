@@ -118,3 +118,37 @@ def test_label_stats_warns_as_evaluation_judges(project, codebook):
     warnings = label_stats(labels, paragraphs, codebook, min_examples=3, folds=7)["warnings"]  # 6 articles < 7 folds
     assert len(warnings) == 4 and warnings[0] == ("mood:upbeat has 8 example(s) in 5 article(s): too few to evaluate "
                                                   "reliably (want >= 3 in >= 7 articles); training uses it all the same")
+
+
+def test_the_disagreements_file_is_adjudicated_as_agree_wrote_it(project):
+    """agree --disagreements → fill in value → adjudicate, as the README describes it."""
+    import json
+
+    from framing import ExperimentConfig, load_project, read_labels
+
+    labels = read_labels(project / "labels" / "tester.jsonl", load_project(ExperimentConfig(), project).codebook)
+    untagged = labels[(labels["dimension"] == "topics") & labels["value"].map(len).eq(0)]["paragraph_id"].iloc[0]
+    moods = labels[labels["dimension"] == "mood"].set_index("paragraph_id")["value"]
+    other = {"upbeat": "gloomy", "gloomy": "upbeat"}[moods[untagged][0]]
+    (project / "labels" / "second.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [
+        {"paragraph_id": untagged, "dimension": "topics", "value": ["sport"], "annotator": "second", "time": T},
+        {"paragraph_id": untagged, "dimension": "mood", "value": [other], "annotator": "second", "time": T}]))
+    runner = CliRunner()
+    cases_file = project / "cases.csv"
+    result = runner.invoke(app, ["agree", "--root", str(project), "--disagreements", str(cases_file)])
+    assert result.exit_code == 0, result.output
+    cases = pd.read_csv(cases_file, dtype=str, keep_default_na=False)
+    assert list(cases.columns[:3]) == ["paragraph_id", "dimension", "value"] and cases["value"].eq("").all()
+    assert cases.set_index("dimension").loc["topics", "by tester"] == "(none)"
+    cases.loc[cases["dimension"] == "topics", "value"] = cases.loc[cases["dimension"] == "topics", "by tester"]
+    cases.to_csv(cases_file, index=False)  # the adjudicator sides with "(none)" on topics, leaves mood for later
+    result = runner.invoke(app, ["adjudicate", str(cases_file), "--adjudicator", "judge", "--root", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "recorded 1 adjudicated label(s)" in result.output
+    assert "left out 1 case(s) with no value, not decided yet (line 2)" in result.output
+    table = load_project(ExperimentConfig(), project).table.set_index("paragraph_id")
+    assert table.loc[untagged, "topics"] == []
+    cases.loc[cases["dimension"] == "mood", "value"] = other
+    cases.to_csv(cases_file, index=False)
+    assert runner.invoke(app, ["adjudicate", str(cases_file), "--adjudicator", "judge", "--root", str(project)]).exit_code == 0
+    assert "0 disagreement(s) not yet adjudicated" in runner.invoke(app, ["agree", "--root", str(project)]).output

@@ -100,3 +100,68 @@ def test_rationale_spans_round_trip(project, codebook):
     assert all("rationale" not in r for r in back if r not in mood)
     asked, _ = import_export(out / "tasks.json", codebook, rationale=True)  # the config asked for them
     assert all(r["rationale"] == [] for r in asked if r["dimension"] == "topics")
+
+
+def test_export_with_annotations_comes_back_without_duplicates(project):
+    out = project / "ls"
+    assert runner.invoke(app, ["export", "labelstudio", "--out", str(out), "--annotations", "--root", str(project)]).exit_code == 0
+    result = runner.invoke(app, ["import", "labelstudio", str(out / "tasks.json"), "--root", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "imported 0 label(s)" in result.output and "36 label(s) already in the project's labels" in result.output
+    assert runner.invoke(app, ["labels", "validate", "--root", str(project)]).exit_code == 0
+    tasks = json.loads((out / "tasks.json").read_text())
+    mood = next(r for r in tasks[0]["annotations"][0]["result"] if r["from_name"] == "mood")
+    mood["value"]["choices"] = ["gloomy" if mood["value"]["choices"] == ["upbeat"] else "upbeat"]
+    (out / "tasks.json").write_text(json.dumps(tasks))
+    result = runner.invoke(app, ["import", "labelstudio", str(out / "tasks.json"), "--root", str(project)])
+    assert result.exit_code == 1
+    assert "task 1: tester's mood of paragraph" in result.output and "labels/tester.jsonl:1 has" in result.output
+
+
+def annotation(user, mood, **extra):
+    return {"completed_by": user, "created_at": "2026-01-02T03:04:05Z",
+            "result": [{"from_name": "mood", "value": {"choices": [mood]}}], **extra}
+
+
+def export_file(tmp_path, *annotations):
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([{"data": {"paragraph_id": "p1"}, "annotations": list(annotations)}]))
+    return path
+
+
+def test_one_annotator_twice_on_a_task(tmp_path, codebook):
+    records, counts = import_export(export_file(tmp_path, annotation(1, "gloomy"), annotation(1, "gloomy")), codebook)
+    assert len(records) == counts["labels"] == 2 and counts["repeated"] == 2  # mood and topics, once each
+    with pytest.raises(LabelsError, match=r"task 1: labelstudio-user-1 labelled paragraph 'p1' on mood twice, "
+                                          r"differently \(gloomy vs upbeat\)"):
+        import_export(export_file(tmp_path, annotation(1, "gloomy"), annotation(1, "upbeat")), codebook)
+
+
+def test_an_annotation_without_its_annotator(tmp_path, codebook):
+    path = export_file(tmp_path, annotation(None, "gloomy"))
+    with pytest.raises(LabelsError, match=r"task 1: an annotation does not say who made it.*--annotator NAME"):
+        import_export(path, codebook)
+    records, _ = import_export(path, codebook, annotator="ann")
+    assert {r["annotator"] for r in records} == {"ann"}
+
+
+def test_an_unreadable_time_is_a_warning(tmp_path, codebook):
+    from framing.errors import FramingWarning
+
+    with pytest.warns(FramingWarning, match=r"1 annotation\(s\) with no readable time \(task 1: 'yesterday'\)"):
+        records, _ = import_export(export_file(tmp_path, annotation(1, "gloomy", created_at="yesterday")), codebook)
+    assert records[0]["time"] > "2026-01-02"
+
+
+def test_controls_that_are_not_dimensions_are_left_out(project, codebook):
+    from framing import read_paragraphs
+
+    pid = read_paragraphs(project / "corpus")["paragraph_id"].iloc[0]
+    comment = {"from_name": "comment", "type": "textarea", "value": {"text": ["unsure"]}}
+    done = annotation("ann", "gloomy")
+    done["result"].append(comment)
+    path = project / "e.json"
+    path.write_text(json.dumps([{"data": {"paragraph_id": pid}, "annotations": [done]}]))
+    result = runner.invoke(app, ["import", "labelstudio", str(path), "--root", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "imported 2 label(s)" in result.output and "not codebook dimensions: comment (1)" in result.output

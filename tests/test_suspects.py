@@ -93,3 +93,12 @@ def test_find_suspects_skips_labels_changed_since_the_predictions():
     suspects = find_suspects(oof, changed, cb)
     assert table.loc[0, "paragraph_id"] not in set(suspects["paragraph_id"])  # ... but row 0 changed since
     assert list(review_batch(suspects).columns[:4]) == ["rank", "paragraph_id", "dimension", "value"]
+
+
+def test_a_review_batch_writes_no_label_as_adjudicate_reads_it():
+    from framing.evaluate.suspects import review_batch
+
+    suspects = pd.DataFrame({"rank": [1, 2], "paragraph_id": ["p1", "p2"], "dimension": ["topics", "topics"],
+                             "label": ["", "sport|weather"], "alternative": ["sport", ""], "probability": [0.9, 0.8],
+                             "change": ["add sport", "remove"], "outlet": ["A", "A"], "text": ["x", "y"]})
+    assert review_batch(suspects)["value"].tolist() == ["(none)", "sport, weather"]

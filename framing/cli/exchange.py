@@ -43,23 +43,26 @@ def import_labelstudio_cmd(
     output: Annotated[Path, typer.Option("--out", help="Labels file to write into.")] = Path("labels/labelstudio.jsonl"),
     rationale: Annotated[bool, typer.Option(help="The tasks were exported with --rationale: a dimension with no "
                                                  "highlighted words records an empty rationale (asked, nothing marked).")] = False,
+    annotator: Annotated[str | None, typer.Option(help="Annotator of annotations whose completed_by is missing "
+                                                       "(without it they are an error).")] = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
-    """Read a Label Studio JSON export into hand labels (annotator from completed_by; cancelled skipped)."""
-    from framing.labels.codebook import load_codebook
-    from framing.labels.store import upsert_labels
-    from framing.corpus.read import project_paragraphs
+    """Read a Label Studio JSON export into hand labels (annotator from completed_by; cancelled skipped;
+    labels the project already has are not written twice)."""
+    from framing.labels.labelstudio import import_into_project
 
-    cfg = _config(root, experiment, config, None)
-    codebook = load_codebook(root / cfg.data.codebook)
-    from framing.labels.labelstudio import import_export
-
-    known = set(project_paragraphs(cfg, root)["paragraph_id"])
-    records, counts = import_export(export, codebook, known_ids=known, rationale=rationale)
-    target = output if output.is_absolute() else root / output
-    written = upsert_labels(target, records, codebook)
-    out.print(f"imported {written} label(s) from {counts['annotations']} annotation(s) on {counts['tasks']} task(s); "
-              f"skipped {counts['cancelled']} cancelled — into {target}")
+    counts = import_into_project(export, _config(root, experiment, config, None), root, output, rationale=rationale,
+                                 annotator=annotator)
+    skipped = [f"{counts['cancelled']} cancelled annotation(s)"]
+    if counts["already"]:
+        skipped.append(f"{counts['already']} label(s) already in the project's labels")
+    if counts["repeated"]:
+        skipped.append(f"{counts['repeated']} label(s) repeated by the same annotator")
+    out.print(f"imported {counts['written']} label(s) from {counts['annotations']} annotation(s) on {counts['tasks']} "
+              f"task(s); skipped {', '.join(skipped)} — into {counts['target']}")
+    if counts["ignored"]:
+        controls = ", ".join(f"{name} ({n})" for name, n in sorted(counts["ignored"].items()))
+        out.print(f"note: left out the answers of controls that are not codebook dimensions: {controls}")
 
 
 @import_app.command("table")
@@ -100,9 +103,13 @@ def import_table_cmd(
                            sep=sep, id_col=id_col, outlet=outlet, date=date, group=group, split=split,
                            skip_values=skip_value, annotator=annotator, name=name,
                            rationales=pairs("--rationale", rationale or [], "bias=biased_words"), force=force)
-    out.print(f"{summary['rows']} rows → {output}/corpus, labels and codebook")
+    empty = f"; left out {summary['no_text']} row(s) with no text" if summary["no_text"] else ""
+    out.print(f"{summary['rows']} rows → {output}/corpus, labels and codebook{empty}")
     for dim, info in summary["dimensions"].items():
         counts = ", ".join(f"{k} {v}" for k, v in info["labels"].items())
         marked = f"; {info['with_rationale']} with a rationale" if info["with_rationale"] else ""
         out.print(f"  {dim}: {info['labelled']} labelled ({counts}); skipped {info['skipped']} ({info['skip_reason']}){marked}")
+        renamed = [f"{value!r} → {label}" for value, label in info["names"].items() if value != label]
+        if renamed:
+            out.print(f"    label names: {', '.join(renamed)}")
     out.print(f"next: framing evaluate --root {output}")

@@ -262,6 +262,7 @@ def agree_cmd(
 ) -> None:
     """Inter-annotator agreement: Cohen's κ, Krippendorff's α and percent agreement per dimension and label."""
     from framing.labels.agreement import agreement, disagreements, pair_table
+    from framing.labels.decisions import NO_LABEL
 
     data = _project(_config(root, experiment, config, None), root)
     table = agreement(data.labels, data.codebook, annotator)
@@ -276,13 +277,16 @@ def agree_cmd(
         votes = "; ".join(f"{k[3:]}: {v}" for k, v in row.items() if k.startswith("by ") and isinstance(v, str))
         out.print(f"- {row['paragraph_id']} [{row['dimension']}] {votes}\n  {_clip(row['text'], 300)}")
     if disagreements_out is not None:
-        out.print(f"disagreements written to {disagreements_out}")
+        out.print(f"disagreements written to {disagreements_out}: fill in value where you decide ({NO_LABEL} for no "
+                  f"label), then `framing adjudicate {disagreements_out} --adjudicator NAME`")
 
 
 @app.command("adjudicate")
 @friendly
 def adjudicate_cmd(
-    decisions: Annotated[Path, typer.Argument(help="TSV/CSV: paragraph_id and the final value of each dimension decided.",
+    decisions: Annotated[Path, typer.Argument(help="TSV/CSV: paragraph_id and the final value of each dimension decided "
+                                                   "(wide), or paragraph_id, dimension, value (long, as `framing agree "
+                                                   "--disagreements` writes it); (none) = no label, empty = not decided yet.",
                                               exists=True, dir_okay=False)],
     adjudicator: Annotated[str, typer.Option(help="Who decided.")],
     output: Annotated[Path, typer.Option("--out", help="Adjudications file.")] = Path("labels/adjudicated.jsonl"),

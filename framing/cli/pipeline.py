@@ -38,7 +38,7 @@ def corpus_stats_cmd(
 @friendly
 def labels_add_cmd(
     decisions: Annotated[Path, typer.Argument(help="TSV/CSV, wide: paragraph_id and one column per dimension "
-                                                   "(labels separated by ',' or '|'; empty = none), optionally "
+                                                   "(labels separated by ',' or '|'; empty or (none) = none), optionally "
                                                    "DIMENSION__rationale columns (words that decided it, ';'-separated); "
                                                    "or long: paragraph_id, dimension, value columns, one row per "
                                                    "paragraph and dimension (optionally rationale), which can label a "

@@ -24,6 +24,7 @@ from framing.config import ExperimentConfig, experiment_dir
 from framing.errors import LabelsError, ModelError
 from framing.evaluate.results import read_oof
 from framing.labels.codebook import Codebook, Dimension
+from framing.labels.decisions import NO_LABEL
 from framing.project import load_project
 
 REVIEW_COLUMNS = ["paragraph_id", "dimension", "value", "label", "alternative", "probability", "change", "outlet", "text"]
@@ -129,8 +130,9 @@ def find_suspects(oof: pd.DataFrame, table: pd.DataFrame, codebook: Codebook, *,
 def review_batch(suspects: pd.DataFrame) -> pd.DataFrame:
     """The suspects as a batch ``framing adjudicate`` accepts (its long layout: ``paragraph_id``,
     ``dimension``, ``value``), ``value`` prefilled with the current label: edit it where the label
-    is wrong, delete the rows whose label stands, then adjudicate the file."""
-    batch = suspects.assign(value=suspects["label"].str.replace("|", ", ", regex=False))
+    is wrong, delete the rows whose label stands, then adjudicate the file. No label is written
+    ``(none)``, as adjudicate reads it (an empty value is a case not decided yet)."""
+    batch = suspects.assign(value=suspects["label"].str.replace("|", ", ", regex=False).replace("", NO_LABEL))
     return batch[["rank", *REVIEW_COLUMNS]]
 
 

@@ -14,6 +14,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from framing._io import atomic_write
 from framing.labels.codebook import Codebook
+from framing.labels.decisions import NO_LABEL
 from framing.errors import LabelsError
 
 
@@ -127,7 +128,9 @@ def pair_table(labels: pd.DataFrame, codebook: Codebook, annotators: list[str] |
 def disagreements(labels: pd.DataFrame, codebook: Codebook, paragraphs: pd.DataFrame,
                   annotators: list[str] | None = None, *, output: str | Path | None = None) -> pd.DataFrame:
     """Paragraph × dimension cases where annotators differ and no adjudication exists yet (also
-    written to ``output``, a CSV to adjudicate, when given)."""
+    written to ``output``, a CSV to adjudicate, when given): ``value`` is left empty for the
+    adjudicator's decision (``framing adjudicate`` reads the file as it is, an empty ``value`` as a
+    case not decided yet); the ``by <annotator>`` columns hold each answer, ``(none)`` for no label."""
     table = _disagreements(labels, codebook, paragraphs, annotators)
     if output is not None:
         with atomic_write(output) as handle:
@@ -146,8 +149,8 @@ def _disagreements(labels: pd.DataFrame, codebook: Codebook, paragraphs: pd.Data
     for (pid, dim_name), group in shared.groupby(["paragraph_id", "dimension"]):
         values = {r.annotator: _value_key(r.value) for r in group.itertuples()}
         if len(set(values.values())) > 1 and (pid, dim_name) not in adjudicated:
-            rows.append({"paragraph_id": pid, "dimension": dim_name,
-                         **{f"by {a}": (v or "(none)") for a, v in sorted(values.items())}})
+            rows.append({"paragraph_id": pid, "dimension": dim_name, "value": "",
+                         **{f"by {a}": (v or NO_LABEL) for a, v in sorted(values.items())}})
     table = pd.DataFrame(rows)
     if table.empty:
         return table

@@ -8,16 +8,19 @@ comes back as the label record's ``rationale``."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import warnings
+from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 
+from framing.config import ExperimentConfig
+from framing.corpus.read import project_paragraphs
 from framing.decode import read_text
-from framing.labels.codebook import Codebook
-from framing.errors import LabelsError
-from framing.labels.store import rationale_column
+from framing.labels.codebook import Codebook, load_codebook
+from framing.errors import FramingWarning, LabelsError
+from framing.labels.store import now_iso, rationale_column, read_labels, upsert_labels
 
 TEXT_NAME = "text"
 
@@ -104,17 +107,27 @@ def export_tasks(paragraphs: pd.DataFrame, codebook: Codebook, *, predictions: p
     return tasks
 
 
-def _annotator(completed_by: object, users: dict) -> str:
+def _annotator(completed_by: object, users: dict, fallback: str | None, n: int, path: Path) -> str:
+    """Who made an annotation: the user's email, username or id (``users`` maps ids to names);
+    ``fallback`` when the export does not say."""
+    who = completed_by
+    if isinstance(who, dict):
+        who = next((who[k] for k in ("email", "username", "id") if who.get(k) not in (None, "")), None)
+    if isinstance(who, bool) or not isinstance(who, str | int) or not str(who).strip():
+        if fallback:
+            return fallback
+        said = "no completed_by" if completed_by is None else f"completed_by is {completed_by!r}"
+        raise LabelsError(f"task {n}: an annotation does not say who made it ({said})",
+                          path=path, fix="pass --annotator NAME to record such annotations under NAME")
     if isinstance(completed_by, dict):
-        return str(completed_by.get("email") or completed_by.get("username") or completed_by.get("id"))
-    if isinstance(completed_by, str | int) and completed_by in users:
-        return users[completed_by]
-    return f"labelstudio-user-{completed_by}"
+        return str(who)
+    return users.get(who) or f"labelstudio-user-{who}"
 
 
-def _answers(task: dict, annotation: dict, n: int, dims: dict, span_controls: dict,
-             path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """One annotation's choices per dimension and highlighted rationale spans per dimension."""
+def _answers(task: dict, annotation: dict, n: int, dims: dict, span_controls: dict, path: Path,
+             ignored: dict[str, int]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """One annotation's choices per dimension and highlighted rationale spans per dimension; the
+    results of other controls are counted in ``ignored`` (by control name)."""
     values: dict[str, list[str]] = {}
     marked: dict[str, list[str]] = {}
     for item in annotation.get("result", []):
@@ -129,9 +142,9 @@ def _answers(task: dict, annotation: dict, n: int, dims: dict, span_controls: di
             if text.strip():
                 marked.setdefault(span_controls[name], []).append(text.strip())
             continue
-        if name not in dims:
-            raise LabelsError(f"task {n}: control {name!r} is not a codebook dimension", path=path,
-                              fix=f"this export comes from another labelling config; the codebook has {', '.join(dims)}")
+        if name not in dims:  # a comment box, a rating: not a dimension of the codebook
+            ignored[str(name)] = ignored.get(str(name), 0) + 1
+            continue
         choices = (item.get("value") or {}).get("choices", [])
         unknown = [c for c in choices if c not in dims[name].label_names]
         if unknown:
@@ -142,44 +155,86 @@ def _answers(task: dict, annotation: dict, n: int, dims: dict, span_controls: di
 
 
 def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] | None = None,
-                  users: dict | None = None, rationale: bool = False) -> tuple[list[dict], dict]:
+                  users: dict | None = None, rationale: bool = False,
+                  annotator: str | None = None) -> tuple[list[dict], dict]:
     """Read a Label Studio JSON export into label records.
 
     Cancelled annotations are skipped; a task that was shown but left empty on a single-choice
     dimension gives no label for it; an empty multi-label dimension means "none". Highlighted
     rationale spans become the records' ``rationale``; with ``rationale`` (the config asked for
-    them) a dimension with none highlighted records ``[]``, "asked, nothing marked".
-    Returns the records and counts (tasks, annotations, skipped).
+    them) a dimension with none highlighted records ``[]``, "asked, nothing marked". An
+    annotation that does not say who made it is ``annotator``'s (an error without it); one with
+    no readable time gets the time of the import, with a warning. Controls that are not codebook
+    dimensions (a comment box) are left out and counted; an annotator who labels a paragraph twice
+    the same way gives one label, differently an error.
+    Returns the records and counts (tasks, annotations, cancelled, labels, repeated, ignored controls).
     """
+    found, counts = read_export(path, codebook, known_ids=known_ids, users=users, rationale=rationale,
+                                annotator=annotator)
+    return [record for _, record in found.values()], counts
+
+
+def import_into_project(export: str | Path, config: ExperimentConfig, root: str | Path, output: str | Path, *,
+                        rationale: bool = False, annotator: str | None = None) -> dict:
+    """Add a Label Studio export's labels to the labels file ``output`` of the project at ``root``.
+
+    A label its annotator already has in another of the project's labels files (as an export
+    with ``--annotations`` carries them) is not written again: the same one is counted as
+    ``already``, a different one is an error naming the task and the file and line. Labels in
+    ``output`` itself are replaced (a re-import). Returns :func:`import_export`'s counts with
+    ``written``, ``already`` and ``target``."""
+    root = Path(root)
+    codebook = load_codebook(root / config.data.codebook)
+    known = set(project_paragraphs(config, root)["paragraph_id"])
+    found, counts = read_export(export, codebook, known_ids=known, rationale=rationale, annotator=annotator)
+    target = Path(output) if Path(output).is_absolute() else root / output
+    existing = read_labels(root / config.data.labels, codebook)
+    existing = existing[existing["adjudicated"].ne(True) & existing["file"].map(lambda f: not _same(f, target))]
+    held = {(r.paragraph_id, r.dimension, r.annotator): r for r in existing.itertuples()}
+    new = []
+    for key, (n, record) in found.items():
+        if key not in held:
+            new.append(record)
+            continue
+        other = held[key]
+        marks = other.rationale if isinstance(other.rationale, list) else None
+        if sorted(other.value) != sorted(record["value"]) or record.get("rationale") and record["rationale"] != marks:
+            raise LabelsError(f"task {n}: {key[2]}'s {key[1]} of paragraph {key[0]!r} is {record['value']}, but "
+                              f"{other.file}:{other.line} has {list(other.value)}", path=export,
+                              fix="settle which one stands: change it in Label Studio or in that file, then import again")
+    counts["already"] = len(found) - len(new)
+    counts["written"] = upsert_labels(target, new, codebook) if new or target.exists() else 0
+    counts["target"] = target
+    return counts
+
+
+def _same(file: str, target: Path) -> bool:
+    return target.exists() and Path(file).resolve() == target.resolve()
+
+
+def read_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] | None = None, users: dict | None = None,
+                rationale: bool = False, annotator: str | None = None) -> tuple[dict[tuple, tuple[int, dict]], dict]:
+    """:func:`import_export`'s records by (paragraph, dimension, annotator), each with its task number."""
     path = Path(path)
-    try:
-        tasks = json.loads(read_text(path, error=LabelsError))
-    except json.JSONDecodeError as exc:
-        raise LabelsError(f"not a Label Studio JSON export ({exc})", path=path,
-                          fix="export the project from Label Studio as JSON (not JSON-MIN or CSV)") from None
-    if not isinstance(tasks, list):
-        raise LabelsError("expected a list of tasks", path=path, fix="export the project from Label Studio as JSON")
-    users = users or {}
+    tasks = _tasks(path)
     dims = {d.name: d for d in codebook.dimensions}
     span_controls = {rationale_column(name): name for name in dims}
-    records, counts = [], {"tasks": len(tasks), "annotations": 0, "cancelled": 0, "labels": 0}
+    found: dict[tuple, tuple[int, dict]] = {}
+    counts = {"tasks": len(tasks), "annotations": 0, "cancelled": 0, "labels": 0, "repeated": 0, "ignored": {}}
+    untimed, answered = [], False
     for n, task in enumerate(tasks, 1):
-        _check_task(task, n, path)
-        pid = (task.get("data") or {}).get("paragraph_id")
-        if not pid:
-            raise LabelsError(f"task {n} has no data.paragraph_id", path=path,
-                              fix="import tasks made by `framing export labelstudio`, which carry the paragraph id")
-        if known_ids is not None and pid not in known_ids:
-            raise LabelsError(f"task {n}: paragraph {pid!r} is not in the corpus", path=path,
-                              fix="the corpus changed since the export; re-export the tasks")
+        pid = _paragraph(task, n, path, known_ids)
         for annotation in task.get("annotations", []):
             if annotation.get("was_cancelled"):
                 counts["cancelled"] += 1
                 continue
             counts["annotations"] += 1
-            who = _annotator(annotation.get("completed_by"), users)
-            stamp = annotation.get("updated_at") or annotation.get("created_at") or datetime.now(timezone.utc).isoformat()
-            values, marked = _answers(task, annotation, n, dims, span_controls, path)
+            who = _annotator(annotation.get("completed_by"), users or {}, annotator, n, path)
+            stamp = annotation.get("updated_at") or annotation.get("created_at")
+            if _iso(stamp) is None:
+                untimed.append((n, stamp))
+            values, marked = _answers(task, annotation, n, dims, span_controls, path, counts["ignored"])
+            answered = answered or bool(values)
             for name, dim in dims.items():
                 if name not in values and not dim.multi:
                     continue
@@ -187,14 +242,71 @@ def import_export(path: str | Path, codebook: Codebook, *, known_ids: set[str] |
                 if not dim.multi and len(value) != 1:
                     raise LabelsError(f"task {n}: single-choice {name} has {value}", path=path,
                                       fix='mark the Choices choice="single" in the labelling config')
-                records.append({"paragraph_id": pid, "dimension": name, "value": value, "annotator": who,
-                                "time": _iso(stamp), "codebook_version": codebook.version,
-                                **({"seconds": round(float(annotation["lead_time"]), 1)}
-                                   if isinstance(annotation.get("lead_time"), int | float) and annotation["lead_time"] else {}),
-                                **({"rationale": list(dict.fromkeys(marked.get(name, [])))}
-                                   if marked.get(name) or rationale else {})})
-                counts["labels"] += 1
-    return records, counts
+                _add_once(found, n, {"paragraph_id": pid, "dimension": name, "value": value, "annotator": who,
+                                     "time": _iso(stamp) or now_iso(), "codebook_version": codebook.version,
+                                     **_seconds(annotation),
+                                     **({"rationale": list(dict.fromkeys(marked.get(name, [])))}
+                                        if marked.get(name) or rationale else {})}, counts, path)
+    _check_answered(counts["ignored"], answered, dims, path)
+    if untimed:
+        warnings.warn(FramingWarning(f"{path}: {len(untimed)} annotation(s) with no readable time (task {untimed[0][0]}: "
+                                     f"{untimed[0][1]!r}) recorded at the time of this import"), stacklevel=2)
+    counts["labels"] = len(found)
+    return found, counts
+
+
+def _tasks(path: Path) -> list:
+    """The tasks of a Label Studio JSON export, each checked for Label Studio's shape."""
+    try:
+        tasks = json.loads(read_text(path, error=LabelsError))
+    except json.JSONDecodeError as exc:
+        raise LabelsError(f"not a Label Studio JSON export ({exc})", path=path,
+                          fix="export the project from Label Studio as JSON (not JSON-MIN or CSV)") from None
+    if not isinstance(tasks, list):
+        raise LabelsError("expected a list of tasks", path=path, fix="export the project from Label Studio as JSON")
+    for n, task in enumerate(tasks, 1):
+        _check_task(task, n, path)
+    return tasks
+
+
+def _paragraph(task: dict, n: int, path: Path, known_ids: set[str] | None) -> str:
+    pid = (task.get("data") or {}).get("paragraph_id")
+    if not pid:
+        raise LabelsError(f"task {n} has no data.paragraph_id", path=path,
+                          fix="import tasks made by `framing export labelstudio`, which carry the paragraph id")
+    if known_ids is not None and pid not in known_ids:
+        raise LabelsError(f"task {n}: paragraph {pid!r} is not in the corpus", path=path,
+                          fix="the corpus changed since the export; re-export the tasks")
+    return pid
+
+
+def _seconds(annotation: dict) -> dict:
+    lead = annotation.get("lead_time")
+    return {"seconds": round(float(lead), 1)} if isinstance(lead, int | float) and lead else {}
+
+
+def _add_once(found: dict[tuple, tuple[int, dict]], n: int, record: dict, counts: dict, path: Path) -> None:
+    """Keep ``record`` (from task ``n``) unless its annotator already labelled the paragraph on the
+    dimension: the same way, it is counted as repeated; differently, an error naming both tasks."""
+    key = (record["paragraph_id"], record["dimension"], record["annotator"])
+    if key not in found:
+        found[key] = (n, record)
+        return
+    first, earlier = found[key]
+    if (earlier["value"], earlier.get("rationale")) != (record["value"], record.get("rationale")):
+        shown = " vs ".join(", ".join(r["value"]) or "(none)" for r in (earlier, record))
+        where = f"tasks {first} and {n}" if first != n else f"task {n}"
+        raise LabelsError(f"{where}: {key[2]} labelled paragraph {key[0]!r} on {key[1]} twice, differently ({shown})",
+                          path=path, fix="delete one of the two annotations in Label Studio and export again")
+    counts["repeated"] += 1
+
+
+def _check_answered(ignored: dict[str, int], answered: bool, dims: dict, path: Path) -> None:
+    """Refuse an export none of whose answers is on a codebook dimension (another labelling config)."""
+    if ignored and not answered:
+        raise LabelsError(f"no answer is on a codebook dimension: the controls are {', '.join(sorted(ignored))}",
+                          path=path, fix=f"this export comes from another labelling config; the codebook has "
+                                         f"{', '.join(dims)}")
 
 
 def _check_predictions(predictions: pd.DataFrame, codebook: Codebook, model_path: str | Path | None) -> None:
@@ -234,8 +346,11 @@ def _check_task(task: object, n: int, path: Path) -> None:
                 raise fail("an annotation's choices are not a list of label names")
 
 
-def _iso(stamp: str) -> str:
+def _iso(stamp: object) -> str | None:
+    """An annotation's time as ISO 8601 with seconds, or None when it has none that can be read."""
+    if not isinstance(stamp, str):
+        return None
     try:
-        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).isoformat(timespec="seconds")
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).isoformat(timespec="seconds")
     except ValueError:
-        return datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return None
