@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from framing import ReportError, outlet_profile
-from framing.report.profile import (adjust_pvalues, bootstrap_pvalue, compare_outlets, date_warning, eligible_outlets,
-                             largest_differences, outlet_collections, time_profile)
+from framing.report.compare import (adjust_pvalues, bootstrap_pvalue, compare_outlets, date_warning,
+                                    largest_differences)
+from framing.report.profile import eligible_outlets, outlet_collections, time_profile
 from framing.report.content import ReportContent
 from framing.report.html import summary_sentence
 from framing.report.page import write_report
@@ -289,3 +290,94 @@ def test_the_articles_section_names_each_article_by_its_title(project, tmp_path)
         assert len(articles) and (articles["title"] == "Story " + articles["article_id"]).all(), name
         section = (tmp_path / name / "index.html").read_text().split('id="articles"')[1].split("</section>")[0]
         assert f"· Story {articles['article_id'].iloc[0]} <span" in section
+
+
+def _shares_table(frame, codebook, values):
+    """Outlet shares with standard errors for X and Y: ``values[(outlet, label)] = (share, se)``."""
+    rows = []
+    for (outlet, label), (share, se) in values.items():
+        dim = next(d.name for d in codebook.dimensions if label in d.label_names)
+        n = frame[frame["outlet"] == outlet]
+        rows.append({"outlet": outlet, "dimension": dim, "label": label, "share": share, "ci_low": share - 1.96 * se,
+                     "ci_high": share + 1.96 * se, "se": se, "n_paragraphs": len(n), "n_articles": n["article_id"].nunique()})
+    return pd.DataFrame(rows)
+
+
+def test_a_headline_gap_is_supported_only_when_the_comparison_is(codebook):
+    """One gap of 2.3 standard errors among four tests: alone it excludes 0, but the comparison
+    adjusts across its tests (Holm) and does not support it, so neither may the summary. The two
+    state it with mirrored signs, whichever order the outlets are compared in."""
+    frame = synthetic()
+    shares = _shares_table(frame, codebook, {("X", "upbeat"): (0.55, 0.025), ("Y", "upbeat"): (0.47, 0.025),
+                                             ("X", "gloomy"): (0.45, 0.025), ("Y", "gloomy"): (0.45, 0.025),
+                                             ("X", "sport"): (0.30, 0.03), ("Y", "sport"): (0.30, 0.03),
+                                             ("X", "weather"): (0.20, 0.03), ("Y", "weather"): (0.21, 0.03)})
+    test = lambda a, b: compare_outlets(frame, codebook, a, b, shares=shares)  # noqa: E731
+    table = test("Y", "X").set_index("label")
+    assert table.loc["upbeat", "difference"] == pytest.approx(-0.08) and table.loc["upbeat", "ci_high"] < 0
+    assert not table.loc["upbeat", "significant"] and table.attrs["basis"] == "shares"
+    item = next(i for i in largest_differences(shares, min_articles=5, compare=test) if i["label"] == "upbeat")
+    assert (item["high"], item["low"]) == ("X", "Y") and item["difference"] == pytest.approx(0.08)
+    assert (item["ci_low"], item["ci_high"]) == pytest.approx((-table.loc["upbeat", "ci_high"], -table.loc["upbeat", "ci_low"]))
+    assert not item["significant"] and item["p_adjusted"] == pytest.approx(table.loc["upbeat", "p_adjusted"])
+    sentence = summary_sentence(item)
+    assert "X − Y = +8 points" in sentence and "not significant" in sentence
+    assert largest_differences(shares, min_articles=5)[0]["significant"]  # the old, unadjusted reading
+
+
+def test_summary_and_comparison_agree_on_bootstrapped_shares(codebook):
+    frame = synthetic(seed=3)
+    profile = outlet_profile(frame, codebook, n_boot=300)
+    test = lambda a, b: compare_outlets(frame, codebook, a, b, n_boot=300)  # noqa: E731
+    forward, backward = test("X", "Y").set_index("label"), test("Y", "X").set_index("label")
+    np.testing.assert_allclose(forward["ci_low"], -backward.loc[forward.index, "ci_high"])
+    for item in largest_differences(profile, min_articles=5, compare=test):
+        row = forward.loc[item["label"]]
+        sign = 1 if item["high"] == "X" else -1
+        assert item["difference"] == pytest.approx(sign * row["difference"])
+        assert item["significant"] == row["significant"]
+
+
+def test_an_outlet_is_not_compared_with_itself(codebook, tmp_path):
+    with pytest.raises(ReportError, match="twice"):
+        compare_outlets(synthetic(), codebook, "X", "X")
+    from framing.report.build import build_report
+    with pytest.raises(ReportError, match="twice"):
+        build_report("labels", tmp_path, out_dir=tmp_path / "r", compare=("X", "X"))
+
+
+def test_label_budget_suggests_only_quotas_the_corpus_can_fill(project, tmp_path):
+    """Every paragraph of the tiny project is labelled: `labels sample --quota` could draw none, so
+    the page may not suggest it; an unlabelled article of Daily caps Daily's quota at its paragraphs."""
+    from conftest import write_article
+
+    from framing.config import ExperimentConfig
+    from framing.report.sections import budget_section
+    from framing.report.shares import corpus_room
+
+    budget = pd.DataFrame({"outlet": ["Daily", "Gazette"], "basis": "outlet", "n_labelled": [9, 40],
+                           "widest": 0.2, "extra_labels": [394, 12], "target_width": 0.1})
+    config = ExperimentConfig()
+    content = ReportContent(title="t", codebook=None, profile=pd.DataFrame(), budget=corpus_room(budget, config, project))
+    page = budget_section(content, tmp_path)
+    assert "--quota" not in page and "add its predicted articles to the corpus first" in page
+    write_article(project / "corpus", "daily-9", "Daily", "2025-03-20", ["upbeat sport", "gloomy none"])
+    content.budget = corpus_room(budget, config, project)
+    page = budget_section(content, tmp_path)
+    assert "--quota &quot;Daily=2&quot;" in page and "Gazette=" not in page and "capped at the 2 unlabelled" in page
+
+
+def test_the_comparison_words_follow_the_report_kind(codebook, tmp_path):
+    from framing.report.sections import compare_section
+
+    frame = pd.DataFrame({"outlet": ["A", "A", "B", "B"], "article_id": list("1234"),
+                          "date": ["2022-05-10", "2022-07-15", "2022-02-24", "2022-07-15"]})
+    assert "hand-labels report cannot be cut" in date_warning(frame, "A", "B", source="labels")
+    assert "--outlet" not in date_warning(frame, "A", "B", source="labels")
+    table = compare_outlets(synthetic(), codebook, "X", "Y", n_boot=100)
+    for kind, said in (("labels", "hand-labelled shares"), ("predictions", "the model's predicted shares")):
+        content = ReportContent(title="t", codebook=codebook, profile=pd.DataFrame(), compare=table,
+                                compare_pair=("X", "Y"), kind=kind)
+        page = compare_section(content, tmp_path)
+        assert said in page and "Difference = X − Y" in page
+        assert ("model" in page) == (kind == "predictions")

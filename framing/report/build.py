@@ -25,9 +25,9 @@ from framing.report.content import ReportContent
 from framing.report.held_out import out_of_fold, validation_table
 from framing.report.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
 from framing.report.page import write_report
-from framing.report.profile import (compare_outlets, date_warning, eligible_outlets, indicators, largest_differences,
-                                    outlet_collections, outlet_profile, time_profile)
-from framing.report.shares import label_budget, method_notes, outlet_shares
+from framing.report.compare import compare_outlets, date_warning, largest_differences
+from framing.report.profile import eligible_outlets, indicators, outlet_collections, outlet_profile, time_profile
+from framing.report.shares import corpus_room, label_budget, method_notes, outlet_shares
 from framing.report.why import duplicate_count, outlet_why
 
 
@@ -40,6 +40,8 @@ class _Source:
     model: object = None
     oof: pd.DataFrame | None = None
     metrics: dict = field(default_factory=dict)
+    kind: str = "predictions"             # or "labels"
+    shares: pd.DataFrame | None = None    # outlet shares with the classifier's error, when there are hand labels
 
 
 def _metrics_file(model_path: Path, default: dict) -> dict:
@@ -60,7 +62,7 @@ def _from_labels(config: ExperimentConfig, root: Path, model_path: Path, collect
     notes["Sampling"] = sampling_note(paragraphs[paragraphs["collection"].isin(labelled_collections)]
                                       if labelled_collections else paragraphs, frame, config.report.units)
     notes["Agreement"] = agreement_note(data.labels, codebook)
-    return _Source(frame, codebook, data.paragraphs, metrics=_metrics_file(model_path, {}))
+    return _Source(frame, codebook, data.paragraphs, metrics=_metrics_file(model_path, {}), kind="labels")
 
 
 def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, predictions: str | Path,
@@ -123,6 +125,7 @@ def _shares(src: _Source, profile: pd.DataFrame, settings: ReportConfig, collect
         profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
                                           "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
         parts["budget"] = label_budget(shares, target_width=settings.target_width)
+        src.shares = shares
         notes.update(method_notes(shares, settings))
     validation = validation_table(oof, src.codebook, src.model.thresholds, outlets=sorted(frame["outlet"].unique()),
                                   n_boot=min(n_boot, 1000), seed=seed)
@@ -173,8 +176,18 @@ def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int
     return time_table.attrs.get("left_out", {})
 
 
-def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, ind: pd.DataFrame, settings: ReportConfig,
-                compare: tuple[str, str], *, n_boot: int, seed: int, parts: dict) -> None:
+def _tester(src: _Source, ind: pd.DataFrame, settings: ReportConfig, *, n_boot: int,
+            seed: int) -> Callable[[str, str], pd.DataFrame]:
+    """The comparison of two outlets, as --compare shows it and the summary quotes it: on the
+    outlet shares where there are any (intervals with the classifier's error), else bootstrapped."""
+    def test(a: str, b: str) -> pd.DataFrame:
+        return compare_outlets(src.frame, src.codebook, a, b, n_boot=n_boot, seed=seed, ind=ind, level=settings.level,
+                               correction=settings.correction, shares=src.shares)
+    return test
+
+
+def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, settings: ReportConfig,
+                compare: tuple[str, str], *, test: Callable[[str, str], pd.DataFrame], parts: dict) -> None:
     a, b = compare
     small = [o for o in compare if o not in eligible_outlets(profile[profile["outlet"] == o], settings.min_articles)]
     if small and set(compare) <= set(profile["outlet"]):
@@ -182,13 +195,12 @@ def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, ind: pd.DataF
                           f"{settings.min_articles} articles: too few to compare",
                           fix="choose outlets with more articles, or lower report.min_articles in the config "
                               "(--min-articles)")
-    table = compare_outlets(src.frame, src.codebook, a, b, n_boot=n_boot, seed=seed, ind=ind,
-                            level=settings.level, correction=settings.correction)
+    table = test(a, b)
     warnings = []
     if groups.get(a) != groups.get(b):
         warnings.append(f"{a} ({groups.get(a)}) and {b} ({groups.get(b)}) belong to different collections: "
                         "differences may be differences of genre, not of framing.")
-    dated = date_warning(src.frame, a, b, max_gap_days=settings.date_gap_days)
+    dated = date_warning(src.frame, a, b, max_gap_days=settings.date_gap_days, source=src.kind)
     if dated:
         warnings.append(dated)
     parts.update(compare=table, compare_pair=compare, compare_warnings=warnings)
@@ -199,12 +211,16 @@ def _interval_notes(settings: ReportConfig, *, model_shares: bool, labels: bool,
     correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "nothing"}[settings.correction]
     return {
         "Confidence intervals": (
-            ("Outlet shares: see above. The model's predicted shares, time charts and comparisons" if model_shares
-             else "Shares, time charts and comparisons")
+            "What they cover: each outlet's articles are taken as a sample of what it publishes, so an interval "
+            "says how far the share could be from the share in its coverage at large (not only in these articles). "
+            + ("Outlet shares: see above — their intervals cover that sampling and the classifier's error; "
+               "--compare and the summary's gaps combine the two outlets' standard errors (normal interval, z test). "
+               "The model's raw predicted shares and the time charts" if model_shares
+               else "Shares, time charts, --compare and the summary's gaps")
             + f": 95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
             + (" — these cover the sampling of articles, not the classifier's error." if not labels else
                " (hand labels: no classifier error to cover).")
-            + " A summary gap's interval combines the two outlets' intervals as independent normal errors."),
+            + " A summary gap's interval and verdict are those of --compare for the same two outlets."),
         "Fair comparisons": (
             ("outlets are compared within their collection (report.within_collection)" if settings.within_collection
              else "outlets of all collections are compared together (report.within_collection = false)")
@@ -241,7 +257,7 @@ def _held_out_swapped(src: _Source, notes: dict) -> pd.DataFrame:
 
 def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups: dict, validity: pd.DataFrame | None,
              *, title: str, unit: str, palette: list[str], left_out: dict, notes: dict, omitted: dict,
-             parts: dict) -> ReportContent:
+             parts: dict, test: Callable[[str, str], pd.DataFrame]) -> ReportContent:
     return ReportContent(
         title=title, codebook=src.codebook, profile=profile, notes=notes, omitted=omitted, groups=groups, unit=unit,
         units={o: settings.units.get(c, "paragraph") for o, c in outlet_collections(src.frame).items()},
@@ -251,13 +267,17 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
         validity=validity, expected=expected_line(src.metrics) if src.metrics else "",
         summary=largest_differences(profile, groups=groups, top=settings.summary_top,
                                     min_articles=settings.min_articles, self_sources=settings.self_sources,
-                                    level=settings.level),
+                                    level=settings.level, compare=test),
+        kind=src.kind,
         **parts)
 
 
-def _check_request(source: str, period: str, out_dir: Path) -> None:
-    """Refuse what cannot be reported before any work: the source, the period, an output folder that
-    cannot be made (not after the bootstrap)."""
+def _check_request(source: str, period: str, out_dir: Path, compare: tuple[str, str] | None = None) -> None:
+    """Refuse what cannot be reported before any work: the source, the period, an outlet compared
+    with itself, an output folder that cannot be made (not after the bootstrap)."""
+    if compare and compare[0] == compare[1]:
+        raise ReportError(f"--compare names {compare[0]!r} twice: an outlet cannot be compared with itself",
+                          fix="give two different outlets")
     if source not in ("labels", "predictions"):
         raise ReportError(f"unknown report source {source!r}", fix="report from 'predictions' or 'labels'")
     if period not in ("auto", "week", "month"):
@@ -274,7 +294,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     """Build the outlet report from predictions (``source="predictions"``) or hand labels
     (``source="labels"``). Returns the path of ``index.html``. ``progress`` is called with a
     short description at the start of each step; ``n_boot`` defaults to ``report.n_boot``."""
-    _check_request(source, period, Path(out_dir))
+    _check_request(source, period, Path(out_dir), compare)
     step = progress or (lambda text: None)
     root, config = Path(root), config or ExperimentConfig()
     settings = config.report
@@ -306,6 +326,8 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     elif source != "labels":
         omitted["Outlet shares"] = (f"no cv_predictions.csv in {model_path}: shares are the model's raw reading, "
                                     "without the classifier's error")
+    if "budget" in parts:
+        parts["budget"] = corpus_room(parts["budget"], config, root)
     step("words and paragraphs behind the shares")
     if src.model is not None:
         _why(src, config, root, seed=seed, notes=notes, omitted=omitted, parts=parts)
@@ -315,15 +337,16 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     left_out = _over_time(src, settings, period=period, n_boot=n_boot, seed=seed, events=events, omitted=omitted,
                           parts=parts)
     step("comparison")
+    test = _tester(src, ind, settings, n_boot=n_boot, seed=seed)
     if compare:
-        _comparison(src, profile, groups, ind, settings, compare, n_boot=n_boot, seed=seed, parts=parts)
+        _comparison(src, profile, groups, settings, compare, test=test, parts=parts)
     notes.update(_interval_notes(settings, model_shares="predicted" in profile, labels=source == "labels",
                                  n_boot=n_boot, seed=seed))
     step("summary")
     content = _content(src, settings, profile, groups, validity, title=title or (
         "Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile"),
         unit=unit_word(shown_collections, settings.units), palette=palette, left_out=left_out, notes=notes,
-        omitted=omitted, parts=parts)
+        omitted=omitted, parts=parts, test=test)
     step("drawing the charts")
     return write_report(content, out_dir, progress=step)
 
