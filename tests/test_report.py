@@ -381,3 +381,75 @@ def test_the_comparison_words_follow_the_report_kind(codebook, tmp_path):
         page = compare_section(content, tmp_path)
         assert said in page and "Difference = X − Y" in page
         assert ("model" in page) == (kind == "predictions")
+
+
+def test_the_report_refuses_predictions_another_model_made(project, tmp_path):
+    """Prediction tables do not say which model made them: the report re-scores whole articles
+    with the --model it is given and refuses when the probabilities differ; without any text to
+    re-score it says the check was not made."""
+    from framing import build_report, load_model, predict_file, train
+    from framing.config import load_config
+
+    other = project / "experiments" / "other"
+    other.mkdir()
+    (other / "config.toml").write_text((project / "experiments/default/config.toml").read_text()
+                                       .replace("C = 10.0", "C = 0.05"), encoding="utf-8")
+    config = load_config(project / "experiments/default/config.toml")
+    train(config, project)
+    train(load_config(other / "config.toml"), project)
+    predict_file(load_model(project / "experiments/default"), project / "corpus", tmp_path / "p.csv")
+    build_report("predictions", project, predictions=tmp_path / "p.csv", config=config, n_boot=50, out_dir=tmp_path / "a")
+    with pytest.raises(ReportError, match="not made by the model in .*other"):
+        build_report("predictions", project, predictions=tmp_path / "p.csv", model_dir=other, config=config,
+                     n_boot=50, out_dir=tmp_path / "b")
+    renamed = pd.read_csv(tmp_path / "p.csv").rename(columns={"mood:upbeat": "mood:cheerful"})
+    renamed.to_csv(tmp_path / "q.csv", index=False)
+    with pytest.raises(ReportError, match="label columns"):
+        build_report("predictions", project, predictions=tmp_path / "q.csv", config=config, n_boot=50,
+                     out_dir=tmp_path / "c")
+    import shutil
+    shutil.move(project / "corpus", tmp_path / "corpus-away")
+    page = build_report("predictions", project, predictions=tmp_path / "p.csv", model_dir=other, config=config,
+                        n_boot=50, out_dir=tmp_path / "d").read_text()
+    assert "not checked that" in page
+
+
+def test_auto_period_falls_back_to_months_when_no_week_shows_anything(codebook):
+    frame = synthetic()                    # 12 articles per outlet, five days apart: two in a week at most
+    table, period = time_profile(frame, codebook, n_boot=50, min_articles=3)
+    assert period == "month" and not table.empty
+    weekly, period = time_profile(frame, codebook, period="week", n_boot=50, min_articles=3)
+    assert period == "week" and weekly.empty
+
+
+def test_events_are_read_like_corpus_dates_and_kept_on_the_data(tmp_path):
+    import warnings
+
+    from framing.report.events import events_in_range, read_events
+
+    path = tmp_path / "e.csv"
+    path.write_text("date,label\n2025-08-01,vote\n12/08/2025,flood\n")
+    with pytest.raises(ReportError, match=r"e\.csv:3: ambiguous date '12/08/2025'"):
+        read_events(path)
+    path.write_text("date,label\nnot-a-date,x\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # no pandas warning before the error
+        with pytest.raises(ReportError, match=r"e\.csv:2: unreadable date"):
+            read_events(path)
+    path.write_text("")
+    with pytest.raises(ReportError, match="the events file is empty"):
+        read_events(path)
+    path.write_text("date,label\n2025-08-01,vote\n2026-01-01,later\n25/08/2025,storm\n")
+    events = read_events(path)
+    assert list(events["date"].dt.strftime("%Y-%m-%d")) == ["2025-08-01", "2026-01-01", "2025-08-25"]
+    inside, outside = events_in_range(events, pd.Timestamp("2025-07-01"), pd.Timestamp("2025-09-30"))
+    assert list(inside["label"]) == ["vote", "storm"] and outside == ["later (2026-01-01)"]
+
+
+def test_an_event_outside_the_data_is_not_drawn(project, tmp_path):
+    from framing import build_report
+
+    events = tmp_path / "events.csv"
+    events.write_text("date,label\n2025-03-05,inside\n2026-06-01,far later\n")
+    page = build_report("labels", project, out_dir=tmp_path / "r", n_boot=50, events=events).read_text()
+    assert "far later (2026-06-01)" in page.split('id="not-shown"')[1].split("</section>")[0]

@@ -24,7 +24,9 @@ from framing.project import load_project
 from framing.report.content import ReportContent
 from framing.report.held_out import out_of_fold, validation_table
 from framing.report.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
+from framing.report.events import events_in_range, read_events
 from framing.report.page import write_report
+from framing.report.provenance import check_model
 from framing.report.compare import compare_outlets, date_warning, largest_differences
 from framing.report.profile import eligible_outlets, indicators, outlet_collections, outlet_profile, time_profile
 from framing.report.shares import corpus_room, label_budget, method_notes, outlet_shares
@@ -42,6 +44,7 @@ class _Source:
     metrics: dict = field(default_factory=dict)
     kind: str = "predictions"             # or "labels"
     shares: pd.DataFrame | None = None    # outlet shares with the classifier's error, when there are hand labels
+    texts: pd.DataFrame | None = None     # the project's corpus by paragraph id (text, title), once read
 
 
 def _metrics_file(model_path: Path, default: dict) -> dict:
@@ -94,7 +97,9 @@ def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, pr
     notes["Training labels"] = "; ".join(f"{d}: {c['paragraphs']} paragraphs" for d, c in counts.items())
     oof_path = model_path / "cv_predictions.csv"
     oof = read_oof(oof_path, codebook) if oof_path.is_file() else None
-    return _Source(frame, codebook, frame, model, oof, _metrics_file(model_path, meta.get("cv_metrics", {})))
+    src = _Source(frame, codebook, frame, model, oof, _metrics_file(model_path, meta.get("cv_metrics", {})))
+    _model_check(src, config, root, model_path, notes)
+    return src
 
 
 def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[str] | None) -> pd.DataFrame:
@@ -109,11 +114,11 @@ def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[
     return frame
 
 
-def _shares(src: _Source, profile: pd.DataFrame, settings: ReportConfig, collections: list[str] | None, *,
-            n_boot: int, seed: int, notes: dict, omitted: dict, parts: dict) -> pd.DataFrame:
-    """Outlet shares with the classifier's error (PPI) beside the model's own, and the hand labels
-    against the cross-validated predictions; returns the profile with the shares joined."""
-    oof, frame = src.oof, src.frame
+def _shares(src: _Source, profile: pd.DataFrame, config: ExperimentConfig, root: Path, collections: list[str] | None,
+            *, n_boot: int, seed: int, notes: dict, omitted: dict, parts: dict) -> pd.DataFrame:
+    """Outlet shares with the classifier's error (PPI) beside the model's own, the label budget, and
+    the hand labels against the cross-validated predictions; returns the profile with the shares joined."""
+    oof, frame, settings = src.oof, src.frame, config.report
     if settings.estimator == "ppi":
         if "collection" in oof and collections:
             oof = oof[oof["collection"].isin(collections)]
@@ -124,7 +129,7 @@ def _shares(src: _Source, profile: pd.DataFrame, settings: ReportConfig, collect
         keys = ["outlet", "dimension", "label"]
         profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
                                           "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
-        parts["budget"] = label_budget(shares, target_width=settings.target_width)
+        parts["budget"] = corpus_room(label_budget(shares, target_width=settings.target_width), config, root)
         src.shares = shares
         notes.update(method_notes(shares, settings))
     validation = validation_table(oof, src.codebook, src.model.thresholds, outlets=sorted(frame["outlet"].unique()),
@@ -139,8 +144,8 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
          parts: dict) -> None:
     """The words and paragraphs behind the shares, and the articles per label."""
     frame, settings = src.frame, config.report
-    corpus = project_paragraphs(config, root).set_index("paragraph_id") \
-        if "text" not in frame and (root / config.data.corpus).exists() else pd.DataFrame(columns=["text", "title"])
+    corpus = _corpus_texts(src, config, root) if "text" not in frame else None
+    corpus = pd.DataFrame(columns=["text", "title"]) if corpus is None else corpus
     texts = corpus["text"]
     why, examples = outlet_why(src.model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
     parts["why"], parts["examples"] = why, examples
@@ -159,9 +164,25 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
                                          corpus["title"])
 
 
+def _corpus_texts(src: _Source, config: ExperimentConfig, root: Path) -> pd.DataFrame | None:
+    """The project's paragraphs by id (text, title), read once; None without a corpus."""
+    if src.texts is None and (root / config.data.corpus).exists():
+        table = project_paragraphs(config, root).set_index("paragraph_id")
+        src.texts = table[~table.index.duplicated()]
+    return src.texts
+
+
+def _model_check(src: _Source, config: ExperimentConfig, root: Path, model_path: Path, notes: dict) -> None:
+    """Refuse predictions the model did not make (:func:`check_model`); say so where it cannot tell."""
+    texts = _corpus_texts(src, config, root) if "text" not in src.frame else None
+    unchecked = check_model(src.model, src.frame, None if texts is None else texts["text"], model_path)
+    if unchecked:
+        notes["Model check"] = unchecked
+
+
 def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int, seed: int,
-               events: str | Path | None, omitted: dict, parts: dict) -> dict[str, str]:
-    """Shares by week or month; returns the outlets left out and why."""
+               events: pd.DataFrame | None, omitted: dict, parts: dict) -> dict[str, str]:
+    """Shares by week or month, and the events within the data's dates; returns the outlets left out and why."""
     if "date" not in src.frame:
         omitted["Over time"] = "the table has no date column"
         return {}
@@ -170,9 +191,14 @@ def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int
     parts.update(time=time_table, period=used)
     if time_table.empty:
         omitted["Over time"] = (f"no outlet has a {used if used != 'none' else 'period'} with "
-                                f"{settings.time_min_articles} or more dated articles (report.time_min_articles)")
-    if events is not None:
-        parts["events"] = read_events(events)
+                                f"{settings.time_min_articles} or more dated articles (report.time_min_articles)"
+                                + ("; try --period month" if used == "week" else ""))
+    dates = pd.to_datetime(src.frame["date"], errors="coerce", utc=True).dropna().dt.tz_localize(None)
+    if events is not None and len(dates):
+        parts["events"], outside = events_in_range(events, dates.min().normalize(), dates.max())
+        if outside:
+            omitted["Events"] = (f"outside the data's dates ({dates.min():%Y-%m-%d} – {dates.max():%Y-%m-%d}), not "
+                                 f"marked: {'; '.join(outside)}")
     return time_table.attrs.get("left_out", {})
 
 
@@ -295,6 +321,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     (``source="labels"``). Returns the path of ``index.html``. ``progress`` is called with a
     short description at the start of each step; ``n_boot`` defaults to ``report.n_boot``."""
     _check_request(source, period, Path(out_dir), compare)
+    events = read_events(events) if events is not None else None  # a bad file is refused before any work
     step = progress or (lambda text: None)
     root, config = Path(root), config or ExperimentConfig()
     settings = config.report
@@ -321,13 +348,11 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     groups = outlet_collections(frame) if settings.within_collection else {o: "all" for o in profile["outlet"]}
     step("outlet shares with the classifier's error")
     if src.oof is not None:
-        profile = _shares(src, profile, settings, collections, n_boot=n_boot, seed=seed, notes=notes, omitted=omitted,
-                          parts=parts)
+        profile = _shares(src, profile, config, root, collections, n_boot=n_boot, seed=seed, notes=notes,
+                          omitted=omitted, parts=parts)
     elif source != "labels":
         omitted["Outlet shares"] = (f"no cv_predictions.csv in {model_path}: shares are the model's raw reading, "
                                     "without the classifier's error")
-    if "budget" in parts:
-        parts["budget"] = corpus_room(parts["budget"], config, root)
     step("words and paragraphs behind the shares")
     if src.model is not None:
         _why(src, config, root, seed=seed, notes=notes, omitted=omitted, parts=parts)
@@ -349,23 +374,6 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
         omitted=omitted, parts=parts, test=test)
     step("drawing the charts")
     return write_report(content, out_dir, progress=step)
-
-
-def read_events(path: str | Path) -> pd.DataFrame:
-    """An events file: CSV with ``date`` and ``label`` columns (one row per event to mark)."""
-    path = Path(path)
-    try:
-        events = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ReportError(f"cannot read events ({exc})", path=path, fix="give a CSV with columns date,label") from None
-    if not {"date", "label"} <= set(events.columns):
-        raise ReportError(f"events need columns date and label (found {', '.join(events.columns)})", path=path,
-                          fix="write a header line: date,label")
-    events["date"] = pd.to_datetime(events["date"], errors="coerce")
-    bad = events["date"].isna()
-    if bad.any():
-        raise ReportError("unreadable date", path=path, line=int(bad.idxmax()) + 2, fix="write dates as YYYY-MM-DD")
-    return events
 
 
 def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None,

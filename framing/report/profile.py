@@ -181,7 +181,8 @@ def choose_period(dates: pd.Series) -> str:
 
 def time_profile(frame: pd.DataFrame, codebook: Codebook, *, period: str = "auto", n_boot: int = 500, seed: int = 0,
                  min_articles: int = 3) -> tuple[pd.DataFrame, str]:
-    """Shares per outlet and period (week or month) with article-bootstrap CIs.
+    """Shares per outlet and period (week or month; "auto": week for spans up to four months, unless
+    no outlet has a week with enough articles, then month) with article-bootstrap CIs.
 
     Periods with fewer than ``min_articles`` articles of an outlet are left out (a gap, not a
     point). Returns the table (with a ``period`` column, the period's first day) and the period
@@ -197,7 +198,12 @@ def time_profile(frame: pd.DataFrame, codebook: Codebook, *, period: str = "auto
         empty.attrs["left_out"] = {o: "no dates" for o in outlets}
         return empty, "none"
     dates = dates[dates.notna()].dt.tz_localize(None)
-    period = choose_period(dates) if period == "auto" else period
+    if period == "auto":  # the finest period that shows something
+        table, used = time_profile(frame, codebook, period=choose_period(dates), n_boot=n_boot, seed=seed,
+                                   min_articles=min_articles)
+        if table.empty and used == "week":
+            return time_profile(frame, codebook, period="month", n_boot=n_boot, seed=seed, min_articles=min_articles)
+        return table, used
     start = dates.dt.to_period("M" if period == "month" else "W").dt.start_time
     dated["_group"] = dated["outlet"].astype(str) + "\t" + start.dt.strftime("%Y-%m-%d")
     table = outlet_profile(dated, codebook, group="_group", n_boot=n_boot, seed=seed)
