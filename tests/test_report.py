@@ -453,3 +453,16 @@ def test_an_event_outside_the_data_is_not_drawn(project, tmp_path):
     events.write_text("date,label\n2025-03-05,inside\n2026-06-01,far later\n")
     page = build_report("labels", project, out_dir=tmp_path / "r", n_boot=50, events=events).read_text()
     assert "far later (2026-06-01)" in page.split('id="not-shown"')[1].split("</section>")[0]
+
+
+def test_no_minus_zero_and_the_labels_readme_cited_only_where_it_exists(project, tmp_path):
+    from framing import build_report
+    from framing.report.html import points
+
+    assert points(-0.004) == "+0" and points(-0.0004, 1) == "+0.0" and points(-0.006) == "-1"
+    assert points(0.12) == "+12" and points(-0.123, 1) == "-12.3"
+    page = build_report("labels", project, out_dir=tmp_path / "a", n_boot=50).read_text()
+    assert "README.md" not in page
+    (project / "labels" / "README.md").write_text("Who labelled what.\n")
+    page = build_report("labels", project, out_dir=tmp_path / "b", n_boot=50).read_text()
+    assert "labels/README.md" in page

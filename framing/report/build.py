@@ -62,9 +62,11 @@ def _from_labels(config: ExperimentConfig, root: Path, model_path: Path, collect
     paragraphs = data.paragraphs
     if collections:
         paragraphs = paragraphs[paragraphs["collection"].isin(collections)]
+    readme = Path(config.data.labels) / "README.md"
+    readme = readme.as_posix() if (root / readme).is_file() else None  # cited only where the project has one
     notes["Sampling"] = sampling_note(paragraphs[paragraphs["collection"].isin(labelled_collections)]
-                                      if labelled_collections else paragraphs, frame, config.report.units)
-    notes["Agreement"] = agreement_note(data.labels, codebook)
+                                      if labelled_collections else paragraphs, frame, config.report.units, readme)
+    notes["Agreement"] = agreement_note(data.labels, codebook, readme)
     return _Source(frame, codebook, data.paragraphs, metrics=_metrics_file(model_path, {}), kind="labels")
 
 

@@ -54,10 +54,10 @@ def count(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def points(v: float) -> str:
-    """A signed difference in whole points, "+0" rather than "-0"."""
-    r = round(v * 100)
-    return f"{r:+d}" if r else "+0"
+def points(v: float, digits: int = 0) -> str:
+    """A signed difference in points (``digits`` decimals), "+0" rather than "-0"."""
+    text = f"{v * 100:+.{digits}f}"
+    return "+" + text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def summary_sentence(item: dict, unit: str = "paragraph") -> str:

@@ -13,7 +13,7 @@ from framing._io import atomic_write
 from framing.evaluate.experiment import interval_text
 from framing.report import charts
 from framing.report.content import ReportContent
-from framing.report.html import anchor, chart, count, img, pct
+from framing.report.html import anchor, chart, count, img, pct, points
 
 
 def dimension_section(dim, sub: pd.DataFrame, content: ReportContent, out: Path) -> str:
@@ -162,8 +162,8 @@ def compare_section(content: ReportContent, out: Path) -> str:
     png = chart(out / "compare", table_data, (9, 0.28 * len(table_data) + 1.5),
                   lambda fig: charts.draw_compare(table_data, a, b, fig.add_subplot()))
     shown = table_data.assign(**{c: table_data[c].map(pct) for c in (a, b)},
-                              difference=table_data["difference"].map(lambda v: f"{v * 100:+.1f}"),
-                              ci=[f"{lo * 100:+.1f} to {hi * 100:+.1f}" if not np.isnan(lo) else "—"
+                              difference=table_data["difference"].map(lambda v: points(v, 1)),
+                              ci=[f"{points(lo, 1)} to {points(hi, 1)}" if not np.isnan(lo) else "—"
                                   for lo, hi in zip(table_data["ci_low"], table_data["ci_high"])])
     table = shown[["dimension", "label", a, b, "difference", "ci", "cohens_h", "p_value", "p_adjusted",
                    "significant"]].to_html(index=False, border=0, float_format=lambda v: f"{v:.3g}", na_rep="—")
