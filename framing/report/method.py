@@ -71,7 +71,8 @@ def sampling_note(paragraphs: pd.DataFrame, labelled: pd.DataFrame, units: dict[
             f"per outlet)")
         word = (units or {}).get(str(collection), "paragraph")
         parts.append(f"{collection}: {len(done):,} of {plural(len(rows), word)}, {how}")
-    return ("; ".join(parts) + ". Shares of a collection labelled in full describe it exactly; those of sampled "
+    return ("; ".join(parts) + ". Shares of a collection labelled in full describe its articles exactly (their intervals are then the "
+            "sampling of articles alone: these articles as a sample of what each outlet publishes); those of sampled "
             "collections are estimates from their sample" + (f" ({readme} tells who labelled what)." if readme else "."))
 
 

@@ -179,7 +179,7 @@ def method_notes(shares, settings) -> dict[str, str]:
         "labelled paragraphs, never the outlet's own.")
     notes["Which outlets"] = (
         f"own labelled sample (≥ {settings.min_labelled} paragraphs): {', '.join(own) or 'none'}; every paragraph "
-        f"hand-labelled (the share is exact): {', '.join(complete) or 'none'}; model-only: "
+        f"hand-labelled (no classifier error: the interval is the sampling of articles alone): {', '.join(complete) or 'none'}; model-only: "
         f"{', '.join(model_only) or 'none'}" + (
             " — their shares use the rectifier of all labelled paragraphs pooled, which assumes the classifier errs "
             "there as it does on average over the labelled outlets; treat them as the model's reading, not a "
