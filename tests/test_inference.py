@@ -211,3 +211,34 @@ def test_label_budget_uses_the_interval_quantile_and_keeps_the_drift_part():
     assert need == int(np.ceil(10 * 0.0025 / v_needed) - 10)
     assert need > budget(np.zeros(1), np.array([0.0025]), 10, 0.1)[0]
     assert budget(np.zeros(1), np.array([0.0025]), 10, 0.1, var_drift=np.array([0.001]))[0] == 100_000
+
+
+def test_a_perfect_model_still_gets_the_interval_its_articles_allow(codebook):
+    """Articles that are all sport or all not: the share depends on which articles the outlet
+    happened to publish. The model is perfect, so the classifier-error part is nil, but the
+    interval must still cover the sampling of articles (about ±15 points for 40 articles)."""
+    rng = np.random.default_rng(11)
+    rows, frame = [], []
+    for a in range(80):
+        sport = rng.random() < 0.5
+        for i in range(5):
+            record = {"paragraph_id": f"A{a}:{i}", "article_id": f"A{a}", "outlet": "A", "mood:upbeat": 0.5,
+                      "mood:gloomy": 0.5, "topics:sport": 0.99 if sport else 0.01, "topics:weather": 0.01}
+            if a < 40:
+                rows.append({**record, "topics__true": "sport" if sport else "", "mood__true": None})
+            else:
+                frame.append(record)
+    shares = outlet_shares(pd.DataFrame(frame), pd.DataFrame(rows), codebook, min_labelled=30)
+    sport = shares[(shares["label"] == "sport")].iloc[0]
+    assert sport["basis"] == "outlet"
+    assert sport["ci_high"] - sport["ci_low"] > 0.2       # the article sampling: ~0.3 wide
+
+
+def test_every_paragraph_hand_labelled_still_samples_articles():
+    rng = np.random.default_rng(12)
+    g = np.repeat(np.arange(30), 4)
+    y = np.repeat((rng.random(30) < 0.4).astype(float), 4)
+    r = ppi_mean(y, y, g, np.zeros(0), np.zeros(0), y_known=y, g_known=g, finite=False)
+    assert r.high[0] - r.low[0] > 0.2
+    exact = ppi_mean(y, y, g, np.zeros(0), np.zeros(0), y_known=y)       # finite: these paragraphs exactly
+    assert exact.high[0] == exact.low[0]

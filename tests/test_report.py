@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from framing import ReportError, outlet_profile
-from framing.report.profile import (adjust_pvalues, bootstrap_pvalue, compare_outlets, date_warning, eligible_outlets,
-                             largest_differences, outlet_collections, time_profile)
+from framing.report.compare import (adjust_pvalues, bootstrap_pvalue, compare_outlets, date_warning,
+                                    largest_differences)
+from framing.report.profile import eligible_outlets, outlet_collections, time_profile
 from framing.report.content import ReportContent
 from framing.report.html import summary_sentence
 from framing.report.page import write_report
@@ -289,3 +290,179 @@ def test_the_articles_section_names_each_article_by_its_title(project, tmp_path)
         assert len(articles) and (articles["title"] == "Story " + articles["article_id"]).all(), name
         section = (tmp_path / name / "index.html").read_text().split('id="articles"')[1].split("</section>")[0]
         assert f"· Story {articles['article_id'].iloc[0]} <span" in section
+
+
+def _shares_table(frame, codebook, values):
+    """Outlet shares with standard errors for X and Y: ``values[(outlet, label)] = (share, se)``."""
+    rows = []
+    for (outlet, label), (share, se) in values.items():
+        dim = next(d.name for d in codebook.dimensions if label in d.label_names)
+        n = frame[frame["outlet"] == outlet]
+        rows.append({"outlet": outlet, "dimension": dim, "label": label, "share": share, "ci_low": share - 1.96 * se,
+                     "ci_high": share + 1.96 * se, "se": se, "n_paragraphs": len(n), "n_articles": n["article_id"].nunique()})
+    return pd.DataFrame(rows)
+
+
+def test_a_headline_gap_is_supported_only_when_the_comparison_is(codebook):
+    """One gap of 2.3 standard errors among four tests: alone it excludes 0, but the comparison
+    adjusts across its tests (Holm) and does not support it, so neither may the summary. The two
+    state it with mirrored signs, whichever order the outlets are compared in."""
+    frame = synthetic()
+    shares = _shares_table(frame, codebook, {("X", "upbeat"): (0.55, 0.025), ("Y", "upbeat"): (0.47, 0.025),
+                                             ("X", "gloomy"): (0.45, 0.025), ("Y", "gloomy"): (0.45, 0.025),
+                                             ("X", "sport"): (0.30, 0.03), ("Y", "sport"): (0.30, 0.03),
+                                             ("X", "weather"): (0.20, 0.03), ("Y", "weather"): (0.21, 0.03)})
+    test = lambda a, b: compare_outlets(frame, codebook, a, b, shares=shares)  # noqa: E731
+    table = test("Y", "X").set_index("label")
+    assert table.loc["upbeat", "difference"] == pytest.approx(-0.08) and table.loc["upbeat", "ci_high"] < 0
+    assert not table.loc["upbeat", "significant"] and table.attrs["basis"] == "shares"
+    item = next(i for i in largest_differences(shares, min_articles=5, compare=test) if i["label"] == "upbeat")
+    assert (item["high"], item["low"]) == ("X", "Y") and item["difference"] == pytest.approx(0.08)
+    assert (item["ci_low"], item["ci_high"]) == pytest.approx((-table.loc["upbeat", "ci_high"], -table.loc["upbeat", "ci_low"]))
+    assert not item["significant"] and item["p_adjusted"] == pytest.approx(table.loc["upbeat", "p_adjusted"])
+    sentence = summary_sentence(item)
+    assert "X − Y = +8 points" in sentence and "not significant" in sentence
+    assert largest_differences(shares, min_articles=5)[0]["significant"]  # the old, unadjusted reading
+
+
+def test_summary_and_comparison_agree_on_bootstrapped_shares(codebook):
+    frame = synthetic(seed=3)
+    profile = outlet_profile(frame, codebook, n_boot=300)
+    test = lambda a, b: compare_outlets(frame, codebook, a, b, n_boot=300)  # noqa: E731
+    forward, backward = test("X", "Y").set_index("label"), test("Y", "X").set_index("label")
+    np.testing.assert_allclose(forward["ci_low"], -backward.loc[forward.index, "ci_high"])
+    for item in largest_differences(profile, min_articles=5, compare=test):
+        row = forward.loc[item["label"]]
+        sign = 1 if item["high"] == "X" else -1
+        assert item["difference"] == pytest.approx(sign * row["difference"])
+        assert item["significant"] == row["significant"]
+
+
+def test_an_outlet_is_not_compared_with_itself(codebook, tmp_path):
+    with pytest.raises(ReportError, match="twice"):
+        compare_outlets(synthetic(), codebook, "X", "X")
+    from framing.report.build import build_report
+    with pytest.raises(ReportError, match="twice"):
+        build_report("labels", tmp_path, out_dir=tmp_path / "r", compare=("X", "X"))
+
+
+def test_label_budget_suggests_only_quotas_the_corpus_can_fill(project, tmp_path):
+    """Every paragraph of the tiny project is labelled: `labels sample --quota` could draw none, so
+    the page may not suggest it; an unlabelled article of Daily caps Daily's quota at its paragraphs."""
+    from conftest import write_article
+
+    from framing.config import ExperimentConfig
+    from framing.report.sections import budget_section
+    from framing.report.shares import corpus_room
+
+    budget = pd.DataFrame({"outlet": ["Daily", "Gazette"], "basis": "outlet", "n_labelled": [9, 40],
+                           "widest": 0.2, "extra_labels": [394, 12], "target_width": 0.1})
+    config = ExperimentConfig()
+    content = ReportContent(title="t", codebook=None, profile=pd.DataFrame(), budget=corpus_room(budget, config, project))
+    page = budget_section(content, tmp_path)
+    assert "--quota" not in page and "add its predicted articles to the corpus first" in page
+    write_article(project / "corpus", "daily-9", "Daily", "2025-03-20", ["upbeat sport", "gloomy none"])
+    content.budget = corpus_room(budget, config, project)
+    page = budget_section(content, tmp_path)
+    assert "--quota &quot;Daily=2&quot;" in page and "Gazette=" not in page and "capped at the 2 unlabelled" in page
+
+
+def test_the_comparison_words_follow_the_report_kind(codebook, tmp_path):
+    from framing.report.sections import compare_section
+
+    frame = pd.DataFrame({"outlet": ["A", "A", "B", "B"], "article_id": list("1234"),
+                          "date": ["2022-05-10", "2022-07-15", "2022-02-24", "2022-07-15"]})
+    assert "hand-labels report cannot be cut" in date_warning(frame, "A", "B", source="labels")
+    assert "--outlet" not in date_warning(frame, "A", "B", source="labels")
+    table = compare_outlets(synthetic(), codebook, "X", "Y", n_boot=100)
+    for kind, said in (("labels", "hand-labelled shares"), ("predictions", "the model's predicted shares")):
+        content = ReportContent(title="t", codebook=codebook, profile=pd.DataFrame(), compare=table,
+                                compare_pair=("X", "Y"), kind=kind)
+        page = compare_section(content, tmp_path)
+        assert said in page and "Difference = X − Y" in page
+        assert ("model" in page) == (kind == "predictions")
+
+
+def test_the_report_refuses_predictions_another_model_made(project, tmp_path):
+    """Prediction tables do not say which model made them: the report re-scores whole articles
+    with the --model it is given and refuses when the probabilities differ; without any text to
+    re-score it says the check was not made."""
+    from framing import build_report, load_model, predict_file, train
+    from framing.config import load_config
+
+    other = project / "experiments" / "other"
+    other.mkdir()
+    (other / "config.toml").write_text((project / "experiments/default/config.toml").read_text()
+                                       .replace("C = 10.0", "C = 0.05"), encoding="utf-8")
+    config = load_config(project / "experiments/default/config.toml")
+    train(config, project)
+    train(load_config(other / "config.toml"), project)
+    predict_file(load_model(project / "experiments/default"), project / "corpus", tmp_path / "p.csv")
+    build_report("predictions", project, predictions=tmp_path / "p.csv", config=config, n_boot=50, out_dir=tmp_path / "a")
+    with pytest.raises(ReportError, match="not made by the model in .*other"):
+        build_report("predictions", project, predictions=tmp_path / "p.csv", model_dir=other, config=config,
+                     n_boot=50, out_dir=tmp_path / "b")
+    renamed = pd.read_csv(tmp_path / "p.csv").rename(columns={"mood:upbeat": "mood:cheerful"})
+    renamed.to_csv(tmp_path / "q.csv", index=False)
+    with pytest.raises(ReportError, match="label columns"):
+        build_report("predictions", project, predictions=tmp_path / "q.csv", config=config, n_boot=50,
+                     out_dir=tmp_path / "c")
+    import shutil
+    shutil.move(project / "corpus", tmp_path / "corpus-away")
+    page = build_report("predictions", project, predictions=tmp_path / "p.csv", model_dir=other, config=config,
+                        n_boot=50, out_dir=tmp_path / "d").read_text()
+    assert "not checked that" in page
+
+
+def test_auto_period_falls_back_to_months_when_no_week_shows_anything(codebook):
+    frame = synthetic()                    # 12 articles per outlet, five days apart: two in a week at most
+    table, period = time_profile(frame, codebook, n_boot=50, min_articles=3)
+    assert period == "month" and not table.empty
+    weekly, period = time_profile(frame, codebook, period="week", n_boot=50, min_articles=3)
+    assert period == "week" and weekly.empty
+
+
+def test_events_are_read_like_corpus_dates_and_kept_on_the_data(tmp_path):
+    import warnings
+
+    from framing.report.events import events_in_range, read_events
+
+    path = tmp_path / "e.csv"
+    path.write_text("date,label\n2025-08-01,vote\n12/08/2025,flood\n")
+    with pytest.raises(ReportError, match=r"e\.csv:3: ambiguous date '12/08/2025'"):
+        read_events(path)
+    path.write_text("date,label\nnot-a-date,x\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # no pandas warning before the error
+        with pytest.raises(ReportError, match=r"e\.csv:2: unreadable date"):
+            read_events(path)
+    path.write_text("")
+    with pytest.raises(ReportError, match="the events file is empty"):
+        read_events(path)
+    path.write_text("date,label\n2025-08-01,vote\n2026-01-01,later\n25/08/2025,storm\n")
+    events = read_events(path)
+    assert list(events["date"].dt.strftime("%Y-%m-%d")) == ["2025-08-01", "2026-01-01", "2025-08-25"]
+    inside, outside = events_in_range(events, pd.Timestamp("2025-07-01"), pd.Timestamp("2025-09-30"))
+    assert list(inside["label"]) == ["vote", "storm"] and outside == ["later (2026-01-01)"]
+
+
+def test_an_event_outside_the_data_is_not_drawn(project, tmp_path):
+    from framing import build_report
+
+    events = tmp_path / "events.csv"
+    events.write_text("date,label\n2025-03-05,inside\n2026-06-01,far later\n")
+    page = build_report("labels", project, out_dir=tmp_path / "r", n_boot=50, events=events).read_text()
+    assert "far later (2026-06-01)" in page.split('id="not-shown"')[1].split("</section>")[0]
+
+
+def test_no_minus_zero_and_the_labels_readme_cited_only_where_it_exists(project, tmp_path):
+    from framing import build_report
+    from framing.report.html import points
+
+    assert points(-0.004) == "+0" and points(-0.0004, 1) == "+0.0" and points(-0.006) == "-1"
+    assert points(0.12) == "+12" and points(-0.123, 1) == "-12.3"
+    page = build_report("labels", project, out_dir=tmp_path / "a", n_boot=50).read_text()
+    assert "README.md" not in page
+    (project / "labels" / "README.md").write_text("Who labelled what.\n")
+    page = build_report("labels", project, out_dir=tmp_path / "b", n_boot=50).read_text()
+    assert "labels/README.md" in page

@@ -73,3 +73,26 @@ def test_evidence_needs_actors_or_the_models_own_block(project, model):
     frame["text"] = read_paragraphs(project / "corpus")["text"].to_numpy()
     _, examples = outlet_why(model, frame, pd.Series(dtype=str))
     assert all(e[3] == "" for found in examples.values() for e in found)
+
+
+def test_outlet_terms_never_list_words_that_count_against_the_label():
+    """Outlet A says 'criticised' less than B: the term's (negative) contribution to 'supportive'
+    is then higher in A, but a word that counts against the label is no reason A is supportive."""
+    import numpy as np
+    from scipy import sparse
+
+    from framing.model.explain import outlet_terms
+
+    class Stub:
+        labels_ = ["critical", "supportive"]
+
+        def feature_names(self):
+            return np.array(["praised", "criticised", "budget"])
+
+        def term_coef(self, names):
+            return np.array([[-1.0, 1.0], [1.0, -1.0], [0.0, 0.0]])
+
+    X = sparse.csr_matrix(np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.5, 1.0, 1.0]]))
+    terms = outlet_terms(Stub(), X, np.array(["A", "A", "B", "B"]), "supportive")
+    assert [t for t, _ in terms["A"]] == ["praised"]
+    assert terms["B"] == []

@@ -38,12 +38,15 @@ def top_terms(model: DimensionModel, X: sparse.csr_matrix, label_index: np.ndarr
 
 def outlet_terms(model: DimensionModel, X: sparse.csr_matrix, outlets: np.ndarray, label: str,
                  k: int = 8) -> dict[str, list[tuple[str, float]]]:
-    """Per outlet, the terms whose contribution to ``label`` (TF-IDF × weight, averaged over the
-    outlet's paragraphs) most exceeds their average contribution in the other outlets' paragraphs."""
+    """Per outlet, the terms that push towards ``label`` (a positive weight) and whose contribution
+    (TF-IDF × weight, averaged over the outlet's paragraphs) most exceeds their average
+    contribution in the other outlets' paragraphs. A term that counts against the label is never
+    listed, not even where the outlet uses it less than the others (its lift is then positive too)."""
     j = model.labels_.index(label)
     X = sparse.csr_matrix(X)
     names = model.feature_names()
-    contrib = X.multiply(model.term_coef(names)[:, j].reshape(1, -1)).tocsr()
+    weight = model.term_coef(names)[:, j]
+    contrib = X.multiply(weight.reshape(1, -1)).tocsr()
     total = np.asarray(contrib.sum(axis=0)).ravel()
     out = {}
     for outlet in np.unique(outlets):
@@ -52,7 +55,7 @@ def outlet_terms(model: DimensionModel, X: sparse.csr_matrix, outlets: np.ndarra
         inside = np.asarray(contrib[mask].sum(axis=0)).ravel()
         mean_in = inside / n_in
         mean_out = (total - inside) / n_out if n_out else np.zeros_like(inside)
-        lift = mean_in - mean_out
+        lift = np.where(weight > 0, mean_in - mean_out, -np.inf)
         order = np.argsort(-lift)[:k]
         out[str(outlet)] = [(str(names[c]), float(lift[c])) for c in order if lift[c] > 0]
     return out

@@ -24,10 +24,12 @@ from framing.project import load_project
 from framing.report.content import ReportContent
 from framing.report.held_out import out_of_fold, validation_table
 from framing.report.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
+from framing.report.events import events_in_range, read_events
 from framing.report.page import write_report
-from framing.report.profile import (compare_outlets, date_warning, eligible_outlets, indicators, largest_differences,
-                                    outlet_collections, outlet_profile, time_profile)
-from framing.report.shares import label_budget, method_notes, outlet_shares
+from framing.report.provenance import check_model
+from framing.report.compare import compare_outlets, date_warning, largest_differences
+from framing.report.profile import eligible_outlets, indicators, outlet_collections, outlet_profile, time_profile
+from framing.report.shares import corpus_room, label_budget, method_notes, outlet_shares
 from framing.report.why import duplicate_count, outlet_why
 
 
@@ -40,6 +42,9 @@ class _Source:
     model: object = None
     oof: pd.DataFrame | None = None
     metrics: dict = field(default_factory=dict)
+    kind: str = "predictions"             # or "labels"
+    shares: pd.DataFrame | None = None    # outlet shares with the classifier's error, when there are hand labels
+    texts: pd.DataFrame | None = None     # the project's corpus by paragraph id (text, title), once read
 
 
 def _metrics_file(model_path: Path, default: dict) -> dict:
@@ -57,10 +62,12 @@ def _from_labels(config: ExperimentConfig, root: Path, model_path: Path, collect
     paragraphs = data.paragraphs
     if collections:
         paragraphs = paragraphs[paragraphs["collection"].isin(collections)]
+    readme = Path(config.data.labels) / "README.md"
+    readme = readme.as_posix() if (root / readme).is_file() else None  # cited only where the project has one
     notes["Sampling"] = sampling_note(paragraphs[paragraphs["collection"].isin(labelled_collections)]
-                                      if labelled_collections else paragraphs, frame, config.report.units)
-    notes["Agreement"] = agreement_note(data.labels, codebook)
-    return _Source(frame, codebook, data.paragraphs, metrics=_metrics_file(model_path, {}))
+                                      if labelled_collections else paragraphs, frame, config.report.units, readme)
+    notes["Agreement"] = agreement_note(data.labels, codebook, readme)
+    return _Source(frame, codebook, data.paragraphs, metrics=_metrics_file(model_path, {}), kind="labels")
 
 
 def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, predictions: str | Path,
@@ -92,7 +99,9 @@ def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, pr
     notes["Training labels"] = "; ".join(f"{d}: {c['paragraphs']} paragraphs" for d, c in counts.items())
     oof_path = model_path / "cv_predictions.csv"
     oof = read_oof(oof_path, codebook) if oof_path.is_file() else None
-    return _Source(frame, codebook, frame, model, oof, _metrics_file(model_path, meta.get("cv_metrics", {})))
+    src = _Source(frame, codebook, frame, model, oof, _metrics_file(model_path, meta.get("cv_metrics", {})))
+    _model_check(src, config, root, model_path, notes)
+    return src
 
 
 def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[str] | None) -> pd.DataFrame:
@@ -107,11 +116,11 @@ def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[
     return frame
 
 
-def _shares(src: _Source, profile: pd.DataFrame, settings: ReportConfig, collections: list[str] | None, *,
-            n_boot: int, seed: int, notes: dict, omitted: dict, parts: dict) -> pd.DataFrame:
-    """Outlet shares with the classifier's error (PPI) beside the model's own, and the hand labels
-    against the cross-validated predictions; returns the profile with the shares joined."""
-    oof, frame = src.oof, src.frame
+def _shares(src: _Source, profile: pd.DataFrame, config: ExperimentConfig, root: Path, collections: list[str] | None,
+            *, n_boot: int, seed: int, notes: dict, omitted: dict, parts: dict) -> pd.DataFrame:
+    """Outlet shares with the classifier's error (PPI) beside the model's own, the label budget, and
+    the hand labels against the cross-validated predictions; returns the profile with the shares joined."""
+    oof, frame, settings = src.oof, src.frame, config.report
     if settings.estimator == "ppi":
         if "collection" in oof and collections:
             oof = oof[oof["collection"].isin(collections)]
@@ -122,7 +131,8 @@ def _shares(src: _Source, profile: pd.DataFrame, settings: ReportConfig, collect
         keys = ["outlet", "dimension", "label"]
         profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
                                           "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
-        parts["budget"] = label_budget(shares, target_width=settings.target_width)
+        parts["budget"] = corpus_room(label_budget(shares, target_width=settings.target_width), config, root)
+        src.shares = shares
         notes.update(method_notes(shares, settings))
     validation = validation_table(oof, src.codebook, src.model.thresholds, outlets=sorted(frame["outlet"].unique()),
                                   n_boot=min(n_boot, 1000), seed=seed)
@@ -136,8 +146,8 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
          parts: dict) -> None:
     """The words and paragraphs behind the shares, and the articles per label."""
     frame, settings = src.frame, config.report
-    corpus = project_paragraphs(config, root).set_index("paragraph_id") \
-        if "text" not in frame and (root / config.data.corpus).exists() else pd.DataFrame(columns=["text", "title"])
+    corpus = _corpus_texts(src, config, root) if "text" not in frame else None
+    corpus = pd.DataFrame(columns=["text", "title"]) if corpus is None else corpus
     texts = corpus["text"]
     why, examples = outlet_why(src.model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
     parts["why"], parts["examples"] = why, examples
@@ -156,9 +166,25 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
                                          corpus["title"])
 
 
+def _corpus_texts(src: _Source, config: ExperimentConfig, root: Path) -> pd.DataFrame | None:
+    """The project's paragraphs by id (text, title), read once; None without a corpus."""
+    if src.texts is None and (root / config.data.corpus).exists():
+        table = project_paragraphs(config, root).set_index("paragraph_id")
+        src.texts = table[~table.index.duplicated()]
+    return src.texts
+
+
+def _model_check(src: _Source, config: ExperimentConfig, root: Path, model_path: Path, notes: dict) -> None:
+    """Refuse predictions the model did not make (:func:`check_model`); say so where it cannot tell."""
+    texts = _corpus_texts(src, config, root) if "text" not in src.frame else None
+    unchecked = check_model(src.model, src.frame, None if texts is None else texts["text"], model_path)
+    if unchecked:
+        notes["Model check"] = unchecked
+
+
 def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int, seed: int,
-               events: str | Path | None, omitted: dict, parts: dict) -> dict[str, str]:
-    """Shares by week or month; returns the outlets left out and why."""
+               events: pd.DataFrame | None, omitted: dict, parts: dict) -> dict[str, str]:
+    """Shares by week or month, and the events within the data's dates; returns the outlets left out and why."""
     if "date" not in src.frame:
         omitted["Over time"] = "the table has no date column"
         return {}
@@ -167,14 +193,29 @@ def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int
     parts.update(time=time_table, period=used)
     if time_table.empty:
         omitted["Over time"] = (f"no outlet has a {used if used != 'none' else 'period'} with "
-                                f"{settings.time_min_articles} or more dated articles (report.time_min_articles)")
-    if events is not None:
-        parts["events"] = read_events(events)
+                                f"{settings.time_min_articles} or more dated articles (report.time_min_articles)"
+                                + ("; try --period month" if used == "week" else ""))
+    dates = pd.to_datetime(src.frame["date"], errors="coerce", utc=True).dropna().dt.tz_localize(None)
+    if events is not None and len(dates):
+        parts["events"], outside = events_in_range(events, dates.min().normalize(), dates.max())
+        if outside:
+            omitted["Events"] = (f"outside the data's dates ({dates.min():%Y-%m-%d} – {dates.max():%Y-%m-%d}), not "
+                                 f"marked: {'; '.join(outside)}")
     return time_table.attrs.get("left_out", {})
 
 
-def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, ind: pd.DataFrame, settings: ReportConfig,
-                compare: tuple[str, str], *, n_boot: int, seed: int, parts: dict) -> None:
+def _tester(src: _Source, ind: pd.DataFrame, settings: ReportConfig, *, n_boot: int,
+            seed: int) -> Callable[[str, str], pd.DataFrame]:
+    """The comparison of two outlets, as --compare shows it and the summary quotes it: on the
+    outlet shares where there are any (intervals with the classifier's error), else bootstrapped."""
+    def test(a: str, b: str) -> pd.DataFrame:
+        return compare_outlets(src.frame, src.codebook, a, b, n_boot=n_boot, seed=seed, ind=ind, level=settings.level,
+                               correction=settings.correction, shares=src.shares)
+    return test
+
+
+def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, settings: ReportConfig,
+                compare: tuple[str, str], *, test: Callable[[str, str], pd.DataFrame], parts: dict) -> None:
     a, b = compare
     small = [o for o in compare if o not in eligible_outlets(profile[profile["outlet"] == o], settings.min_articles)]
     if small and set(compare) <= set(profile["outlet"]):
@@ -182,13 +223,12 @@ def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, ind: pd.DataF
                           f"{settings.min_articles} articles: too few to compare",
                           fix="choose outlets with more articles, or lower report.min_articles in the config "
                               "(--min-articles)")
-    table = compare_outlets(src.frame, src.codebook, a, b, n_boot=n_boot, seed=seed, ind=ind,
-                            level=settings.level, correction=settings.correction)
+    table = test(a, b)
     warnings = []
     if groups.get(a) != groups.get(b):
         warnings.append(f"{a} ({groups.get(a)}) and {b} ({groups.get(b)}) belong to different collections: "
                         "differences may be differences of genre, not of framing.")
-    dated = date_warning(src.frame, a, b, max_gap_days=settings.date_gap_days)
+    dated = date_warning(src.frame, a, b, max_gap_days=settings.date_gap_days, source=src.kind)
     if dated:
         warnings.append(dated)
     parts.update(compare=table, compare_pair=compare, compare_warnings=warnings)
@@ -199,12 +239,16 @@ def _interval_notes(settings: ReportConfig, *, model_shares: bool, labels: bool,
     correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "nothing"}[settings.correction]
     return {
         "Confidence intervals": (
-            ("Outlet shares: see above. The model's predicted shares, time charts and comparisons" if model_shares
-             else "Shares, time charts and comparisons")
+            "What they cover: each outlet's articles are taken as a sample of what it publishes, so an interval "
+            "says how far the share could be from the share in its coverage at large (not only in these articles). "
+            + ("Outlet shares: see above — their intervals cover that sampling and the classifier's error; "
+               "--compare and the summary's gaps combine the two outlets' standard errors (normal interval, z test). "
+               "The model's raw predicted shares and the time charts" if model_shares
+               else "Shares, time charts, --compare and the summary's gaps")
             + f": 95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
             + (" — these cover the sampling of articles, not the classifier's error." if not labels else
                " (hand labels: no classifier error to cover).")
-            + " A summary gap's interval combines the two outlets' intervals as independent normal errors."),
+            + " A summary gap's interval and verdict are those of --compare for the same two outlets."),
         "Fair comparisons": (
             ("outlets are compared within their collection (report.within_collection)" if settings.within_collection
              else "outlets of all collections are compared together (report.within_collection = false)")
@@ -241,7 +285,7 @@ def _held_out_swapped(src: _Source, notes: dict) -> pd.DataFrame:
 
 def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups: dict, validity: pd.DataFrame | None,
              *, title: str, unit: str, palette: list[str], left_out: dict, notes: dict, omitted: dict,
-             parts: dict) -> ReportContent:
+             parts: dict, test: Callable[[str, str], pd.DataFrame]) -> ReportContent:
     return ReportContent(
         title=title, codebook=src.codebook, profile=profile, notes=notes, omitted=omitted, groups=groups, unit=unit,
         units={o: settings.units.get(c, "paragraph") for o, c in outlet_collections(src.frame).items()},
@@ -251,13 +295,17 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
         validity=validity, expected=expected_line(src.metrics) if src.metrics else "",
         summary=largest_differences(profile, groups=groups, top=settings.summary_top,
                                     min_articles=settings.min_articles, self_sources=settings.self_sources,
-                                    level=settings.level),
+                                    level=settings.level, compare=test),
+        kind=src.kind,
         **parts)
 
 
-def _check_request(source: str, period: str, out_dir: Path) -> None:
-    """Refuse what cannot be reported before any work: the source, the period, an output folder that
-    cannot be made (not after the bootstrap)."""
+def _check_request(source: str, period: str, out_dir: Path, compare: tuple[str, str] | None = None) -> None:
+    """Refuse what cannot be reported before any work: the source, the period, an outlet compared
+    with itself, an output folder that cannot be made (not after the bootstrap)."""
+    if compare and compare[0] == compare[1]:
+        raise ReportError(f"--compare names {compare[0]!r} twice: an outlet cannot be compared with itself",
+                          fix="give two different outlets")
     if source not in ("labels", "predictions"):
         raise ReportError(f"unknown report source {source!r}", fix="report from 'predictions' or 'labels'")
     if period not in ("auto", "week", "month"):
@@ -274,7 +322,8 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     """Build the outlet report from predictions (``source="predictions"``) or hand labels
     (``source="labels"``). Returns the path of ``index.html``. ``progress`` is called with a
     short description at the start of each step; ``n_boot`` defaults to ``report.n_boot``."""
-    _check_request(source, period, Path(out_dir))
+    _check_request(source, period, Path(out_dir), compare)
+    events = read_events(events) if events is not None else None  # a bad file is refused before any work
     step = progress or (lambda text: None)
     root, config = Path(root), config or ExperimentConfig()
     settings = config.report
@@ -301,8 +350,8 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     groups = outlet_collections(frame) if settings.within_collection else {o: "all" for o in profile["outlet"]}
     step("outlet shares with the classifier's error")
     if src.oof is not None:
-        profile = _shares(src, profile, settings, collections, n_boot=n_boot, seed=seed, notes=notes, omitted=omitted,
-                          parts=parts)
+        profile = _shares(src, profile, config, root, collections, n_boot=n_boot, seed=seed, notes=notes,
+                          omitted=omitted, parts=parts)
     elif source != "labels":
         omitted["Outlet shares"] = (f"no cv_predictions.csv in {model_path}: shares are the model's raw reading, "
                                     "without the classifier's error")
@@ -315,34 +364,18 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     left_out = _over_time(src, settings, period=period, n_boot=n_boot, seed=seed, events=events, omitted=omitted,
                           parts=parts)
     step("comparison")
+    test = _tester(src, ind, settings, n_boot=n_boot, seed=seed)
     if compare:
-        _comparison(src, profile, groups, ind, settings, compare, n_boot=n_boot, seed=seed, parts=parts)
+        _comparison(src, profile, groups, settings, compare, test=test, parts=parts)
     notes.update(_interval_notes(settings, model_shares="predicted" in profile, labels=source == "labels",
                                  n_boot=n_boot, seed=seed))
     step("summary")
     content = _content(src, settings, profile, groups, validity, title=title or (
         "Outlet framing profile — hand labels" if source == "labels" else "Outlet framing profile"),
         unit=unit_word(shown_collections, settings.units), palette=palette, left_out=left_out, notes=notes,
-        omitted=omitted, parts=parts)
+        omitted=omitted, parts=parts, test=test)
     step("drawing the charts")
     return write_report(content, out_dir, progress=step)
-
-
-def read_events(path: str | Path) -> pd.DataFrame:
-    """An events file: CSV with ``date`` and ``label`` columns (one row per event to mark)."""
-    path = Path(path)
-    try:
-        events = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ReportError(f"cannot read events ({exc})", path=path, fix="give a CSV with columns date,label") from None
-    if not {"date", "label"} <= set(events.columns):
-        raise ReportError(f"events need columns date and label (found {', '.join(events.columns)})", path=path,
-                          fix="write a header line: date,label")
-    events["date"] = pd.to_datetime(events["date"], errors="coerce")
-    bad = events["date"].isna()
-    if bad.any():
-        raise ReportError("unreadable date", path=path, line=int(bad.idxmax()) + 2, fix="write dates as YYYY-MM-DD")
-    return events
 
 
 def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None,

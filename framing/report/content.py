@@ -43,6 +43,7 @@ class ReportContent:
     # Every outlet of the corpus the report was drawn from (before --collection/--outlet filters):
     # colours are assigned over these, so an outlet keeps its colour across the reports of a project.
     palette_outlets: list[str] = field(default_factory=list)
+    kind: str = "predictions"                   # what the shares are read from: "predictions" or "labels"
     articles: pd.DataFrame | None = None        # framing.model.articles.rank_articles (+ text): the articles per label
 
     @property

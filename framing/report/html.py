@@ -54,24 +54,34 @@ def count(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
+def points(v: float, digits: int = 0) -> str:
+    """A signed difference in points (``digits`` decimals), "+0" rather than "-0"."""
+    text = f"{v * 100:+.{digits}f}"
+    return "+" + text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
 def summary_sentence(item: dict, unit: str = "paragraph") -> str:
     """One plain sentence for one of the largest differences: both shares with n and their
-    intervals, and the gap with its interval."""
-    exact = {"high": item.get("basis_high") == "all hand-labelled", "low": item.get("basis_low") == "all hand-labelled"}
-
+    intervals, and the gap (high − low) with its interval and verdict — those of the comparison of
+    the two outlets (``--compare``), adjusted across its tests, where the item carries them."""
     def side(end: str) -> str:
         basis = item.get(f"basis_{end}", "")
-        interval = ("every one hand-labelled, so exact" if exact[end] else
-                    f"95% interval {pct(item[f'{end}_low'])}–{pct(item[f'{end}_high'])}"
-                    + (", model-only" if basis == "model-only" else ""))
+        interval = (f"95% interval {pct(item[f'{end}_low'])}–{pct(item[f'{end}_high'])}"
+                    + {"model-only": ", model-only", "all hand-labelled": ", all hand-labelled"}.get(basis, ""))
         articles = "" if item[f"articles_{end}"] == item[f"n_{end}"] else f"{count(item[f'articles_{end}'], 'article')}; "
         return f"{pct(item[f'share_{end}'])} of {item[end]}'s {count(item[f'n_{end}'], unit)} ({articles}{interval})"
-    if exact["high"] and exact["low"]:
-        gap = f"a gap of {item['difference'] * 100:.0f} points"
+    interval = f"95% interval {points(item['ci_low'])} to {points(item['ci_high'])}"
+    if item.get("tests"):
+        p = item["p_adjusted"]
+        p = "< 0.001" if p < 0.001 else f"{p:.2g}"
+        verdict = (f"p {p} adjusted across the comparison's {item['tests']} tests: " + (
+            "significant" if item["significant"] else "not significant — too uncertain to cite as a difference"
+            + (" (the interval, unadjusted, excludes 0; the adjusted test does not)"
+               if item["ci_low"] > 0 else "")))
     else:
-        gap = (f"a gap of {item['difference'] * 100:.0f} points (95% interval {item['ci_low'] * 100:+.0f} to "
-               f"{item['ci_high'] * 100:+.0f}" + ("" if item["significant"] else ", not distinguishable from none") + ")")
-    return f"{item['label']} ({item['dimension']}): {side('high')} against {side('low')}: {gap}."
+        verdict = "significant" if item["significant"] else "not distinguishable from none"
+    return (f"{item['label']} ({item['dimension']}): {side('high')} against {side('low')}: {item['high']} − "
+            f"{item['low']} = {points(item['difference'])} points ({interval}; {verdict}).")
 
 
 CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1120px;margin:1.5em auto;padding:0 1em;color:#222}
@@ -111,10 +121,13 @@ def summary_part(content: ReportContent) -> str:
     own = [f"{o} → {', '.join(labels)}" for o, labels in sorted(content.self_sources.items()) if o in content.outlets]
     if own:
         notes.append(f"An outlet quoting itself is not a finding, so these are left out of the differences: {'; '.join(own)}.")
-    estimate = ("outlet shares with intervals that include the classifier's error (see the method)"
-                if "predicted" in content.profile else "shares with article-bootstrap intervals")
-    notes.append(f"Outlets are compared within their collection; shares are {estimate}; the gap's interval combines "
-                 f"the two outlets' intervals, and differences are ranked by the smallest gap it allows.")
+    estimate = ("outlet shares whose intervals cover both which articles were sampled and the classifier's error "
+                "(see the method)" if "predicted" in content.profile else
+                "shares with intervals from resampling each outlet's articles")
+    notes.append(f"Outlets are compared within their collection; shares are {estimate}. Each gap, its interval and "
+                 f"its verdict are those of comparing the two outlets (framing report --compare), with p-values "
+                 f"adjusted across that comparison's tests; differences are ranked by the smallest gap the interval "
+                 f"allows.")
     return "".join(parts) + "".join(f'<p class="hint">{html.escape(n)}</p>' for n in notes)
 
 

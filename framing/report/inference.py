@@ -157,7 +157,7 @@ def _drift(resid: np.ndarray, g_lab: np.ndarray, t_lab: np.ndarray | None, t_unl
 
 def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndarray, g_unl: np.ndarray, *,
              level: float = 0.95, lam: float | np.ndarray | None = None, y_known: np.ndarray | None = None,
-             finite: bool = True, small_sample: bool = True, clip: bool = True, t_lab: np.ndarray | None = None,
+             g_known: np.ndarray | None = None, finite: bool = True, small_sample: bool = True, clip: bool = True, t_lab: np.ndarray | None = None,
              t_unl: np.ndarray | None = None, drift_blocks: int = 0) -> ShareEstimate:
     """PPI(++) mean of 0/1 labels per column, clustered by article.
 
@@ -170,7 +170,11 @@ def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndar
 
     ``finite``: the target is the hand share of these unlabelled paragraphs (not of an infinite
     population like them), so the model's mean over them is exact and the uncertainty is the
-    rectifier's, on the labelled and on the unlabelled side. ``small_sample``: the quantile is
+    rectifier's, on the labelled and on the unlabelled side. ``finite=False``: the target is the
+    share in what the source publishes, of which these articles are a sample; the variance adds
+    the article-to-article variation of the outlet's paragraphs (hand labels where known — their
+    articles ``g_known`` — the model's λf elsewhere), clustered by article, so a perfect model
+    still gets the interval its articles allow. ``small_sample``: the quantile is
     Student's t with (labelled articles − 1) degrees of freedom, not the normal one — the variance
     is estimated from a few dozen articles, and with the normal quantile intervals covered 1–4
     points too rarely in experiments/outlet-inference.
@@ -196,10 +200,12 @@ def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndar
     n, big_n, n_known = len(y), len(f_unl), len(known)
     total = big_n + n_known
     z = _quantile(level, len(np.unique(np.asarray(g_lab))) - 1 if small_sample else None)
-    if big_n == 0:  # every paragraph known: the share is exact
+    if big_n == 0 and finite:  # every paragraph known: the share is exact
         share = known.mean(0) if n_known else np.full(k, np.nan)
         zero = np.zeros(k)
         return ShareEstimate(share, share.copy(), share.copy(), zero, zero, zero, np.ones(k), n, 0, n_known, zero)
+    if big_n == 0:
+        return _known_only(known, g_known, level, n, k)
     var_u = cluster_cov(f_unl, f_unl, g_unl) if big_n > 1 else np.zeros(k)
     var_u = np.nan_to_num(var_u)
     if finite:
@@ -210,23 +216,58 @@ def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndar
     if finite:  # the unlabelled paragraphs' own deviations, at the labelled ones' rate per paragraph
         var_r = var_r * (1 + n / big_n)
     var_d, outside = _drift(y - lam_ * f_lab, g_lab, t_lab, t_unl, drift_blocks, k)
-    var_rest = lam_ ** 2 * var_u + var_r + var_d
     weight = big_n / total
     share = (known.sum(0) + big_n * rest) / total
-    se = weight * np.sqrt(var_rest)
-    low, high = share - z * se, share + z * se
-    positives = y.sum(0)
-    # cutting to [0, 1] leaves a point where the whole interval lies outside
+    var_s = weight ** 2 * lam_ ** 2 * var_u if finite else _sampling_var(known, g_known, lam_ * f_unl, g_unl)
+    se = np.sqrt(var_s + weight ** 2 * (var_r + var_d))
+    low, high = _widen(y, share - z * se, share + z * se, known.sum(0) / total, weight, level)
+    if clip:
+        share, low, high = np.clip(share, 0, 1), np.clip(low, 0, 1), np.clip(high, 0, 1)
+    return ShareEstimate(share, low, high, se, var_s, weight ** 2 * var_r, lam_, n, big_n, n_known,
+                         weight ** 2 * var_d, outside)
+
+
+def _sampling_var(known: np.ndarray, g_known, values: np.ndarray, g_unl) -> np.ndarray:
+    """The variance of the share from which articles the outlet happened to publish: the
+    article-clustered variance of the mean over all its paragraphs (hand labels where known, the
+    model's λf elsewhere)."""
+    g_k = np.asarray(g_known if g_known is not None else [f"known{i}" for i in range(len(known))], dtype=str)
+    both = np.vstack([known, values])
+    return np.nan_to_num(cluster_cov(both, both, np.concatenate([g_k, np.asarray(g_unl, dtype=str)])))
+
+
+def _widen(y: np.ndarray, low: np.ndarray, high: np.ndarray, base: np.ndarray, weight: float,
+           level: float) -> tuple[np.ndarray, np.ndarray]:
+    """At least the Wilson interval of the labelled sample where it has no positive (or no negative)
+    of a label, or where cutting to [0, 1] would leave a point (the interval wholly outside)."""
+    n, positives = len(y), y.sum(0)
     degenerate = (positives == 0) | (positives == n) | (low >= 1) | (high <= 0)
     if degenerate.any() and n:
         w_low, w_high = wilson(positives, n, level)
-        base = known.sum(0) / total
         low = np.where(degenerate, np.minimum(low, base + weight * w_low), low)
         high = np.where(degenerate, np.maximum(high, base + weight * w_high), high)
-    if clip:
-        share, low, high = np.clip(share, 0, 1), np.clip(low, 0, 1), np.clip(high, 0, 1)
-    return ShareEstimate(share, low, high, se, weight ** 2 * lam_ ** 2 * var_u, weight ** 2 * var_r, lam_,
-                         n, big_n, n_known, weight ** 2 * var_d, outside)
+    return low, high
+
+
+def _known_only(known: np.ndarray, g_known, level: float, n: int, k: int) -> ShareEstimate:
+    """Every paragraph of the outlet hand-labelled, the target its publishing: the hand share with
+    the article-clustered interval (Student's t, articles − 1 df; Wilson where it would be a point)."""
+    if not len(known):
+        nan = np.full(k, np.nan)
+        return ShareEstimate(nan, nan, nan, nan, nan, nan, np.ones(k), n, 0, 0, np.zeros(k))
+    g_k = np.asarray(g_known if g_known is not None else np.arange(len(known)), dtype=str)
+    articles = len(np.unique(g_k))
+    share = known.mean(0)
+    var_s = np.nan_to_num(cluster_cov(known, known, g_k))
+    se = np.sqrt(var_s)
+    z = _quantile(level, articles - 1)
+    low, high = share - z * se, share + z * se
+    w_low, w_high = wilson(share * articles, articles, level)
+    flat = se == 0
+    low, high = np.where(flat, np.minimum(low, w_low), low), np.where(flat, np.maximum(high, w_high), high)
+    zero = np.zeros(k)
+    return ShareEstimate(share, np.clip(low, 0, 1), np.clip(high, 0, 1), se, var_s, zero, np.ones(k), n, 0,
+                         len(known), zero)
 
 
 # ----------------------------------------------------------------------------- calibration

@@ -35,8 +35,9 @@ def count_line(frame: pd.DataFrame, units: dict[str, str]) -> str:
     return "; ".join(parts)
 
 
-def agreement_note(labels: pd.DataFrame, codebook: Codebook) -> str:
-    """Inter-annotator agreement per dimension, with the project's own agreement functions."""
+def agreement_note(labels: pd.DataFrame, codebook: Codebook, readme: str | None = None) -> str:
+    """Inter-annotator agreement per dimension, with the project's own agreement functions;
+    ``readme``: the labels' README to cite, where the project has one."""
     from framing.labels.agreement import agreement
     from framing.errors import LabelsError
 
@@ -51,11 +52,14 @@ def agreement_note(labels: pd.DataFrame, codebook: Codebook) -> str:
              for r in overall.itertuples()]
     return ("independent double labels, Cohen's κ (mean over annotator pairs; multi-label dimensions: mean over "
             "labels), Krippendorff's α (nominal), observed agreement (exact set for multi-label): " + "; ".join(parts)
-            + ". Disagreements were adjudicated; training uses the adjudicated label (labels/README.md).")
+            + ". Disagreements were adjudicated; training uses the adjudicated label"
+            + (f" ({readme})." if readme else "."))
 
 
-def sampling_note(paragraphs: pd.DataFrame, labelled: pd.DataFrame, units: dict[str, str] | None = None) -> str:
-    """Per collection, how much of it is hand-labelled, and so how it was sampled."""
+def sampling_note(paragraphs: pd.DataFrame, labelled: pd.DataFrame, units: dict[str, str] | None = None,
+                  readme: str | None = None) -> str:
+    """Per collection, how much of it is hand-labelled, and so how it was sampled; ``readme``: the
+    labels' README to cite, where the project has one."""
     if "collection" not in paragraphs or "collection" not in labelled:
         return f"{plural(len(labelled), 'paragraph')} hand-labelled of {len(paragraphs):,}"
     parts = []
@@ -67,8 +71,9 @@ def sampling_note(paragraphs: pd.DataFrame, labelled: pd.DataFrame, units: dict[
             f"per outlet)")
         word = (units or {}).get(str(collection), "paragraph")
         parts.append(f"{collection}: {len(done):,} of {plural(len(rows), word)}, {how}")
-    return ("; ".join(parts) + ". Shares of a collection labelled in full describe it exactly; those of sampled "
-            "collections are estimates from their sample (labels/README.md tells who labelled what).")
+    return ("; ".join(parts) + ". Shares of a collection labelled in full describe its articles exactly (their intervals are then the "
+            "sampling of articles alone: these articles as a sample of what each outlet publishes); those of sampled "
+            "collections are estimates from their sample" + (f" ({readme} tells who labelled what)." if readme else "."))
 
 
 def validity_table(metrics: dict, codebook: Codebook) -> pd.DataFrame:

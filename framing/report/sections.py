@@ -13,7 +13,7 @@ from framing._io import atomic_write
 from framing.evaluate.experiment import interval_text
 from framing.report import charts
 from framing.report.content import ReportContent
-from framing.report.html import anchor, chart, count, img, pct
+from framing.report.html import anchor, chart, count, img, pct, points
 
 
 def dimension_section(dim, sub: pd.DataFrame, content: ReportContent, out: Path) -> str:
@@ -79,24 +79,53 @@ def validity_section(content: ReportContent, out: Path) -> str:
 
 
 def budget_section(content: ReportContent, out: Path) -> str:
-    """More hand labels per outlet that would narrow every interval to the target (also ``label_budget.csv``)."""
-    unit = content.unit
+    """More hand labels per outlet that would narrow every interval to the target (also
+    ``label_budget.csv``), and the `labels sample` command that can draw them from the corpus."""
+    unit, budget = content.unit, content.budget
     with atomic_write(out / "label_budget.csv") as handle:
-        content.budget.to_csv(handle, index=False)
-    cap = 100_000  # framing.report.inference.labels_for_width's "no number of labels would do"
-    shown = content.budget.assign(
-        widest=content.budget["widest"].map(lambda v: f"{v * 100:.0f} points"),
-        extra_labels=content.budget["extra_labels"].map(
-            lambda v: "no estimate: no labels of its own to extrapolate from, label some first" if v >= cap
-            else f"{v:,}"))
-    target = float(content.budget["target_width"].iloc[0])
-    quota = " ".join(f'--quota "{r.outlet}={r.extra_labels}"' for r in content.budget.itertuples()
-                     if 0 < r.extra_labels < cap)
+        budget.to_csv(handle, index=False)
+    shown = budget.assign(
+        widest=budget["widest"].map(lambda v: f"{v * 100:.0f} points"),
+        extra_labels=[_need(r) for r in budget.itertuples()])
+    target = float(budget["target_width"].iloc[0])
+    quota, notes = _quotas(budget)
+    hints = (f'<p class="hint">framing labels sample {html.escape(quota)}</p>' if quota else "") + "".join(
+        f'<p class="hint">{html.escape(n)}</p>' for n in notes)
     return (f'<section id="budget"><h2>Label budget</h2><p>More hand-labelled {unit}s per outlet that '
-                    f'would bring every interval under {target * 100:.0f} points.</p><div class="scroll">'
-                    + shown.drop(columns=["target_width"]).to_html(index=False, border=0) + "</div>"
-                    + (f"<p class=\"hint\">framing labels sample {html.escape(quota)}</p>" if quota else "")
-                    + '<p class="hint"><a href="label_budget.csv">CSV</a></p></section>')
+            f'would bring every interval under {target * 100:.0f} points.</p><div class="scroll">'
+            + shown.drop(columns=["target_width"]).to_html(index=False, border=0) + "</div>" + hints
+            + '<p class="hint"><a href="label_budget.csv">CSV</a></p></section>')
+
+
+CAP = 100_000  # framing.report.inference.labels_for_width's "no number of labels would do"
+
+
+def _need(r) -> str:
+    if r.extra_labels < CAP:
+        return f"{r.extra_labels:,}"
+    if r.n_labelled == 0:
+        return "no estimate: no labels of its own to extrapolate from, label some first"
+    return ("no number of labels would do: the outlet's article-to-article variation alone is wider than the "
+            "target (more articles would narrow it)")
+
+
+def _quotas(budget: pd.DataFrame) -> tuple[str, list[str]]:
+    """The --quota options that can run — each at most the outlet's unlabelled paragraphs in the
+    project's corpus (``unlabelled_in_corpus``) — and notes on the outlets capped or left out."""
+    quotas, notes = [], []
+    for r in budget.itertuples():
+        if not 0 < r.extra_labels < CAP:
+            continue
+        room = int(getattr(r, "unlabelled_in_corpus", r.extra_labels))
+        if room == 0:
+            notes.append(f"{r.outlet}: no unlabelled paragraph of it in the project's corpus, so `labels sample` "
+                         f"cannot draw its {r.extra_labels:,}: add its predicted articles to the corpus first.")
+            continue
+        if room < r.extra_labels:
+            notes.append(f"{r.outlet}: capped at the {room:,} unlabelled paragraphs the corpus has (of "
+                         f"{r.extra_labels:,} needed): add more of its articles to the corpus for the rest.")
+        quotas.append(f'--quota "{r.outlet}={min(room, r.extra_labels)}"')
+    return " ".join(quotas), notes
 
 
 def validity_table(validity: pd.DataFrame) -> str:
@@ -133,8 +162,8 @@ def compare_section(content: ReportContent, out: Path) -> str:
     png = chart(out / "compare", table_data, (9, 0.28 * len(table_data) + 1.5),
                   lambda fig: charts.draw_compare(table_data, a, b, fig.add_subplot()))
     shown = table_data.assign(**{c: table_data[c].map(pct) for c in (a, b)},
-                              difference=table_data["difference"].map(lambda v: f"{v * 100:+.1f}"),
-                              ci=[f"{lo * 100:+.1f} to {hi * 100:+.1f}" if not np.isnan(lo) else "—"
+                              difference=table_data["difference"].map(lambda v: points(v, 1)),
+                              ci=[f"{points(lo, 1)} to {points(hi, 1)}" if not np.isnan(lo) else "—"
                                   for lo, hi in zip(table_data["ci_low"], table_data["ci_high"])])
     table = shown[["dimension", "label", a, b, "difference", "ci", "cohens_h", "p_value", "p_adjusted",
                    "significant"]].to_html(index=False, border=0, float_format=lambda v: f"{v:.3g}", na_rep="—")
@@ -144,10 +173,22 @@ def compare_section(content: ReportContent, out: Path) -> str:
     tests = table_data.attrs.get("tests", len(table_data))
     warnings = "".join(f'<p class="warn">{html.escape(w)}</p>' for w in content.compare_warnings)
     return (f'<section id="compare"><h2>{html.escape(a)} vs {html.escape(b)}</h2>{warnings}'
-            f"<p>Differences in the model's predicted shares, 95% bootstrap intervals over articles; p: two-sided "
-            f"bootstrap p-value; adjusted across the comparison's {tests} tests by {correction}; significant: "
-            f"adjusted p below 0.05 ({int(table_data['significant'].sum())} of {tests}).</p>"
+            f"<p>Difference = {html.escape(a)} − {html.escape(b)}, in points; {compare_basis(content)}; adjusted "
+            f"across the comparison's {tests} tests by {correction}; significant: adjusted p below 0.05 "
+            f"({int(table_data['significant'].sum())} of {tests}). The summary quotes these same tests.</p>"
             f'{img("compare", png, f"Differences between {a} and {b}")}<div class="scroll">{table}</div></section>')
+
+
+def compare_basis(content: ReportContent) -> str:
+    """What the comparison's shares and intervals are, by report kind and by how they were tested."""
+    basis = content.compare.attrs.get("basis", "bootstrap")
+    shares = {"labels": "the hand-labelled shares", "predictions": "the model's predicted shares"}[content.kind]
+    boot = (f"{shares}, 95% bootstrap intervals resampling each outlet's articles; p: two-sided bootstrap p-value"
+            + (" (the model's raw reading: its error is not covered)" if content.kind == "predictions" else ""))
+    corrected = ("the outlet shares (the model corrected with the hand labels), 95% normal intervals from the two "
+                 "outlets' standard errors, which cover the sampling of articles and the classifier's error; "
+                 "p: two-sided z test")
+    return {"shares": corrected, "bootstrap": boot}.get(basis, f"{corrected} (dimensions without hand labels: {boot})")
 
 
 def time_part(dim, content: ReportContent, out: Path, colors: dict[str, str]) -> str:

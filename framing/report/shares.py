@@ -35,9 +35,9 @@ def _dates(frame, oof) -> tuple[np.ndarray, np.ndarray]:
 def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level: float, calibrate: bool,
                  min_labelled: int, target_width: float, power_tuning: bool, blocks: int) -> list[dict]:
     """One outlet's rows of the shares table for one dimension. ``population``: its hand labels
-    where known, then the probabilities, articles and days of the rest; ``labelled``: every
+    and their articles where known, then the probabilities, articles and days of the rest; ``labelled``: every
     labelled paragraph's labels, out-of-fold probabilities, outlet, article and day."""
-    y_known, f_rest, g_rest, t_rest = population
+    y_known, g_known, f_rest, g_rest, t_rest = population
     Y, P, o_outlet, o_article, o_days = labelled
     k = len(dim.label_names)
     own = o_outlet == outlet
@@ -46,7 +46,7 @@ def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level:
     coef = fit_calibration(P[~own], Y[~own]) if calibrate and (~own).sum() >= 2 else np.tile([1.0, 0.0], (k, 1))
     est = ppi_mean(Y[lab], apply_calibration(P[lab], coef), o_article[lab],
                    apply_calibration(f_rest, coef) if len(f_rest) else f_rest, g_rest,
-                   level=level, y_known=y_known, lam=None if power_tuning else 1.0,
+                   level=level, y_known=y_known, g_known=g_known, finite=False, lam=None if power_tuning else 1.0,
                    t_lab=o_days[lab], t_unl=t_rest, drift_blocks=blocks)
     if est.n_unlabelled == 0:
         basis = "all hand-labelled"
@@ -112,8 +112,9 @@ def outlet_shares(frame, oof, codebook, *, level: float = 0.95, calibrate: bool 
         for outlet in sorted(set(groups)):
             mine_f = (groups == outlet) & have
             known_mask = np.array([p in hand for p in pids[mine_f]], dtype=bool)
+            mine_articles = frame.loc[mine_f, "article_id"].astype(str).to_numpy()
             population = (np.array([hand[p] for p in pids[mine_f][known_mask]]).reshape(-1, len(cols)),
-                          probs[mine_f][~known_mask], frame.loc[mine_f, "article_id"].astype(str).to_numpy()[~known_mask],
+                          mine_articles[known_mask], probs[mine_f][~known_mask], mine_articles[~known_mask],
                           f_days[mine_f][~known_mask])
             rows += _outlet_rows(outlet, dim, population, (Y, P, o_outlet, o_article, o_days), level=level,
                                  calibrate=calibrate, min_labelled=min_labelled, target_width=target_width,
@@ -154,9 +155,11 @@ def method_notes(shares, settings) -> dict[str, str]:
         + ("λ·mean f + mean(y − λ·f), λ in [0, 1] chosen per label to minimise the variance" if tuned else
            "mean f + mean(y − f)")
         + f"); hand-labelled paragraphs of the report count with their hand labels. {int(settings.level * 100)}% "
-        f"intervals: the variance is clustered by article and covers the rectifier on both sides (the labelled "
-        f"paragraphs it is measured on and the unlabelled ones it is applied to); the quantile is Student's t with "
-        f"(labelled articles − 1) degrees of freedom; cut to [0, 1]. "
+        f"intervals, for the share in the outlet's coverage at large (its articles here a sample of it): the variance, "
+        f"clustered by article, adds the article-to-article variation of the outlet's paragraphs (hand labels where "
+        f"known, the model's probabilities elsewhere) to the rectifier's (the classifier's error, measured on the "
+        f"labelled paragraphs); the quantile is Student's t with (labelled articles − 1) degrees of freedom; cut to "
+        f"[0, 1]. "
         + (f"The classifier's error may drift over time: the outlet's labelled articles, in date order, are cut into "
            f"{settings.drift_blocks} blocks, the between-block variance of the rectifier is estimated (method of "
            f"moments, floored at 0) and added, in proportion to the share of paragraphs dated outside the labelled "
@@ -164,9 +167,10 @@ def method_notes(shares, settings) -> dict[str, str]:
            "No drift component: the rectifier is assumed to hold outside the labelled period. ")
         + f"Where the labelled sample has no paragraph with "
         f"(or without) a label, or the interval lies wholly outside [0, 1], the Wilson interval of that sample is the "
-        f"least they show. Measured on the hand labels (experiments/outlet-inference, default settings): random "
-        f"labelled samples {SIMULATED['random']}; labelling earlier articles and estimating later ones "
-        f"{SIMULATED['time-forward']}.")}
+        f"least they show. The classifier-error part alone was measured on the hand labels, as the hand share of "
+        f"held-out paragraphs (experiments/outlet-inference, default settings): random labelled samples "
+        f"{SIMULATED['random']}; labelling earlier articles and estimating later ones {SIMULATED['time-forward']}. "
+        f"The intervals shown add the sampling of articles, so they are wider than those.")}
     notes["Assumptions"] = (
         "The rectifier comes from the outlet's hand-labelled paragraphs, which may be older than the ones estimated. "
         "The drift component assumes the model's error on a later period differs from the labelled period's about as "
@@ -175,7 +179,7 @@ def method_notes(shares, settings) -> dict[str, str]:
         "labelled paragraphs, never the outlet's own.")
     notes["Which outlets"] = (
         f"own labelled sample (≥ {settings.min_labelled} paragraphs): {', '.join(own) or 'none'}; every paragraph "
-        f"hand-labelled (the share is exact): {', '.join(complete) or 'none'}; model-only: "
+        f"hand-labelled (no classifier error: the interval is the sampling of articles alone): {', '.join(complete) or 'none'}; model-only: "
         f"{', '.join(model_only) or 'none'}" + (
             " — their shares use the rectifier of all labelled paragraphs pooled, which assumes the classifier errs "
             "there as it does on average over the labelled outlets; treat them as the model's reading, not a "
@@ -185,3 +189,34 @@ def method_notes(shares, settings) -> dict[str, str]:
         f"bring every label's interval under {settings.target_width:.0%} (the rectifier's variance falls as 1/n); "
         f"draw them with `framing labels sample --quota OUTLET=N`.")
     return notes
+
+
+def corpus_room(budget, config, root):
+    """The label budget with ``unlabelled_in_corpus``: per outlet, the paragraphs of the project's
+    corpus not labelled yet — all that `framing labels sample --quota` can draw from (predicted
+    articles that are not in the corpus cannot be sampled). No corpus: 0 for every outlet; a
+    corpus that cannot be read, or no quota to suggest: the budget as it is."""
+    from pathlib import Path
+
+    from framing.corpus.read import project_paragraphs
+    from framing.errors import FramingError
+    from framing.labels.codebook import load_codebook
+    from framing.labels.store import label_files, read_labels
+
+    root = Path(root)
+    if not (root / config.data.corpus).exists():
+        return budget.assign(unlabelled_in_corpus=0)
+    if not budget["extra_labels"].between(1, 100_000 - 1).any():
+        return budget
+    try:
+        paragraphs = project_paragraphs(config, root)
+    except FramingError:  # the quotas stay unchecked: labels sample says what is wrong
+        return budget
+    labelled: set[str] = set()
+    if label_files(root / config.data.labels):
+        try:
+            labelled = set(read_labels(root / config.data.labels, load_codebook(root / config.data.codebook))["paragraph_id"])
+        except FramingError:  # labels the project's codebook cannot read: count none as labelled
+            pass
+    counts = paragraphs.loc[~paragraphs["paragraph_id"].isin(labelled), "outlet"].astype(str).value_counts().to_dict()
+    return budget.assign(unlabelled_in_corpus=budget["outlet"].astype(str).map(counts).fillna(0).astype(int))
