@@ -16,7 +16,7 @@ from framing._io import atomic_write, toml_text, write_json
 from framing.config import ExperimentConfig, experiment_dir
 from framing.config_checks import WHAT_COLLECTIONS
 from framing.errors import ConfigError
-from framing.evaluate.cv import (GROUPINGS, LEXICON_WARNING, cross_validate, cross_validate_dimension, holdout_dimension,
+from framing.evaluate.cv import (FOLDS_WARNING, GROUPINGS, LEXICON_WARNING, cross_validate, cross_validate_dimension, holdout_dimension,
                                  learning_curve)
 from framing.evaluate.forward import forward_evaluate
 from framing.evaluate.results import DimensionResult, merge_oof, metrics_table
@@ -242,7 +242,7 @@ def evaluate_experiment(config: ExperimentConfig, root: str | Path = ".", *, by:
 def cautions(name: str, entry: dict) -> list[str]:
     """What a reader of one dimension's metrics should be warned of: the lexicon's problems, and
     the labels with too few examples to evaluate reliably."""
-    lines = [w for w in entry.get("warnings", []) if w.startswith(LEXICON_WARNING)]
+    lines = [w for w in entry.get("warnings", []) if w.startswith((LEXICON_WARNING, FOLDS_WARNING))]
     weak = [f"{name}:{label}" for label, m in entry.get("labels", {}).items() if not m["reliable"]]
     if weak:
         lines.append(f"{len(weak)} label(s) have too few examples to evaluate reliably: " + ", ".join(weak))

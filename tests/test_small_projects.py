@@ -1,0 +1,47 @@
+"""A project's first day: a dozen labels, few per label, few articles — every command degrades
+gracefully (fewer folds, with a note) instead of raising scikit-learn's errors."""
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from framing.cli import app
+
+runner = CliRunner()
+WORDS = {"critical": "harms costly failed", "neutral": "meeting report agenda", "supportive": "welcomed jobs homes"}
+
+
+def small_project(tmp_path, per_label: int = 4):
+    """``per_label`` rows of each of three stances, every row its own article."""
+    rows = [{"id": f"r{label[0]}{i}", "text": f"{WORDS[label]} item {label} {i}.", "stance": label,
+             "outlet": "A" if i % 2 else "B", "date": f"2025-02-0{1 + i % 5}"}
+            for label in WORDS for i in range(per_label)]
+    path = tmp_path / "small.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    out = tmp_path / "p"
+    result = runner.invoke(app, ["import", "table", str(path), "--out", str(out), "--text", "text", "--id", "id",
+                                 "--label", "stance=stance", "--outlet", "outlet", "--date", "date"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("per_label", [4, 1])
+def test_train_on_a_dozen_labels_uses_fewer_folds_and_says_so(tmp_path, per_label):
+    root = small_project(tmp_path, per_label)
+    result = runner.invoke(app, ["train", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    if per_label == 4:
+        assert "4 folds grouped by article" in result.output
+        assert "fewer folds (4) than evaluate.folds = 5" in result.output
+    else:  # one row per label: cannot stratify, 3 articles make 3 folds
+        assert "3 folds grouped by article" in result.output
+    result = runner.invoke(app, ["evaluate", "--root", str(root), "--set", "evaluate.rule_seeds=[1, 2]"])
+    assert result.exit_code == 0, result.output
+
+
+def test_suspects_and_lexicon_on_a_dozen_labels(tmp_path):
+    root = small_project(tmp_path, 4)
+    for args in (["evaluate", "--set", "features.lexicon=rationale"], ["evaluate"], ["labels", "suspects"],
+                 ["labels", "suspects", "--planted", "0.2"]):
+        result = runner.invoke(app, [*args, "--root", str(root)])
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
