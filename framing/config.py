@@ -289,7 +289,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             _build(from_file, path)  # the file without the --set values
         except ConfigError:
             raise error from None
-        named = [item for key, item in given.items() if key in error.what or f"[{key.split('.')[0]}]" in error.what]
+        keys = getattr(error, "keys", None)  # check_values names the settings it is about
+        named = [item for key, item in given.items()
+                 if (key in keys if keys else key in error.what or f"[{key.split('.')[0]}]" in error.what)]
         raise ConfigError(f"--set {' --set '.join(named or given.values())}: {error.what}", fix=error.fix) from None
     config.file, config.set_items = path, tuple(given.items())
     if name:
@@ -331,12 +333,17 @@ def _build(raw: dict[str, Any], path: Path | None) -> ExperimentConfig:
     return config
 
 
+BOOL_WORDS = {"true": True, "yes": True, "false": False, "no": False}
+
+
 def _coerce(value: Any, default: Any, name: str, path: Path | None) -> Any:
     if default is None or isinstance(default, str) and not isinstance(value, str):
         return value
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
+        if isinstance(value, str) and value.lower() in BOOL_WORDS:  # --set x=True: TOML wants lowercase
+            return BOOL_WORDS[value.lower()]
     elif isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
         return value
     elif isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):

@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from framing import ConfigError
 from framing.cli import app
+from framing.evaluate.suspects import planted_noise
 
 runner = CliRunner()
 WORDS = {"critical": "harms costly failed", "neutral": "meeting report agenda", "supportive": "welcomed jobs homes"}
@@ -45,3 +47,18 @@ def test_suspects_and_lexicon_on_a_dozen_labels(tmp_path):
                  ["labels", "suspects", "--planted", "0.2"]):
         result = runner.invoke(app, [*args, "--root", str(root)])
         assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+
+
+def test_simulate_holding_out_every_article_and_planted_out_of_range_are_errors(tmp_path):
+    root = small_project(tmp_path, 2)  # six articles: a 0.9 share holds out all six
+    (root / "experiments/active-learning").mkdir()
+    (root / "experiments/active-learning/config.toml").write_text("[data]\nparagraph_rows = true\n")
+    result = runner.invoke(app, ["labels", "simulate", "--root", str(root), "--set", "active.test_share=0.9"])
+    assert result.exit_code == 1 and "active.test_share = 0.9 holds out all 6 labelled articles" in result.output, result.output
+    for share in ("1.5", "-0.2"):
+        result = runner.invoke(app, ["labels", "suspects", "--root", str(root), "--planted", share])
+        assert result.exit_code == 2 and "Invalid value for '--planted'" in result.output, result.output
+    with pytest.raises(ConfigError, match="planted-noise share 1.0"):
+        planted_noise(pd.DataFrame(), None, None, share=1.0)
+    result = runner.invoke(app, ["labels", "suspects", "--root", str(root), "--planted", "0"])
+    assert result.exit_code == 0 and "precision_at_k" in result.output and "NaN" not in result.output, result.output

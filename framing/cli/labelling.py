@@ -333,7 +333,8 @@ def labels_suspects_cmd(
                                                 dir_okay=False)] = None,
     top: Annotated[int | None, typer.Option(min=1, help="Keep only the top N suspects in the batch.")] = None,
     show: Annotated[int, typer.Option(help="Print this many suspects.")] = 10,
-    planted: Annotated[float | None, typer.Option(help="Instead: flip this share of labels at random (e.g. 0.05) and "
+    planted: Annotated[float | None, typer.Option(min=0.0, max=1.0,
+                                                  help="Instead: flip this share of labels at random (e.g. 0.05) and "
                                                        "report how many flipped labels the top suspects find.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the planted-noise test.")] = 0,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None, overrides: Overrides = None,
@@ -349,7 +350,7 @@ def labels_suspects_cmd(
         result = planted_noise(data.table, data.codebook, cfg, share=planted, seed=seed)
         out.print(f"planted noise: {planted:.0%} of each dimension's labels flipped at random (seed {seed}); "
                   "k = labels flipped; precision at k = flipped labels among the top k suspects")
-        out.print(result.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        out.print(result.to_string(index=False, na_rep="", float_format=lambda v: f"{v:.3f}"))
         return
     suspects, batch, labelled = review_suspects(cfg, root, predictions=predictions, top=top, output=output)
     out.print(f"{len(suspects)} suspect label(s) (model's alternative at p >= {cfg.active.min_probability:.2f}) "

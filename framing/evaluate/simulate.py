@@ -14,6 +14,8 @@ those paragraphs.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -100,8 +102,12 @@ def simulate(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig, 
         raise ConfigError(f"active.orders: unknown or unusable order(s) {unknown}",
                           fix=f"choose among: {', '.join(o for o in ORDERS if o != 'corpus')}")
     table = table.reset_index(drop=True)
-    if table["article_id"].nunique() < 4:
+    n_articles = table["article_id"].nunique()
+    if n_articles < 4:
         raise LabelsError("too few labelled articles to hold some out", fix="label paragraphs from more articles")
+    if math.ceil(a.test_share * n_articles) >= n_articles:
+        raise ConfigError(f"active.test_share = {a.test_share} holds out all {n_articles} labelled articles, "
+                          "leaving none to replay labelling on", fix="lower active.test_share, e.g. 0.25")
     ys = {}
     for dim in codebook.dimensions:
         has = table[dim.name].notna().to_numpy()
