@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, _project,
-                                 app, corpus_app, err, friendly, labels_app, literal, out, steps, tagged)
+                                 app, columns, corpus_app, err, friendly, labels_app, literal, out, steps, tagged)
 
 
 @corpus_app.command("stats")
 @friendly
 def corpus_stats_cmd(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Corpus folder or table.")] = Path("corpus"),
     text_col: Annotated[str, typer.Option(help="Text column of a table.")] = "text",
     id_col: Annotated[str, typer.Option(help="Article id column of a table.")] = "id",
@@ -22,12 +23,11 @@ def corpus_stats_cmd(
 ) -> None:
     """Articles, paragraphs and dropped boilerplate per outlet."""
     from framing.corpus.read import corpus_stats
-    from framing.corpus.tables import Columns
 
     skipped = Skipped()
     with _progress() as bar:
         task = bar.add_task("reading the corpus", total=None)
-        table = corpus_stats(path, columns=Columns(id=id_col, text=text_col, outlet=outlet_col),
+        table = corpus_stats(path, columns=columns(ctx, id=id_col, text=text_col, outlet=outlet_col),
                              on_skip=None if strict else skipped,
                              on_file=lambda file: bar.update(task, advance=1, description=f"reading {file.name}"))
     out.print(table.to_string(index=False), markup=False, highlight=False)
@@ -178,6 +178,7 @@ def _print_metrics(metrics: dict) -> None:
 @app.command("predict")
 @friendly
 def predict_cmd(
+    ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="Folder of articles or a table (.jsonl/.csv/.parquet).")],
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Output .csv, .jsonl or .parquet (without it, a "
                                                                  "handful of articles are shown in the terminal).")] = None,
@@ -210,14 +211,13 @@ def predict_cmd(
     """Tag every paragraph of new articles; streams the input in chunks. Without --out, shows a
     handful of articles in the terminal: each article's decisions, then its paragraphs' tags."""
     from framing.model.saved import load_model
-    from framing.corpus.tables import Columns
     from framing.predict.engines import check_options, predict_to
 
     check_options(engine=engine, output=output, articles=articles, as_json=as_json, keep_text=keep_text)
     loaded = load_model(model)
     for note in loaded.notes:
         err.print(tagged("warning:", note))
-    cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
+    cols = columns(ctx, id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
     skipped = Skipped()
     on_skip = None if strict else skipped
     if output is None:
