@@ -301,6 +301,11 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     return config
 
 
+def config_from_dict(raw: dict[str, Any]) -> ExperimentConfig:
+    """A config from its :meth:`ExperimentConfig.to_dict` (as recorded in metrics.json), checked."""
+    return _build(copy.deepcopy(raw), None)
+
+
 def _parse_value(text: str) -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]

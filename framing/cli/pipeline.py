@@ -138,10 +138,14 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
 def experiments_cmd(root: Root = Path("."),
                     markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False) -> None:
     """Compare experiments: macro-F1 per dimension of every experiments/*/metrics.json."""
-    from framing.evaluate.experiment import summarise_experiments
+    from framing.evaluate.compare import summarise_experiments
 
     table = summarise_experiments(root)
-    out.print(table.to_markdown(index=False) if markdown else table.to_string(index=False))
+    if table.empty:
+        out.print(f"no experiment in {root / 'experiments'} has metrics yet — run `framing evaluate` (or `framing train`) "
+                  "to write experiments/NAME/metrics.json", markup=False)
+        return
+    out.print(table.to_markdown(index=False) if markdown else table.to_string(index=False, na_rep=""))
 
 
 def _print_expected(metrics: dict) -> None:
@@ -161,7 +165,7 @@ def _print_metrics(metrics: dict) -> None:
 
     _print_expected(metrics)
     for name, m in metrics.items():
-        if name in ("expected", "time_forward"):
+        if name in ("expected", "time_forward", "config"):
             continue
         if "macro_f1" not in m:
             out.print(f"{name}: not evaluated — {'; '.join(m.get('warnings', []))}")
