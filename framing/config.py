@@ -260,9 +260,22 @@ def experiment_config(root: str | Path, name: str, path: str | Path | None = Non
         wanted = config_file(root, name)
         others = sorted(p.parent.name for p in Path(root, EXPERIMENTS).glob("*/config.toml"))
         raise ConfigError("no such experiment: its config is missing", path=wanted,
-                          fix=f"create {wanted}: an empty file uses every default (set only what you change), "
+                          fix=f"create {wanted}: " + _start_from(root, name)
                               + (f"or pick an existing -e NAME ({', '.join(others)})" if others else "or pass --config FILE"))
     return load_config(path if path is not None else config_file(root, name), overrides, name=name)
+
+
+def _start_from(root: str | Path, name: str) -> str:
+    """How to start experiment ``name``'s config: from an empty file, or — where the default
+    experiment's config says the corpus rows are paragraphs (an imported project) — from a copy."""
+    default = config_file(root, "default")
+    try:
+        rows = name != "default" and tomllib.loads(default.read_text(encoding="utf-8"))["data"]["paragraph_rows"] is True
+    except (OSError, UnicodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        rows = False
+    if rows:
+        return f"copy {default}, which sets data.paragraph_rows = true as this project's corpus needs, "
+    return "an empty file uses every default (set only what you change), "
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,

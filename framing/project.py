@@ -48,7 +48,10 @@ def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectDat
     if not files:
         raise LabelsError("no labels files (*.jsonl) found", path=labels_path,
                           fix="label paragraphs with `framing labels add` or point data.labels at your labels")
-    labels = read_labels(labels_path, codebook, paragraph_ids=paragraphs["paragraph_id"])
+    try:
+        labels = read_labels(labels_path, codebook, paragraph_ids=paragraphs["paragraph_id"])
+    except LabelsError as error:
+        raise _rows_hint(error, config, labels_path, codebook, paragraphs) from None
     reading = Reading.of(config)
     if not reading.plain:  # what the models read: each text with its article's earlier paragraphs, its collection
         paragraphs = paragraphs.assign(input=reading.inputs(paragraphs["article_id"].tolist(), paragraphs["text"].tolist(),
@@ -58,6 +61,23 @@ def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectDat
               "labels_sha256": {str(f.relative_to(root) if f.is_relative_to(root) else f): sha256_file(f) for f in files}}
     return ProjectData(codebook, paragraphs, labels, table, hashes)
 
+
+
+def _rows_hint(error: LabelsError, config: ExperimentConfig, labels_path: Path, codebook: Codebook,
+               paragraphs: pd.DataFrame) -> LabelsError:
+    """``error``, with the likely cause when labels name paragraphs the corpus lacks but its
+    articles carry those ids: the corpus's rows are paragraphs and the config does not say so
+    (a second experiment of an imported project started from an empty config)."""
+    if config.data.paragraph_rows or "is not in the corpus" not in error.what:
+        return error
+    ids = set(read_labels(labels_path, codebook)["paragraph_id"].astype(str))
+    if not ids & set(paragraphs["article_id"].astype(str)):
+        return error
+    where = f"in {config.file}" if config.file else "in the experiment's config"
+    return LabelsError(error.what, path=error.path, line=error.line,
+                       fix=f"the corpus's rows are paragraphs (their ids are the labels' paragraph ids): "
+                           f"set paragraph_rows = true under [data] {where}, as an imported project's "
+                           "experiments/default/config.toml does")
 
 
 def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None = None) -> str:

@@ -62,3 +62,16 @@ def test_simulate_holding_out_every_article_and_planted_out_of_range_are_errors(
         planted_noise(pd.DataFrame(), None, None, share=1.0)
     result = runner.invoke(app, ["labels", "suspects", "--root", str(root), "--planted", "0"])
     assert result.exit_code == 0 and "precision_at_k" in result.output and "NaN" not in result.output, result.output
+
+
+def test_a_second_experiment_of_an_imported_project_is_told_about_paragraph_rows(tmp_path):
+    """An empty config drops the import's data.paragraph_rows: the error says to set it (not only
+    that the labels' paragraphs are missing), and a missing config says to copy the default one."""
+    root = small_project(tmp_path)
+    (root / "experiments/second").mkdir()
+    (root / "experiments/second/config.toml").write_text("")
+    result = runner.invoke(app, ["evaluate", "--root", str(root), "-e", "second"])
+    assert result.exit_code == 1 and "is not in the corpus" in result.output, result.output
+    assert "set paragraph_rows = true under [data] in" in result.output and "second/config.toml" in result.output
+    result = runner.invoke(app, ["evaluate", "--root", str(root), "-e", "third"])
+    assert result.exit_code == 1 and "copy" in result.output and "data.paragraph_rows = true" in result.output
