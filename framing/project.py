@@ -14,9 +14,9 @@ from framing._io import sha256_file
 from framing.config import ExperimentConfig, experiment_dir
 from framing.config_checks import COLLECTION_SETTINGS, check_collections, check_dimensions
 from framing.corpus.read import corpus_windows, project_paragraphs
-from framing.errors import ConfigError, FramingError, LabelsError
+from framing.errors import ConfigError, FramingError, LabelsError, ModelError
 from framing.labels.codebook import Codebook, load_codebook
-from framing.labels.sampling import MODEL_ORDERS, ORDERS
+from framing.labels.sampling import MODEL_ORDERS, ORDERS, uncertainty_scores
 from framing.labels.session import LabelSession, SessionOptions, remember_annotator, remembered_annotator, same_file
 from framing.labels.store import label_files, labelled_paragraphs, read_labels
 from framing.model.attribution import Reading
@@ -78,6 +78,24 @@ def _rows_hint(error: LabelsError, config: ExperimentConfig, labels_path: Path, 
                        fix=f"the corpus's rows are paragraphs (their ids are the labels' paragraph ids): "
                            f"set paragraph_rows = true under [data] {where}, as an imported project's "
                            "experiments/default/config.toml does")
+
+
+def uncertainty_scorer(config: ExperimentConfig, root: str | Path = ".") -> Callable[[pd.DataFrame], pd.Series]:
+    """The uncertainty of paragraphs (a table with ``text``, ``article_id`` and ``collection``) by
+    the experiment's trained model, for the uncertainty orders of ``framing labels sample``."""
+    folder = experiment_dir(root, config.name)
+    if not has_model(folder):
+        raise ModelError(f"the uncertainty orders need a trained model; {folder} has none",
+                         fix=f"run `framing train -e {config.name}` first, or use --order stratified")
+    model = load_model(folder)
+    lean = LeanModel.from_model(model)
+    multi = {n: m.multi for n, m in model.dimensions.items()}
+
+    def score(pool: pd.DataFrame) -> pd.Series:
+        if not len(pool):
+            return pd.Series(dtype=float, index=pool.index)
+        return pd.Series(uncertainty_scores(label_probabilities(model, pool, lean), multi), index=pool.index)
+    return score
 
 
 def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None = None) -> str:

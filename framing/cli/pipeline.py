@@ -65,20 +65,30 @@ def labels_add_cmd(
 def labels_sample_cmd(
     output: Annotated[Path, typer.Option("--out", "-o", help="Batch file to write (.jsonl or .csv).")],
     quota: Annotated[list[str], typer.Option(help="OUTLET=N: take N paragraphs of this outlet (repeatable).")],
-    order: Annotated[str, typer.Option(help="stratified, random or corpus.")] = "stratified",
+    order: Annotated[str, typer.Option(help="stratified, random, corpus, or (with a trained model) uncertainty or "
+                                            "uncertainty-stratified.")] = "stratified",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     skip_labelled: Annotated[bool, typer.Option(help="Leave out paragraphs that already have labels.")] = True,
     exclude: Annotated[list[Path] | None, typer.Option(help="Leave out the paragraphs of these earlier batch files.")] = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Write a batch of paragraphs to label, spread over outlets and articles."""
-    from framing.labels.sampling import parse_quotas, sample_batch
+    from framing.labels.sampling import MODEL_ORDERS, parse_quotas, sample_batch
+    from framing.project import uncertainty_scorer
 
-    batch = sample_batch(_config(root, experiment, config, None), root, quotas=parse_quotas(quota), order=order, seed=seed,
-                         skip_labelled=skip_labelled, exclude=exclude or [], output=output)
+    quotas = parse_quotas(quota)
+    cfg = _config(root, experiment, config, None)
+    batch = sample_batch(cfg, root, quotas=quotas, order=order, seed=seed, skip_labelled=skip_labelled,
+                         exclude=exclude or [], output=output,
+                         scorer=uncertainty_scorer(cfg, root) if order in MODEL_ORDERS else None)
     summary = batch.groupby("outlet").agg(paragraphs=("paragraph_id", "size"), articles=("article_id", "nunique"))
-    out.print(summary.to_string())
-    out.print(f"wrote {len(batch)} paragraphs to {output}")
+    out.print(summary.to_string(), markup=False)
+    for outlet, asked in quotas.items():
+        if (got := int(summary["paragraphs"].get(outlet, 0))) < asked:
+            left_out = "labelled paragraphs and --exclude batches" if skip_labelled else "--exclude batches"
+            err.print(tagged("note:", f"{outlet}: {got} of the {asked} paragraphs asked for — all it has "
+                                      f"({left_out} left out)"))
+    out.print(f"wrote {len(batch)} paragraph{'' if len(batch) == 1 else 's'} to {output}", markup=False)
 
 
 @labels_app.command("validate")
