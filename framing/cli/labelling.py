@@ -243,11 +243,13 @@ def labels_stats_cmd(
     out.print(stats["rare"].to_string(index=False) if len(stats["rare"]) else "none")
     folder = curve_from or Path("experiments/active-learning")
     curve = read_curve(root / folder)
-    gain = label_budget(data.table, data.codebook, cfg, curve)["gain"].dropna(subset=["more_for_gain"])
-    if len(gain):  # only with a learning curve (framing labels simulate) for some dimension
+    gain = label_budget(data.table, data.codebook, cfg, curve)["gain"]
+    if curve is not None and len(curve):  # a learning curve (framing labels simulate): every dimension, or why not
         out.print(Text(f"\nMore labels for +{cfg.active.gain:.2f} macro-F1", style="bold")
                   + Text(f" (a + b·ln(labels) fitted to the upper half of random order's learning curve in {folder}; rough)"))
-        out.print(gain.assign(more_for_gain=gain["more_for_gain"].round(-1)).to_string(index=False))
+        more = gain["more_for_gain"]  # to tens from 100 on: a rough figure (but 3 is not 0)
+        out.print(gain.assign(more_for_gain=more.where(more < 100, more.round(-1)).round()).to_string(index=False, na_rep=""),
+                  markup=False)
     elif curve_from is not None:
         out.print(f"\nno learning curve for these dimensions in {folder}: run `framing labels simulate --out {folder}` first")
 

@@ -222,6 +222,25 @@ def labels_for_gain(curve: pd.DataFrame, current: float, gain: float) -> float:
     return float(current * (np.exp(gain / b) - 1))
 
 
+def gain_estimate(curve: pd.DataFrame, current: int, gain: float, *, reach: float = 4.0) -> tuple[float, str]:
+    """:func:`labels_for_gain`, or NaN with the reason in words: no curve, a curve already within
+    ``gain`` of a perfect macro-F1, a curve that does not rise, or an extrapolation past ``reach``
+    times the curve's largest budget (a guess, not an estimate)."""
+    if curve.empty:
+        return float("nan"), "no learning curve for it: run `framing labels simulate`"
+    top = float(curve.sort_values("labels")["macro_f1"].iloc[-1])
+    if top + gain > 1:
+        return float("nan"), f"already at the top (macro-F1 {top:.2f} on the curve): +{gain:.2f} is not there to gain"
+    more = labels_for_gain(curve, current, gain)
+    if np.isnan(more):
+        return more, "the curve does not rise: more labels alike may not help"
+    largest = int(curve["labels"].max())
+    if current + more > reach * largest:
+        return float("nan"), (f"beyond the curve's range (over {reach:g}x its largest budget, {largest} labels): "
+                              "label more, then simulate again")
+    return more, ""
+
+
 def write_simulation(runs: pd.DataFrame, config: ExperimentConfig, out_dir) -> dict:
     """Write the replay's tables and chart to ``out_dir``: ``runs.csv`` (every seed),
     ``learning_curve_<dimension>.csv`` (means), ``savings.csv`` and ``learning_curves.png``.
@@ -254,17 +273,16 @@ def label_budget(table: pd.DataFrame, codebook: Codebook, config: ExperimentConf
     ``rare``: labels with fewer than ``evaluate.min_examples`` paragraphs or found in fewer
     articles than there are folds (their F1 cannot be estimated reliably). ``gain``: per
     dimension, the labelled paragraphs now and roughly how many more would move its macro-F1 by
-    ``active.gain`` (:func:`labels_for_gain` on ``curve``: a learning curve with ``dimension``,
-    ``labels`` and ``macro_f1``, e.g. random order's from the simulation).
+    ``active.gain`` (:func:`gain_estimate` on ``curve``: a learning curve with ``dimension``,
+    ``labels`` and ``macro_f1``, e.g. random order's from the simulation), or a ``note`` why not.
     """
     gain = []
     for dim in codebook.dimensions:
         now = int(table[dim.name].notna().sum())
-        row = {"dimension": dim.name, "labelled": now, "more_for_gain": float("nan"), "gain": config.active.gain}
-        if curve is not None and dim.name in set(curve["dimension"]):
-            row["more_for_gain"] = labels_for_gain(curve[curve["dimension"] == dim.name].sort_values("labels"),
-                                                   now, config.active.gain)
-        gain.append(row)
+        mine = curve[curve["dimension"] == dim.name] if curve is not None else pd.DataFrame(columns=["labels", "macro_f1"])
+        more, note = gain_estimate(mine.sort_values("labels"), now, config.active.gain)
+        gain.append({"dimension": dim.name, "labelled": now, "more_for_gain": more, "gain": config.active.gain,
+                     "note": note})
     return {"rare": rare_labels(table, codebook, minimum=config.evaluate.min_examples, folds=config.evaluate.folds),
             "gain": pd.DataFrame(gain)}
 
