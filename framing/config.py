@@ -59,7 +59,7 @@ class FeaturesConfig:
     lexicon_hit_threshold: float = 0.2
     lexicon_folds: int = 5
     lexicon_seed: int = 0
-    # Dimensions that also get the attribution block (framing/attribution.py): tokens for cues of
+    # Dimensions that also get the attribution block (framing/model/attribution.py): tokens for cues of
     # attribution, speaker spans, words near a cue and the codebook's actors per label.
     attribution: list[str] = field(default_factory=list)
     attribution_window: int = 8        # words on each side of a cue that count as near it
@@ -122,7 +122,7 @@ class EvaluateConfig:
 
 @dataclass
 class ReportConfig:
-    # Outlet shares: "ppi" (prediction-powered inference, the default; see framing/inference.py and
+    # Outlet shares: "ppi" (prediction-powered inference, the default; see framing/report/inference.py and
     # experiments/outlet-inference) or "none" (the model's decisions only).
     estimator: str = "ppi"
     # λ tuned per label (PPI++) instead of 1: in the simulation no narrower, and it covered less when

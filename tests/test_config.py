@@ -184,3 +184,15 @@ def test_a_bad_value_is_blamed_on_its_own_set():
         with pytest.raises(ConfigError) as caught:
             load_config(None, overrides)
         assert str(caught.value).startswith(named) and overrides[0] not in str(caught.value), caught.value
+
+
+def test_module_paths_named_in_configs_and_docs_exist():
+    """Comments that point a reader at a module (framing/active.py once) point at one that exists."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [root / "README.md", *root.glob("experiments/*/config.toml"), *root.glob("experiments/*/*.md"),
+             *root.glob("framing/**/*.py")]
+    named = {m for path in texts for m in re.findall(r"framing/[a-z_/]+\.py", path.read_text(encoding="utf-8"))}
+    assert named and sorted(p for p in named if not (root / p).is_file()) == []

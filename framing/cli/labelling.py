@@ -254,6 +254,15 @@ def labels_stats_cmd(
         out.print(f"\nno learning curve for these dimensions in {folder}: run `framing labels simulate --out {folder}` first")
 
 
+def _versus_random(saved: float) -> str:
+    """A share of labels saved against random order, in words that cannot be read the wrong way."""
+    if saved != saved:
+        return "no random order to compare with"
+    if abs(saved) < 0.0005:
+        return "as many labels as random"
+    return f"{abs(saved):.1%} {'fewer' if saved > 0 else 'more'} labels than random"
+
+
 @app.command("agree")
 @friendly
 def agree_cmd(
@@ -322,7 +331,7 @@ def labels_simulate_cmd(
     table = table.round({"target_f1": 3, "labels_to_target": 0, "saved_vs_random": 0, "final_macro_f1": 3})
     out.print(table.to_string(index=False))
     out.print(Text.assemble("fewest labels to the targets: ", (str(result["winner"]), "bold"),
-                            f" ({result['saved_share']:+.1%} labels vs random, mean over dimensions)"))
+                            f" ({_versus_random(result['saved_share'])}, mean over dimensions)"))
     out.print(f"tables and chart in {folder}")
 
 
