@@ -75,3 +75,19 @@ def test_a_second_experiment_of_an_imported_project_is_told_about_paragraph_rows
     assert "set paragraph_rows = true under [data] in" in result.output and "second/config.toml" in result.output
     result = runner.invoke(app, ["evaluate", "--root", str(root), "-e", "third"])
     assert result.exit_code == 1 and "copy" in result.output and "data.paragraph_rows = true" in result.output
+
+
+def test_evaluate_output_reads_properly(tmp_path):
+    """The label table has blank cells, not NaN; a --train-on/--test-on split reads as words."""
+    rows = [{"id": f"r{i}", "text": f"{WORDS[label]} item {i}.", "stance": label, "part": "train" if i % 3 else "test"}
+            for i, label in enumerate(list(WORDS) * 6)]
+    path = tmp_path / "split.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    root = tmp_path / "p"
+    assert runner.invoke(app, ["import", "table", str(path), "--out", str(root), "--text", "text", "--id", "id",
+                               "--label", "stance=stance", "--split", "part"]).exit_code == 0
+    result = runner.invoke(app, ["evaluate", "--root", str(root), "--set", "evaluate.folds=3"])
+    assert result.exit_code == 0 and "MACRO" in result.output and "NaN" not in result.output, result.output
+    result = runner.invoke(app, ["evaluate", "--root", str(root), "--train-on", "train", "--test-on", "test"])
+    assert result.exit_code == 0, result.output
+    assert "paragraphs, trained on train, tested on test)" in result.output and "folds" not in result.output.split("stance:")[1]

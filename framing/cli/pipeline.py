@@ -137,7 +137,7 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
         done = evaluate_experiment(cfg, root, by=by, train_on=train_on, test_on=test_on, curve=curve, progress=step)
     _print_metrics(done.metrics)
     if not done.table.empty:  # no dimension could be evaluated: the lines above say why
-        out.print(done.table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        out.print(done.table.to_string(index=False, na_rep="", float_format=lambda v: f"{v:.2f}"), markup=False)
     out.print(f"written to {done.metrics_path}", markup=False)
     if done.curve is not None:
         out.print(done.curve.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -180,8 +180,12 @@ def _print_metrics(metrics: dict) -> None:
         if "macro_f1" not in m:
             out.print(f"{name}: not evaluated — {'; '.join(m.get('warnings', []))}")
             continue
+        if m["by"] in ("article", "outlet"):
+            how = f"{m['folds']} fold{'s' if m['folds'] != 1 else ''} grouped by {m['by']}, all collections pooled"
+        else:  # a predefined split (--train-on/--test-on): "train A+B, test C"
+            how = m["by"].replace("train ", "trained on ", 1).replace(", test ", ", tested on ", 1)
         out.print(f"{name}: macro-F1 {m['macro_f1']:.2f} vs majority baseline {m['baseline_macro_f1']:.2f} "
-                  f"({m['n']} paragraphs, {m['folds']} folds grouped by {m['by']}, all collections pooled)")
+                  f"({m['n']} paragraphs, {how})", markup=False)
         per = m.get("by_collection", {})
         if per:
             out.print("  by collection: " + ", ".join(f"{c} {v['macro_f1']:.2f} (n={v['n']})" for c, v in per.items()))
