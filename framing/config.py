@@ -59,7 +59,7 @@ class FeaturesConfig:
     lexicon_hit_threshold: float = 0.2
     lexicon_folds: int = 5
     lexicon_seed: int = 0
-    # Dimensions that also get the attribution block (framing/attribution.py): tokens for cues of
+    # Dimensions that also get the attribution block (framing/model/attribution.py): tokens for cues of
     # attribution, speaker spans, words near a cue and the codebook's actors per label.
     attribution: list[str] = field(default_factory=list)
     attribution_window: int = 8        # words on each side of a cue that count as near it
@@ -122,7 +122,7 @@ class EvaluateConfig:
 
 @dataclass
 class ReportConfig:
-    # Outlet shares: "ppi" (prediction-powered inference, the default; see framing/inference.py and
+    # Outlet shares: "ppi" (prediction-powered inference, the default; see framing/report/inference.py and
     # experiments/outlet-inference) or "none" (the model's decisions only).
     estimator: str = "ppi"
     # λ tuned per label (PPI++) instead of 1: in the simulation no narrower, and it covered less when
@@ -260,9 +260,22 @@ def experiment_config(root: str | Path, name: str, path: str | Path | None = Non
         wanted = config_file(root, name)
         others = sorted(p.parent.name for p in Path(root, EXPERIMENTS).glob("*/config.toml"))
         raise ConfigError("no such experiment: its config is missing", path=wanted,
-                          fix=f"create {wanted}: an empty file uses every default (set only what you change), "
+                          fix=f"create {wanted}: " + _start_from(root, name)
                               + (f"or pick an existing -e NAME ({', '.join(others)})" if others else "or pass --config FILE"))
     return load_config(path if path is not None else config_file(root, name), overrides, name=name)
+
+
+def _start_from(root: str | Path, name: str) -> str:
+    """How to start experiment ``name``'s config: from an empty file, or — where the default
+    experiment's config says the corpus rows are paragraphs (an imported project) — from a copy."""
+    default = config_file(root, "default")
+    try:
+        rows = name != "default" and tomllib.loads(default.read_text(encoding="utf-8"))["data"]["paragraph_rows"] is True
+    except (OSError, UnicodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        rows = False
+    if rows:
+        return f"copy {default}, which sets data.paragraph_rows = true as this project's corpus needs, "
+    return "an empty file uses every default (set only what you change), "
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
@@ -289,7 +302,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             _build(from_file, path)  # the file without the --set values
         except ConfigError:
             raise error from None
-        named = [item for key, item in given.items() if key in error.what or f"[{key.split('.')[0]}]" in error.what]
+        keys = getattr(error, "keys", None)  # check_values names the settings it is about
+        named = [item for key, item in given.items()
+                 if (key in keys if keys else key in error.what or f"[{key.split('.')[0]}]" in error.what)]
         raise ConfigError(f"--set {' --set '.join(named or given.values())}: {error.what}", fix=error.fix) from None
     config.file, config.set_items = path, tuple(given.items())
     if name:
@@ -297,6 +312,11 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     elif path is not None and "name" not in raw:
         config.name = Path(path).parent.name
     return config
+
+
+def config_from_dict(raw: dict[str, Any]) -> ExperimentConfig:
+    """A config from its :meth:`ExperimentConfig.to_dict` (as recorded in metrics.json), checked."""
+    return _build(copy.deepcopy(raw), None)
 
 
 def _parse_value(text: str) -> Any:
@@ -331,12 +351,17 @@ def _build(raw: dict[str, Any], path: Path | None) -> ExperimentConfig:
     return config
 
 
+BOOL_WORDS = {"true": True, "yes": True, "false": False, "no": False}
+
+
 def _coerce(value: Any, default: Any, name: str, path: Path | None) -> Any:
     if default is None or isinstance(default, str) and not isinstance(value, str):
         return value
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
+        if isinstance(value, str) and value.lower() in BOOL_WORDS:  # --set x=True: TOML wants lowercase
+            return BOOL_WORDS[value.lower()]
     elif isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
         return value
     elif isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):

@@ -9,6 +9,7 @@ takes an :class:`~framing.config.ExperimentConfig`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,16 +64,18 @@ def check_collections(config: Any, keys: Sequence[str], collections: Iterable[st
                                             f"or leave {key} out")
 
 
-def check_values(config: Any, path: Path | None) -> None:
-    """Each value in its range: the first that is not is a ConfigError naming the key and what it takes."""
-    f, c, e = config.features, config.classifier, config.evaluate
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _feature_problems(f: Any) -> list[tuple[str, str]]:
     problems = []
     if f.analyzer not in ("word", "char_wb", "word+char", "prefix"):
         problems.append(("features.analyzer", 'use "word", "char_wb", "word+char" or "prefix"'))
     if f.lexicon not in ("none", "rationale", "rationale-by-label"):
         problems.append(("features.lexicon", 'use "none", "rationale" or "rationale-by-label"'))
-    if f.attribution_window < 1 or f.attribution_weight <= 0:
-        problems.append(("features.attribution_window/weight", "window >= 1 word and weight > 0"))
+    if f.attribution_window < 1 or not f.attribution_weight > 0 or not _finite(f.attribution_weight):
+        problems.append(("features.attribution_window/attribution_weight", "window >= 1 word and weight > 0"))
     if f.context < 0 or (f.context or f.decades) and f.analyzer != "prefix":
         problems.append(("features.context/decades", 'context >= 0 paragraphs; context and decades need analyzer = "prefix"'))
     if f.prefix_len < 1:
@@ -80,9 +83,20 @@ def check_values(config: Any, path: Path | None) -> None:
     if not 1 <= f.ngram_min <= f.ngram_max:
         problems.append(("features.ngram_min/ngram_max", "need 1 <= ngram_min <= ngram_max"))
     if not 1 <= f.char_ngram_min <= f.char_ngram_max:
-        problems.append(("features.char_ngram_min/max", "need 1 <= char_ngram_min <= char_ngram_max"))
-    if c.C <= 0 or any(not isinstance(v, int | float) or v <= 0 for v in c.C_by_dimension.values()):
-        problems.append(("classifier.C", "must be > 0 (also in C_by_dimension)"))
+        problems.append(("features.char_ngram_min/char_ngram_max", "need 1 <= char_ngram_min <= char_ngram_max"))
+    if f.min_df < 1 or not 0 < f.max_df <= 1:
+        problems.append(("features.min_df/max_df", "min_df a whole number >= 1 (documents); max_df a share in (0, 1]"))
+    if f.max_features is not None and (type(f.max_features) is not int or f.max_features < 1):
+        problems.append(("features.max_features", "a whole number >= 1 (the most terms kept), or leave it out for all"))
+    if f.stop_words not in (None, "english"):
+        problems.append(("features.stop_words", 'only "english" (scikit-learn\'s list), or leave it out for none'))
+    return problems
+
+
+def _classifier_problems(c: Any, e: Any) -> list[tuple[str, str]]:
+    problems = []
+    if not _finite(c.C) or c.C <= 0 or any(not _finite(v) or v <= 0 for v in c.C_by_dimension.values()):
+        problems.append(("classifier.C", "a finite number > 0, e.g. 4.0 (also in C_by_dimension)"))
     if c.class_weight not in (None, "balanced"):
         problems.append(("classifier.class_weight", 'use "balanced" or leave it out'))
     if isinstance(c.threshold, str) and c.threshold != "oof" or (
@@ -94,7 +108,11 @@ def check_values(config: Any, path: Path | None) -> None:
         problems.append(("evaluate.forward_share", "a share in [0, 1): 0.2 tests on the latest fifth of articles"))
     if not 0 < e.level < 1 or e.n_boot < 0:
         problems.append(("evaluate.level/n_boot", "level in (0, 1), e.g. 0.95; n_boot >= 0 (0: no interval)"))
-    r = config.report
+    return problems
+
+
+def _report_problems(r: Any, a: Any) -> list[tuple[str, str]]:
+    problems = []
     if r.estimator not in ("ppi", "none"):
         problems.append(("report.estimator", 'use "ppi" or "none"'))
     if not 0 < r.level < 1 or not 0 < r.target_width <= 1 or r.min_labelled < 2:
@@ -105,13 +123,17 @@ def check_values(config: Any, path: Path | None) -> None:
         problems.append(("report.correction", 'use "holm", "bh" or "none"'))
     if r.min_articles < 1 or r.time_min_articles < 1 or r.summary_top < 1:
         problems.append(("report.min_articles/time_min_articles/summary_top", "each at least 1"))
-    a = config.articles
     if a.min_paragraphs < 1 or a.show_max < 1 or a.report_top < 1:
         problems.append(("articles.min_paragraphs/show_max/report_top", "each must be at least 1"))
-    a = config.active
-    if a.seeds < 1 or a.start < 2 or a.batch < 1 or a.max_labels < 0 or not 0 < a.test_share < 1:
-        problems.append(("active.seeds/start/batch/max_labels/test_share",
-                         "seeds >= 1, start >= 2, batch >= 1, max_labels >= 0, test_share in (0, 1)"))
+    return problems
+
+
+def _active_problems(a: Any) -> list[tuple[str, str]]:
+    wrong = {"seeds": a.seeds < 1, "start": a.start < 2, "batch": a.batch < 1, "max_labels": a.max_labels < 0,
+             "test_share": not 0 < a.test_share <= 0.9}
+    takes = {"seeds": ">= 1", "start": ">= 2", "batch": ">= 1", "max_labels": ">= 0 (0: the whole pool)",
+             "test_share": "a share in (0, 0.9], e.g. 0.25 (the rest of the articles is the pool to label)"}
+    problems = [(f"active.{key}", f"active.{key} {takes[key]}") for key, bad in wrong.items() if bad]
     orders = ("corpus", "random", "stratified", "uncertainty", "uncertainty-stratified")
     if a.order not in orders or a.fallback_order not in orders[:3]:
         problems.append(("active.order/fallback_order", f"order one of {', '.join(orders)}; "
@@ -120,6 +142,17 @@ def check_values(config: Any, path: Path | None) -> None:
         problems.append(("active.window/block", "window >= 1 and block >= 1 paragraphs"))
     if not 0 < a.target_share <= 1 or not 0 <= a.target_f1 < 1 or not 0 < a.gain < 1 or not 0 < a.min_probability < 1:
         problems.append(("active.target_share/target_f1/gain/min_probability", "shares and probabilities in (0, 1)"))
+    return problems
+
+
+def check_values(config: Any, path: Path | None) -> None:
+    """Each value in its range: the first that is not is a ConfigError naming the key and what it
+    takes; its ``keys`` are the settings it is about (so that the --set that gave one is named)."""
+    problems = (_feature_problems(config.features) + _classifier_problems(config.classifier, config.evaluate)
+                + _report_problems(config.report, config.articles) + _active_problems(config.active))
     if problems:
         name, fix = problems[0]
-        raise ConfigError(f"invalid value for {name}", path=path, fix=fix)
+        section, _, options = name.partition(".")
+        error = ConfigError(f"invalid value for {name}", path=path, fix=fix)
+        error.keys = [f"{section}.{option}" for option in options.split("/")]
+        raise error

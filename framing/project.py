@@ -14,9 +14,9 @@ from framing._io import sha256_file
 from framing.config import ExperimentConfig, experiment_dir
 from framing.config_checks import COLLECTION_SETTINGS, check_collections, check_dimensions
 from framing.corpus.read import corpus_windows, project_paragraphs
-from framing.errors import ConfigError, FramingError, LabelsError
+from framing.errors import ConfigError, FramingError, LabelsError, ModelError
 from framing.labels.codebook import Codebook, load_codebook
-from framing.labels.sampling import MODEL_ORDERS, ORDERS
+from framing.labels.sampling import MODEL_ORDERS, ORDERS, uncertainty_scores
 from framing.labels.session import LabelSession, SessionOptions, remember_annotator, remembered_annotator, same_file
 from framing.labels.store import label_files, labelled_paragraphs, read_labels
 from framing.model.attribution import Reading
@@ -48,7 +48,10 @@ def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectDat
     if not files:
         raise LabelsError("no labels files (*.jsonl) found", path=labels_path,
                           fix="label paragraphs with `framing labels add` or point data.labels at your labels")
-    labels = read_labels(labels_path, codebook, paragraph_ids=paragraphs["paragraph_id"])
+    try:
+        labels = read_labels(labels_path, codebook, paragraph_ids=paragraphs["paragraph_id"])
+    except LabelsError as error:
+        raise _rows_hint(error, config, labels_path, codebook, paragraphs) from None
     reading = Reading.of(config)
     if not reading.plain:  # what the models read: each text with its article's earlier paragraphs, its collection
         paragraphs = paragraphs.assign(input=reading.inputs(paragraphs["article_id"].tolist(), paragraphs["text"].tolist(),
@@ -58,6 +61,41 @@ def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectDat
               "labels_sha256": {str(f.relative_to(root) if f.is_relative_to(root) else f): sha256_file(f) for f in files}}
     return ProjectData(codebook, paragraphs, labels, table, hashes)
 
+
+
+def _rows_hint(error: LabelsError, config: ExperimentConfig, labels_path: Path, codebook: Codebook,
+               paragraphs: pd.DataFrame) -> LabelsError:
+    """``error``, with the likely cause when labels name paragraphs the corpus lacks but its
+    articles carry those ids: the corpus's rows are paragraphs and the config does not say so
+    (a second experiment of an imported project started from an empty config)."""
+    if config.data.paragraph_rows or "is not in the corpus" not in error.what:
+        return error
+    ids = set(read_labels(labels_path, codebook)["paragraph_id"].astype(str))
+    if not ids & set(paragraphs["article_id"].astype(str)):
+        return error
+    where = f"in {config.file}" if config.file else "in the experiment's config"
+    return LabelsError(error.what, path=error.path, line=error.line,
+                       fix=f"the corpus's rows are paragraphs (their ids are the labels' paragraph ids): "
+                           f"set paragraph_rows = true under [data] {where}, as an imported project's "
+                           "experiments/default/config.toml does")
+
+
+def uncertainty_scorer(config: ExperimentConfig, root: str | Path = ".") -> Callable[[pd.DataFrame], pd.Series]:
+    """The uncertainty of paragraphs (a table with ``text``, ``article_id`` and ``collection``) by
+    the experiment's trained model, for the uncertainty orders of ``framing labels sample``."""
+    folder = experiment_dir(root, config.name)
+    if not has_model(folder):
+        raise ModelError(f"the uncertainty orders need a trained model; {folder} has none",
+                         fix=f"run `framing train -e {config.name}` first, or use --order stratified")
+    model = load_model(folder)
+    lean = LeanModel.from_model(model)
+    multi = {n: m.multi for n, m in model.dimensions.items()}
+
+    def score(pool: pd.DataFrame) -> pd.Series:
+        if not len(pool):
+            return pd.Series(dtype=float, index=pool.index)
+        return pd.Series(uncertainty_scores(label_probabilities(model, pool, lean), multi), index=pool.index)
+    return score
 
 
 def default_order(config: ExperimentConfig, root: Path, model_dir: Path | None = None) -> str:

@@ -95,3 +95,32 @@ def test_label_budget_names_rare_labels():
     gain = budget["gain"].set_index("dimension")
     assert gain.loc["mood", "labelled"] == 60 and gain.loc["mood", "more_for_gain"] > 0
     assert np.isnan(gain.loc["topics", "more_for_gain"])
+
+
+def test_label_budget_flags_what_it_cannot_estimate():
+    """A curve at the top, a curve that barely rises (an extrapolation far past its range) and a
+    dimension without a curve each get a note, not a number such as 122813290."""
+    table = synthetic(20, 3)
+    cfg = load_config(None)
+    for f1, note in [([1.0, 1.0, 1.0], "already at the top"), ([0.5, 0.5001, 0.5002], "beyond the curve's range")]:
+        curve = pd.DataFrame({"dimension": "mood", "labels": [10, 20, 40], "macro_f1": f1})
+        gain = label_budget(table, codebook(), cfg, curve)["gain"].set_index("dimension")
+        assert np.isnan(gain.loc["mood", "more_for_gain"]) and note in gain.loc["mood", "note"], gain
+        assert "no learning curve for it" in gain.loc["topics", "note"]
+
+
+def test_curves_keep_only_budgets_every_seed_reached():
+    runs = pd.DataFrame({"dimension": "d", "order": "random", "seed": [0, 0, 0, 1, 1],
+                         "labels": [20, 40, 60, 20, 40], "macro_f1": [0.4, 0.5, 0.9, 0.6, 0.7]})
+    table = curves(runs)
+    assert table["labels"].tolist() == [20, 40] and (table["seeds"] == 2).all()
+    saved = savings(table, load_config(None)).iloc[0]
+    assert saved["final_labels"] == 40 and abs(saved["final_macro_f1"] - 0.6) < 1e-9  # both seeds, not seed 0's 0.9
+
+
+def test_savings_are_said_as_fewer_or_more_labels_than_random():
+    from framing.cli.labelling import _versus_random
+
+    assert _versus_random(0.301) == "30.1% fewer labels than random"
+    assert _versus_random(-0.12) == "12.0% more labels than random"
+    assert _versus_random(0.0) == "as many labels as random"

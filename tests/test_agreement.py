@@ -107,7 +107,8 @@ def test_labels_stats(project):
         f"mood,random,{n},{f}\n" for n, f in [(5, 0.4), (10, 0.5), (20, 0.6), (40, 0.7)]), encoding="utf-8")
     result = CliRunner().invoke(app, ["labels", "stats", "--root", str(project)])
     gain = result.output.split("More labels for +0.05")[1]
-    assert "mood        18" in gain and "topics" not in gain and "nan" not in gain.lower()  # no curve for topics
+    assert "mood        18" in gain and "nan" not in gain.lower()
+    assert "topics        18" in gain and "no learning curve for it" in gain  # listed, with why it has no figure
 
 
 def test_label_stats_warns_as_evaluation_judges(project, codebook):

@@ -67,6 +67,15 @@ def test_file_then_overrides(tmp_path):
     (["evaluate.forward_share=1"], "evaluate.forward_share"),
     (["evaluate.rule_seeds=[1.5]"], "rule_seeds"),
     (["evaluate.rule_seeds=2"], "should be list"),
+    (["features.max_features=abc"], "features.max_features"),
+    (["features.max_features=2.5"], "features.max_features"),
+    (["features.max_features=-5"], "features.max_features"),
+    (["features.stop_words=french"], "features.stop_words"),
+    (["classifier.C=inf"], "classifier.C"),
+    (["classifier.C=nan"], "classifier.C"),
+    (["classifier.C_by_dimension={tone=nan}"], "classifier.C"),
+    (["active.test_share=0.99"], "active.test_share"),
+    (["features.sublinear_tf=maybe"], "should be bool"),
 ])
 def test_bad_values(overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -162,3 +171,28 @@ def test_settings_naming_what_the_project_lacks_are_errors(project):
     with pytest.raises(ConfigError, match="evaluate.collection names collection 'wire'") as caught:
         load_project(load_config(path, ['data.collections=["news"]', 'evaluate.collection="wire"']), project)
     assert caught.value.fix.startswith("its collections are news (data.collections keeps only these)")
+
+
+def test_bools_in_set_take_any_case_and_yes_no():
+    assert load_config(None, ["features.sublinear_tf=False"]).features.sublinear_tf is False
+    assert load_config(None, ["features.lowercase=NO", "features.sublinear_tf=yes"]).features.lowercase is False
+
+
+def test_a_bad_value_is_blamed_on_its_own_set():
+    for overrides, named in [(["active.seeds=1", "active.batch=0"], "--set active.batch=0: invalid value for active.batch"),
+                             (["active.seeds=2", "active.start=1"], "--set active.start=1: invalid value for active.start")]:
+        with pytest.raises(ConfigError) as caught:
+            load_config(None, overrides)
+        assert str(caught.value).startswith(named) and overrides[0] not in str(caught.value), caught.value
+
+
+def test_module_paths_named_in_configs_and_docs_exist():
+    """Comments that point a reader at a module (framing/active.py once) point at one that exists."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [root / "README.md", *root.glob("experiments/*/config.toml"), *root.glob("experiments/*/*.md"),
+             *root.glob("framing/**/*.py")]
+    named = {m for path in texts for m in re.findall(r"framing/[a-z_/]+\.py", path.read_text(encoding="utf-8"))}
+    assert named and sorted(p for p in named if not (root / p).is_file()) == []

@@ -128,3 +128,29 @@ def test_offsets_make_a_rare_label_predictable():
     offsets = best_offsets(truth, proba, labels)
     pred = np.array(labels)[(np.log(proba) + offsets).argmax(axis=1)]
     assert offsets[0] == 0 and offsets[1] > 0 and (pred[truth == "rare"] == "rare").mean() > 0.8
+
+
+def test_experiments_table_survives_broken_metrics_and_shows_the_settings_used(project):
+    """A corrupt or non-object metrics.json is skipped with a warning naming it; C is the one the
+    run used (recorded in metrics.json), not config.toml's; no metrics at all is said in words."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["experiments", "--root", str(project)])
+    assert result.exit_code == 0 and "no experiment" in result.output and "has metrics yet" in result.output
+    assert "Empty DataFrame" not in result.output
+    result = runner.invoke(app, ["evaluate", "--root", str(project), "--set", "classifier.C=0.5", "--set", "evaluate.folds=3"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((project / "experiments/default/metrics.json").read_text())["config"]["classifier"]["C"] == 0.5
+    for name, text in [("bad", '{"x'), ("list", "[]")]:
+        (project / "experiments" / name).mkdir()
+        (project / "experiments" / name / "metrics.json").write_text(text)
+    result = runner.invoke(app, ["experiments", "--root", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output and "bad/metrics.json" in result.output and "list/metrics.json" in result.output
+    row = next(line for line in result.output.splitlines() if line.strip().startswith("default"))
+    assert " 0.5 " in row and "metrics.json" in row and " 4.0 " not in row, result.output

@@ -171,7 +171,7 @@ def test_rule_spread_scores_the_same_model_under_other_fold_splits(project):
 
 
 def test_framing_experiments_shows_interval_and_rule_range(tmp_path):
-    from framing.evaluate.experiment import summarise_experiments
+    from framing.evaluate.compare import summarise_experiments
 
     folder = tmp_path / "experiments" / "one"
     folder.mkdir(parents=True)

@@ -172,9 +172,41 @@ def test_parquet_row_groups_are_streamed(project, model, tmp_path):
 
 def test_duplicate_ids_across_chunks_are_refused(project, model, tmp_path):
     pd.DataFrame({"id": ["a", "b", "c", "a"], "text": ["x y", "y z", "z w", "w v"]}).to_csv(tmp_path / "in.csv", index=False)
-    with pytest.raises(CorpusError, match="'a' .*already used"):
+    with pytest.raises(CorpusError, match="paragraph id 'a' .*already used.*unique id"):
         predict_file(model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True, chunk_size=2)
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_paragraph_rows_are_numbered_within_their_article(project, model, tmp_path, workers):
+    """p_index counts each article's rows in input order, across chunks (not 0 for every row)."""
+    from framing import Columns
+
+    pd.DataFrame({"id": list("abcde"), "text": ["x y", "y z", "z w", "w v", "v u"],
+                  "art": ["A", "A", "B", "A", ""]}).to_csv(tmp_path / "in.csv", index=False)
+    predict_file(model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True, chunk_size=2, workers=workers,
+                 columns=Columns(article="art"))
+    assert read_predictions(tmp_path / "out.csv")["p_index"].tolist() == [0, 1, 0, 2, 0]
+    assert read_paragraphs(tmp_path / "in.csv", paragraphs=True, chunk_size=2,
+                           columns=Columns(article="art"))["p_index"].tolist() == [0, 1, 0, 2, 0]
+
+
+def test_column_options_given_must_name_columns(project, model, tmp_path):
+    """An explicitly given --*-col naming a missing column is an error; a default one stays optional."""
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    pd.DataFrame({"pid": ["q1", "q2"], "body": ["The team won.", "Storms again."]}).to_csv(tmp_path / "in.csv", index=False)
+    base = ["predict", str(tmp_path / "in.csv"), "--paragraphs", "--model", str(project / "experiments/default"),
+            "--text-col", "body", "--id-col", "pid", "--out", str(tmp_path / "out.csv")]
+    assert CliRunner().invoke(app, base).exit_code == 0
+    for option, role in [("--outlet-col", "outlet"), ("--date-col", "date"), ("--article-col", "article"),
+                         ("--title-col", "title")]:
+        result = CliRunner().invoke(app, [*base, option, "nope"])
+        assert result.exit_code == 1 and f"no {role} column 'nope'" in result.output and option in result.output, result.output
+    result = CliRunner().invoke(app, ["corpus", "stats", str(tmp_path / "in.csv"), "--text-col", "body", "--outlet-col", "x"])
+    assert result.exit_code == 1 and "no outlet column 'x'" in result.output, result.output
 
 
 def test_compiled_model_unpickles_without_sklearn_or_pandas(project, model):

@@ -65,6 +65,10 @@ def test_quotas_are_outlet_equals_count():
     assert parse_quotas(["Guardian=300", "A=B=2"]) == {"Guardian": 300, "A=B": 2}
     with pytest.raises(ConfigError, match="is not OUTLET=N"):
         parse_quotas(["Guardian:300"])
+    with pytest.raises(ConfigError, match="asks for no paragraphs"):
+        parse_quotas(["Guardian=0"])
+    with pytest.raises(ConfigError, match="Guardian already has a quota"):
+        parse_quotas(["Guardian=3", "Guardian=5"])
 
 
 def test_an_outlet_with_nothing_left_says_why(project):
@@ -81,3 +85,31 @@ def test_an_outlet_with_nothing_left_says_why(project):
         sample_batch(config, project, quotas={"Herald": 2}, skip_labelled=False, exclude=[batch])
     with pytest.raises(FramingError, match=r"no outlet 'Nope' in the corpus — choose among: Daily, Herald"):
         sample_batch(config, project, quotas={"Nope": 2})
+
+
+def test_exclude_files_that_are_missing_or_not_batches_are_named(project):
+    from framing.config import load_config
+    from framing.labels.sampling import sample_batch
+
+    config = load_config(None)
+    with pytest.raises(FramingError, match=r"nope.csv: --exclude: no such file"):
+        sample_batch(config, project, quotas={"Herald": 2}, skip_labelled=False, exclude=[project / "nope.csv"])
+    pd.DataFrame({"id": ["x"], "text": ["y"]}).to_csv(project / "other.csv", index=False)
+    with pytest.raises(FramingError, match=r"other.csv: --exclude: no paragraph_id column"):
+        sample_batch(config, project, quotas={"Herald": 2}, skip_labelled=False, exclude=[project / "other.csv"])
+
+
+def test_sample_by_uncertainty_uses_the_trained_model_and_says_when_a_quota_is_short(project):
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    runner = CliRunner()
+    args = ["labels", "sample", "--root", str(project), "--no-skip-labelled", "--out", str(project / "b.csv")]
+    result = runner.invoke(app, [*args, "--quota", "Herald=2", "--order", "uncertainty"])
+    assert result.exit_code == 1 and "need a trained model" in result.output and "framing train" in result.output
+    assert runner.invoke(app, ["train", "--root", str(project), "--set", "evaluate.folds=3"]).exit_code == 0
+    result = runner.invoke(app, [*args, "--quota", "Herald=2", "--order", "uncertainty"])
+    assert result.exit_code == 0 and "wrote 2 paragraph" in result.output, result.output
+    result = runner.invoke(app, [*args, "--quota", "Herald=50"])
+    assert result.exit_code == 0 and "Herald: 9 of the 50 paragraphs asked for" in result.output, result.output

@@ -157,3 +157,14 @@ def _progress() -> Progress:
                     console=err, transient=False, disable=not err.is_terminal)
 
 
+
+
+def columns(ctx: typer.Context, **names: str):
+    """The table's :class:`~framing.corpus.tables.Columns` from ``--ROLE-col`` options (``names``
+    by role); a role whose option was given must have its column in the table."""
+    from framing.corpus.tables import Columns
+
+    # by name: typer vendors its own click, whose ParameterSource is not click's
+    given = tuple(role for role in names
+                  if getattr(ctx.get_parameter_source(f"{role}_col"), "name", "DEFAULT") in ("COMMANDLINE", "ENVIRONMENT"))
+    return Columns(**names, required=given)

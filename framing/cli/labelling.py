@@ -243,13 +243,24 @@ def labels_stats_cmd(
     out.print(stats["rare"].to_string(index=False) if len(stats["rare"]) else "none")
     folder = curve_from or Path("experiments/active-learning")
     curve = read_curve(root / folder)
-    gain = label_budget(data.table, data.codebook, cfg, curve)["gain"].dropna(subset=["more_for_gain"])
-    if len(gain):  # only with a learning curve (framing labels simulate) for some dimension
+    gain = label_budget(data.table, data.codebook, cfg, curve)["gain"]
+    if curve is not None and len(curve):  # a learning curve (framing labels simulate): every dimension, or why not
         out.print(Text(f"\nMore labels for +{cfg.active.gain:.2f} macro-F1", style="bold")
                   + Text(f" (a + b·ln(labels) fitted to the upper half of random order's learning curve in {folder}; rough)"))
-        out.print(gain.assign(more_for_gain=gain["more_for_gain"].round(-1)).to_string(index=False))
+        more = gain["more_for_gain"]  # to tens from 100 on: a rough figure (but 3 is not 0)
+        out.print(gain.assign(more_for_gain=more.where(more < 100, more.round(-1)).round()).to_string(index=False, na_rep=""),
+                  markup=False)
     elif curve_from is not None:
         out.print(f"\nno learning curve for these dimensions in {folder}: run `framing labels simulate --out {folder}` first")
+
+
+def _versus_random(saved: float) -> str:
+    """A share of labels saved against random order, in words that cannot be read the wrong way."""
+    if saved != saved:
+        return "no random order to compare with"
+    if abs(saved) < 0.0005:
+        return "as many labels as random"
+    return f"{abs(saved):.1%} {'fewer' if saved > 0 else 'more'} labels than random"
 
 
 @app.command("agree")
@@ -324,7 +335,7 @@ def labels_simulate_cmd(
     table = table.round({"target_f1": 3, "labels_to_target": 0, "saved_vs_random": 0, "final_macro_f1": 3})
     out.print(table.to_string(index=False))
     out.print(Text.assemble("fewest labels to the targets: ", (str(result["winner"]), "bold"),
-                            f" ({result['saved_share']:+.1%} labels vs random, mean over dimensions)"))
+                            f" ({_versus_random(result['saved_share'])}, mean over dimensions)"))
     out.print(f"tables and chart in {folder}")
 
 
@@ -337,7 +348,8 @@ def labels_suspects_cmd(
                                                 dir_okay=False)] = None,
     top: Annotated[int | None, typer.Option(min=1, help="Keep only the top N suspects in the batch.")] = None,
     show: Annotated[int, typer.Option(help="Print this many suspects.")] = 10,
-    planted: Annotated[float | None, typer.Option(help="Instead: flip this share of labels at random (e.g. 0.05) and "
+    planted: Annotated[float | None, typer.Option(min=0.0, max=1.0,
+                                                  help="Instead: flip this share of labels at random (e.g. 0.05) and "
                                                        "report how many flipped labels the top suspects find.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the planted-noise test.")] = 0,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None, overrides: Overrides = None,
@@ -353,7 +365,7 @@ def labels_suspects_cmd(
         result = planted_noise(data.table, data.codebook, cfg, share=planted, seed=seed)
         out.print(f"planted noise: {planted:.0%} of each dimension's labels flipped at random (seed {seed}); "
                   "k = labels flipped; precision at k = flipped labels among the top k suspects")
-        out.print(result.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        out.print(result.to_string(index=False, na_rep="", float_format=lambda v: f"{v:.3f}"))
         return
     suspects, batch, labelled = review_suspects(cfg, root, predictions=predictions, top=top, output=output)
     out.print(f"{len(suspects)} suspect label(s) (model's alternative at p >= {cfg.active.min_probability:.2f}) "

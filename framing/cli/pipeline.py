@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from framing.cli._common import (ConfigPath, Experiment, Overrides, Root, Skipped, Strict, _config, _progress, _project,
-                                 app, corpus_app, err, friendly, labels_app, literal, out, steps, tagged)
+                                 app, columns, corpus_app, err, friendly, labels_app, literal, out, steps, tagged)
 
 
 @corpus_app.command("stats")
 @friendly
 def corpus_stats_cmd(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Corpus folder or table.")] = Path("corpus"),
     text_col: Annotated[str, typer.Option(help="Text column of a table.")] = "text",
     id_col: Annotated[str, typer.Option(help="Article id column of a table.")] = "id",
@@ -22,12 +23,11 @@ def corpus_stats_cmd(
 ) -> None:
     """Articles, paragraphs and dropped boilerplate per outlet."""
     from framing.corpus.read import corpus_stats
-    from framing.corpus.tables import Columns
 
     skipped = Skipped()
     with _progress() as bar:
         task = bar.add_task("reading the corpus", total=None)
-        table = corpus_stats(path, columns=Columns(id=id_col, text=text_col, outlet=outlet_col),
+        table = corpus_stats(path, columns=columns(ctx, id=id_col, text=text_col, outlet=outlet_col),
                              on_skip=None if strict else skipped,
                              on_file=lambda file: bar.update(task, advance=1, description=f"reading {file.name}"))
     out.print(table.to_string(index=False), markup=False, highlight=False)
@@ -65,20 +65,30 @@ def labels_add_cmd(
 def labels_sample_cmd(
     output: Annotated[Path, typer.Option("--out", "-o", help="Batch file to write (.jsonl or .csv).")],
     quota: Annotated[list[str], typer.Option(help="OUTLET=N: take N paragraphs of this outlet (repeatable).")],
-    order: Annotated[str, typer.Option(help="stratified, random or corpus.")] = "stratified",
+    order: Annotated[str, typer.Option(help="stratified, random, corpus, or (with a trained model) uncertainty or "
+                                            "uncertainty-stratified.")] = "stratified",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     skip_labelled: Annotated[bool, typer.Option(help="Leave out paragraphs that already have labels.")] = True,
     exclude: Annotated[list[Path] | None, typer.Option(help="Leave out the paragraphs of these earlier batch files.")] = None,
     root: Root = Path("."), experiment: Experiment = "default", config: ConfigPath = None,
 ) -> None:
     """Write a batch of paragraphs to label, spread over outlets and articles."""
-    from framing.labels.sampling import parse_quotas, sample_batch
+    from framing.labels.sampling import MODEL_ORDERS, parse_quotas, sample_batch
+    from framing.project import uncertainty_scorer
 
-    batch = sample_batch(_config(root, experiment, config, None), root, quotas=parse_quotas(quota), order=order, seed=seed,
-                         skip_labelled=skip_labelled, exclude=exclude or [], output=output)
+    quotas = parse_quotas(quota)
+    cfg = _config(root, experiment, config, None)
+    batch = sample_batch(cfg, root, quotas=quotas, order=order, seed=seed, skip_labelled=skip_labelled,
+                         exclude=exclude or [], output=output,
+                         scorer=uncertainty_scorer(cfg, root) if order in MODEL_ORDERS else None)
     summary = batch.groupby("outlet").agg(paragraphs=("paragraph_id", "size"), articles=("article_id", "nunique"))
-    out.print(summary.to_string())
-    out.print(f"wrote {len(batch)} paragraphs to {output}")
+    out.print(summary.to_string(), markup=False)
+    for outlet, asked in quotas.items():
+        if (got := int(summary["paragraphs"].get(outlet, 0))) < asked:
+            left_out = "labelled paragraphs and --exclude batches" if skip_labelled else "--exclude batches"
+            err.print(tagged("note:", f"{outlet}: {got} of the {asked} paragraphs asked for — all it has "
+                                      f"({left_out} left out)"))
+    out.print(f"wrote {len(batch)} paragraph{'' if len(batch) == 1 else 's'} to {output}", markup=False)
 
 
 @labels_app.command("validate")
@@ -127,7 +137,7 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
         done = evaluate_experiment(cfg, root, by=by, train_on=train_on, test_on=test_on, curve=curve, progress=step)
     _print_metrics(done.metrics)
     if not done.table.empty:  # no dimension could be evaluated: the lines above say why
-        out.print(done.table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        out.print(done.table.to_string(index=False, na_rep="", float_format=lambda v: f"{v:.2f}"), markup=False)
     out.print(f"written to {done.metrics_path}", markup=False)
     if done.curve is not None:
         out.print(done.curve.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -138,10 +148,14 @@ def evaluate_cmd(root: Root = Path("."), experiment: Experiment = "default", con
 def experiments_cmd(root: Root = Path("."),
                     markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False) -> None:
     """Compare experiments: macro-F1 per dimension of every experiments/*/metrics.json."""
-    from framing.evaluate.experiment import summarise_experiments
+    from framing.evaluate.compare import summarise_experiments
 
     table = summarise_experiments(root)
-    out.print(table.to_markdown(index=False) if markdown else table.to_string(index=False))
+    if table.empty:
+        out.print(f"no experiment in {root / 'experiments'} has metrics yet — run `framing evaluate` (or `framing train`) "
+                  "to write experiments/NAME/metrics.json", markup=False)
+        return
+    out.print(table.to_markdown(index=False) if markdown else table.to_string(index=False, na_rep=""))
 
 
 def _print_expected(metrics: dict) -> None:
@@ -161,13 +175,17 @@ def _print_metrics(metrics: dict) -> None:
 
     _print_expected(metrics)
     for name, m in metrics.items():
-        if name in ("expected", "time_forward"):
+        if name in ("expected", "time_forward", "config"):
             continue
         if "macro_f1" not in m:
             out.print(f"{name}: not evaluated — {'; '.join(m.get('warnings', []))}")
             continue
+        if m["by"] in ("article", "outlet"):
+            how = f"{m['folds']} fold{'s' if m['folds'] != 1 else ''} grouped by {m['by']}, all collections pooled"
+        else:  # a predefined split (--train-on/--test-on): "train A+B, test C"
+            how = m["by"].replace("train ", "trained on ", 1).replace(", test ", ", tested on ", 1)
         out.print(f"{name}: macro-F1 {m['macro_f1']:.2f} vs majority baseline {m['baseline_macro_f1']:.2f} "
-                  f"({m['n']} paragraphs, {m['folds']} folds grouped by {m['by']}, all collections pooled)")
+                  f"({m['n']} paragraphs, {how})", markup=False)
         per = m.get("by_collection", {})
         if per:
             out.print("  by collection: " + ", ".join(f"{c} {v['macro_f1']:.2f} (n={v['n']})" for c, v in per.items()))
@@ -178,6 +196,7 @@ def _print_metrics(metrics: dict) -> None:
 @app.command("predict")
 @friendly
 def predict_cmd(
+    ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="Folder of articles or a table (.jsonl/.csv/.parquet).")],
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Output .csv, .jsonl or .parquet (without it, a "
                                                                  "handful of articles are shown in the terminal).")] = None,
@@ -210,14 +229,13 @@ def predict_cmd(
     """Tag every paragraph of new articles; streams the input in chunks. Without --out, shows a
     handful of articles in the terminal: each article's decisions, then its paragraphs' tags."""
     from framing.model.saved import load_model
-    from framing.corpus.tables import Columns
     from framing.predict.engines import check_options, predict_to
 
     check_options(engine=engine, output=output, articles=articles, as_json=as_json, keep_text=keep_text)
     loaded = load_model(model)
     for note in loaded.notes:
         err.print(tagged("warning:", note))
-    cols = Columns(id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
+    cols = columns(ctx, id=id_col, text=text_col, outlet=outlet_col, date=date_col, title=title_col, article=article_col)
     skipped = Skipped()
     on_skip = None if strict else skipped
     if output is None:

@@ -224,14 +224,30 @@ def unit_paragraphs(articles: list[dict], *, paragraphs: bool = False) -> tuple[
 
 
 
-def check_ids(seen: SeenIds, file: Path, articles: list[tuple[str, int | None]]) -> None:
-    """Refuse an article id (``(id, table row or None)`` pairs) that an earlier article used."""
+def check_ids(seen: SeenIds, file: Path, articles: list[tuple[str, int | None]], unit: str = "article") -> None:
+    """Refuse an id (``(id, table row or None)`` pairs) that an earlier ``unit`` (article, or
+    paragraph where rows are paragraphs) used."""
     earlier = seen.add([ident for ident, _ in articles], file)
     for (ident, row), used_by in zip(articles, earlier):
         if used_by is not None:
             where = f"row {row}" if row is not None else "header"
-            raise CorpusError(f"article id {ident!r} ({where}) is already used by {used_by}",
-                              path=file, line=row, fix="give every article a unique id")
+            raise CorpusError(f"{unit} id {ident!r} ({where}) is already used by {used_by}",
+                              path=file, line=row, fix=f"give every {unit} a unique id")
+
+
+class ParagraphNumbers:
+    """``p_index`` of rows that are paragraphs: their order within their article, in input order
+    (across chunks and files; an article of its own is paragraph 0)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def number(self, article_ids) -> list[int]:
+        out = []
+        for article in article_ids:
+            out.append(self.seen.get(article, 0))
+            self.seen[article] = out[-1] + 1
+        return out
 
 
 
@@ -252,11 +268,14 @@ def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chu
     ``on_dropped`` receives each chunk's dropped boilerplate (with a ``reason`` column);
     ``on_skip`` and ``on_file`` as in :func:`iter_corpus_units`.
     """
-    seen_ids = SeenIds()
+    seen_ids, numbers = SeenIds(), ParagraphNumbers()
     for unit in iter_corpus_units(path, chunk_size=chunk_size, on_skip=on_skip, on_file=on_file):
         articles = unit.articles(columns)
-        check_ids(seen_ids, unit.file, article_keys(articles))
+        check_ids(seen_ids, unit.file, article_keys(articles), "paragraph" if paragraphs else "article")
         kept, dropped = unit_paragraphs(articles, paragraphs=paragraphs)
+        if paragraphs:
+            for row, index in zip(kept, numbers.number(row["article_id"] for row in kept)):
+                row["p_index"] = index
         if on_dropped is not None and dropped:
             on_dropped(pd.DataFrame(dropped))
         if kept:

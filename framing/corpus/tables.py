@@ -30,6 +30,9 @@ class Columns:
     title: str = "title"
     url: str = "url"
     article: str = "article_id"  # rows that are paragraphs: the article (group) each belongs to
+    # Roles (field names above) whose column must be in the table: the ones named on purpose
+    # (the CLI's --*-col options given). The text column always must; others are optional.
+    required: tuple[str, ...] = ()
 
 
 
@@ -104,9 +107,10 @@ def _chunk_articles(chunk: pd.DataFrame, path: Path, cols: Columns, offset: int,
 def _row_articles(rows: list[dict], names: list, path: Path, cols: Columns, offset: int,
                   collection: str) -> list[dict]:
     """Article dicts of table rows (dicts keyed by the column ``names``)."""
-    if cols.text not in names:
-        raise CorpusError(f"no text column {cols.text!r} (columns: {', '.join(map(str, names))})",
-                          path=path, fix="name the text column with --text-col")
+    for role in ("text", *cols.required):
+        if getattr(cols, role) not in names:
+            raise CorpusError(f"no {role} column {getattr(cols, role)!r} (columns: {', '.join(map(str, names))})",
+                              path=path, fix=f"name the {role} column with --{role}-col")
     out = []
     for i, row in enumerate(rows):
         number = offset + i + 1

@@ -19,15 +19,29 @@ from framing.model.classifier import dimension_model, fit_inputs, model_texts
 
 GROUPINGS = {"article": "article_id", "outlet": "outlet"}
 LEXICON_WARNING = "features.lexicon"  # how the lexicon's warnings start (the CLI shows them as cautions)
+FOLDS_WARNING = "fewer folds"  # how the note on fewer folds than evaluate.folds starts (also a caution)
 
 
-def _splits(dim: Dimension, y: list, groups: np.ndarray, config: ExperimentConfig, by: str) -> list[tuple]:
+def _splits(dim: Dimension, y: list, groups: np.ndarray, config: ExperimentConfig, by: str,
+            notes: list[str] | None = None) -> list[tuple]:
+    """Grouped folds; stratified by label for a single-label dimension. Fewer folds than asked when
+    there are fewer groups, or when no label has as many paragraphs as folds (then stratifying
+    cannot work): a note in ``notes`` says so."""
     n_groups = len(np.unique(groups))
     if by == "outlet":
         return list(LeaveOneGroupOut().split(np.zeros(len(y)), groups=groups))
-    folds = min(config.evaluate.folds, n_groups)
+    asked = config.evaluate.folds
+    folds = min(asked, n_groups)
     index = np.zeros(len(y))
-    if dim.multi:
+    largest = 0 if dim.multi else max(pd.Series(y).value_counts().max(), 0)
+    stratify = not dim.multi and largest >= 2
+    if stratify and largest < folds:
+        folds = largest
+    if folds < asked and notes is not None:
+        why = f"{n_groups} {by}(s)" if folds == n_groups else f"at most {largest} paragraphs per label"
+        notes.append(f"{FOLDS_WARNING} ({folds}) than evaluate.folds = {asked}: only {why} "
+                     f"(label more, or set evaluate.folds = {folds} to say so)")
+    if not stratify:
         return list(GroupKFold(n_splits=folds, shuffle=True, random_state=config.evaluate.seed).split(index, groups=groups))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "least populated class" warnings on tiny data
@@ -51,7 +65,7 @@ def cross_validate_dimension(table: pd.DataFrame, dim: Dimension, config: Experi
     proba = np.full((len(rows), len(labels)), np.nan)
     base = np.full((len(rows), len(labels)), np.nan)
     fold_of = np.full(len(rows), -1)
-    splits = _splits(dim, y, groups, config, by)
+    splits = _splits(dim, y, groups, config, by, result.warnings)
     result.folds = len(splits)
     for k, (train, test) in enumerate(splits):
         train_y = [y[i] for i in train]

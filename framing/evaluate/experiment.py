@@ -3,7 +3,6 @@ out of fold, the time-forward test), writing ``metrics.json`` and the out-of-fol
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from framing._io import atomic_write, toml_text, write_json
 from framing.config import ExperimentConfig, experiment_dir
 from framing.config_checks import WHAT_COLLECTIONS
 from framing.errors import ConfigError
-from framing.evaluate.cv import (GROUPINGS, LEXICON_WARNING, cross_validate, cross_validate_dimension, holdout_dimension,
+from framing.evaluate.cv import (FOLDS_WARNING, GROUPINGS, LEXICON_WARNING, cross_validate, cross_validate_dimension, holdout_dimension,
                                  learning_curve)
 from framing.evaluate.forward import forward_evaluate
 from framing.evaluate.results import DimensionResult, merge_oof, metrics_table
@@ -25,6 +24,8 @@ from framing.labels.codebook import Codebook
 from framing.model.classifier import fit_model
 from framing.model.saved import save_model
 from framing.project import ProjectData, load_project
+
+CONFIG_KEY = "config"  # metrics.json's record of the resolved config (not a dimension)
 
 
 def _label_counts(data: ProjectData) -> dict:
@@ -137,14 +138,15 @@ def expected_by_outlet(metrics: dict) -> dict[str, dict]:
     return dict(sorted(out.items()))
 
 
-def _write_evaluation(results: list[DimensionResult], out_dir: Path, suffix: str = "", *,
-                     forward: list[DimensionResult] | None = None, config: ExperimentConfig | None = None) -> dict:
+def _write_evaluation(results: list[DimensionResult], out_dir: Path, config: ExperimentConfig, suffix: str = "", *,
+                      forward: list[DimensionResult] | None = None, expected: bool = False) -> dict:
     metrics: dict = {r.dimension: dimension_metrics(r) for r in results}
     if forward:
         metrics["time_forward"] = {"cut": forward[0].metrics.get("cut", forward[0].by.rsplit(" ", 1)[-1]),
                                    "dimensions": {r.dimension: dimension_metrics(r) for r in forward}}
-    if config is not None:
+    if expected:
         metrics["expected"] = expected_figures(metrics, config)
+    metrics[CONFIG_KEY] = config.to_dict()  # the settings these figures were measured with (--set included)
     write_json(out_dir / f"metrics{suffix}.json", metrics)
     with atomic_write(out_dir / f"cv_predictions{suffix}.csv") as handle:
         merge_oof(results).to_csv(handle, index=False)
@@ -217,7 +219,7 @@ def evaluate_experiment(config: ExperimentConfig, root: str | Path = ".", *, by:
     out = Path(out_dir) if out_dir else experiment_dir(root, config.name)
     if train_on or test_on:
         suffix, results = "_holdout", _holdout(data, config, train_on, test_on)
-        metrics = _write_evaluation(results, out, suffix)
+        metrics = _write_evaluation(results, out, config, suffix)
     else:
         results = []
         for dim in data.codebook.dimensions:
@@ -229,7 +231,7 @@ def evaluate_experiment(config: ExperimentConfig, root: str | Path = ".", *, by:
             decision_rule(results, data.codebook, config)
             step("time-forward test")
             forward = forward_evaluate(data.table, data.codebook, config)
-        metrics = _write_evaluation(results, out, suffix, forward=forward, config=config if forward is not None else None)
+        metrics = _write_evaluation(results, out, config, suffix, forward=forward, expected=forward is not None)
     evaluation = Evaluation(results, metrics_table(results), metrics, out / f"metrics{suffix}.json")
     if curve:
         step("learning curve (25/50/75/100% of the labelled articles)")
@@ -242,7 +244,7 @@ def evaluate_experiment(config: ExperimentConfig, root: str | Path = ".", *, by:
 def cautions(name: str, entry: dict) -> list[str]:
     """What a reader of one dimension's metrics should be warned of: the lexicon's problems, and
     the labels with too few examples to evaluate reliably."""
-    lines = [w for w in entry.get("warnings", []) if w.startswith(LEXICON_WARNING)]
+    lines = [w for w in entry.get("warnings", []) if w.startswith((LEXICON_WARNING, FOLDS_WARNING))]
     weak = [f"{name}:{label}" for label, m in entry.get("labels", {}).items() if not m["reliable"]]
     if weak:
         lines.append(f"{len(weak)} label(s) have too few examples to evaluate reliably: " + ", ".join(weak))
@@ -276,7 +278,7 @@ def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Pa
         model.set_offsets(name, shift)
     step("time-forward test")
     forward = forward_evaluate(data.table, data.codebook, config)
-    metrics = _write_evaluation(results, out, forward=forward, config=config)
+    metrics = _write_evaluation(results, out, config, forward=forward, expected=True)
     seconds = time.perf_counter() - started
     counts = _label_counts(data)
     save_model(model, out, extra_meta={"data": data.hashes, "label_counts": counts,
@@ -285,40 +287,3 @@ def train(config: ExperimentConfig, root: str | Path = ".", *, out_dir: str | Pa
         handle.write(toml_text(config.to_dict()))
     return TrainResult(out, counts, metrics, seconds)
 
-
-def summarise_experiments(root) -> pd.DataFrame:
-    """One row per experiment folder with a ``metrics.json``: macro-F1 per dimension and the
-    settings that distinguish it."""
-    rows = []
-    for metrics_path in sorted(Path(root).glob("experiments/*/metrics.json")):
-        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-        meta_path = metrics_path.with_name("meta.json")
-        config_path = metrics_path.with_name("config.toml")
-        row = {"experiment": metrics_path.parent.name}
-        if config_path.exists():
-            from framing.config import load_config
-
-            cfg = load_config(config_path)
-            f, c = cfg.features, cfg.classifier
-            row["features"] = (f"{f.analyzer} {f.ngram_min}-{f.ngram_max}"
-                               + (f" + char_wb {f.char_ngram_min}-{f.char_ngram_max}" if f.analyzer == "word+char" else "")
-                               + (f" + lexicon ({f.lexicon})" if f.lexicon != "none" else "")
-                               + f", sublinear={f.sublinear_tf}, min_df={f.min_df}")
-            row["C"] = c.C
-        expected = metrics.get("expected", {})
-        for name, value in expected.get("dimensions", {}).items():  # what to expect on new articles leads
-            row[f"{name} expected"] = round(value, 3)
-            if name in expected.get("intervals", {}):
-                row[f"{name} interval"] = interval_text(expected["intervals"][name])
-            if name in expected.get("rule_spread", {}):
-                row[f"{name} rule"] = interval_text(expected["rule_spread"][name].values())
-        if expected:
-            row["expected on"] = expected.get("basis", "")
-        for name, m in metrics.items():
-            if isinstance(m, dict) and "macro_f1" in m:
-                row[f"{name} pooled CV"] = round(m["macro_f1"], 3)
-                row[f"{name} baseline"] = round(m["baseline_macro_f1"], 3)
-                row[f"{name} n"] = m["n"]
-        row["has model"] = meta_path.exists()
-        rows.append(row)
-    return pd.DataFrame(rows)

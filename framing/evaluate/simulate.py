@@ -14,6 +14,8 @@ those paragraphs.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -100,8 +102,12 @@ def simulate(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig, 
         raise ConfigError(f"active.orders: unknown or unusable order(s) {unknown}",
                           fix=f"choose among: {', '.join(o for o in ORDERS if o != 'corpus')}")
     table = table.reset_index(drop=True)
-    if table["article_id"].nunique() < 4:
+    n_articles = table["article_id"].nunique()
+    if n_articles < 4:
         raise LabelsError("too few labelled articles to hold some out", fix="label paragraphs from more articles")
+    if math.ceil(a.test_share * n_articles) >= n_articles:
+        raise ConfigError(f"active.test_share = {a.test_share} holds out all {n_articles} labelled articles, "
+                          "leaving none to replay labelling on", fix="lower active.test_share, e.g. 0.25")
     ys = {}
     for dim in codebook.dimensions:
         has = table[dim.name].notna().to_numpy()
@@ -127,9 +133,12 @@ def simulate(table: pd.DataFrame, codebook: Codebook, config: ExperimentConfig, 
 
 
 def curves(runs: pd.DataFrame) -> pd.DataFrame:
-    """Mean and spread over seeds of macro-F1 per dimension, order and budget."""
-    return (runs.groupby(["dimension", "order", "labels"])["macro_f1"]
-            .agg(macro_f1="mean", sd="std", seeds="size").reset_index())
+    """Mean and spread over seeds of macro-F1 per dimension, order and budget — only the budgets
+    every seed reached (seeds hold out different articles, so their pools and last budgets
+    differ: a mean of the one seed that went further would be that seed's curve, not a mean)."""
+    table = (runs.groupby(["dimension", "order", "labels"])["macro_f1"]
+             .agg(macro_f1="mean", sd="std", seeds="size").reset_index())
+    return table[table["seeds"] == runs["seed"].nunique()].reset_index(drop=True) if "seed" in runs else table
 
 
 def labels_to_reach(curve: pd.DataFrame, target: float) -> float:
@@ -147,7 +156,8 @@ def labels_to_reach(curve: pd.DataFrame, target: float) -> float:
 
 def savings(table: pd.DataFrame, config: ExperimentConfig) -> pd.DataFrame:
     """Per dimension and order: the target macro-F1, the labels needed to reach it, and the labels
-    saved against random order (positive: fewer labels than random)."""
+    saved against random order (positive: fewer labels than random). ``final_macro_f1`` is the
+    mean over all seeds at ``final_labels``, the largest budget every seed reached (:func:`curves`)."""
     a = config.active
     rows = []
     for dim, group in table.groupby("dimension", sort=False):
@@ -216,6 +226,25 @@ def labels_for_gain(curve: pd.DataFrame, current: float, gain: float) -> float:
     return float(current * (np.exp(gain / b) - 1))
 
 
+def gain_estimate(curve: pd.DataFrame, current: int, gain: float, *, reach: float = 4.0) -> tuple[float, str]:
+    """:func:`labels_for_gain`, or NaN with the reason in words: no curve, a curve already within
+    ``gain`` of a perfect macro-F1, a curve that does not rise, or an extrapolation past ``reach``
+    times the curve's largest budget (a guess, not an estimate)."""
+    if curve.empty:
+        return float("nan"), "no learning curve for it: run `framing labels simulate`"
+    top = float(curve.sort_values("labels")["macro_f1"].iloc[-1])
+    if top + gain > 1:
+        return float("nan"), f"already at the top (macro-F1 {top:.2f} on the curve): +{gain:.2f} is not there to gain"
+    more = labels_for_gain(curve, current, gain)
+    if np.isnan(more):
+        return more, "the curve does not rise: more labels alike may not help"
+    largest = int(curve["labels"].max())
+    if current + more > reach * largest:
+        return float("nan"), (f"beyond the curve's range (over {reach:g}x its largest budget, {largest} labels): "
+                              "label more, then simulate again")
+    return more, ""
+
+
 def write_simulation(runs: pd.DataFrame, config: ExperimentConfig, out_dir) -> dict:
     """Write the replay's tables and chart to ``out_dir``: ``runs.csv`` (every seed),
     ``learning_curve_<dimension>.csv`` (means), ``savings.csv`` and ``learning_curves.png``.
@@ -248,17 +277,16 @@ def label_budget(table: pd.DataFrame, codebook: Codebook, config: ExperimentConf
     ``rare``: labels with fewer than ``evaluate.min_examples`` paragraphs or found in fewer
     articles than there are folds (their F1 cannot be estimated reliably). ``gain``: per
     dimension, the labelled paragraphs now and roughly how many more would move its macro-F1 by
-    ``active.gain`` (:func:`labels_for_gain` on ``curve``: a learning curve with ``dimension``,
-    ``labels`` and ``macro_f1``, e.g. random order's from the simulation).
+    ``active.gain`` (:func:`gain_estimate` on ``curve``: a learning curve with ``dimension``,
+    ``labels`` and ``macro_f1``, e.g. random order's from the simulation), or a ``note`` why not.
     """
     gain = []
     for dim in codebook.dimensions:
         now = int(table[dim.name].notna().sum())
-        row = {"dimension": dim.name, "labelled": now, "more_for_gain": float("nan"), "gain": config.active.gain}
-        if curve is not None and dim.name in set(curve["dimension"]):
-            row["more_for_gain"] = labels_for_gain(curve[curve["dimension"] == dim.name].sort_values("labels"),
-                                                   now, config.active.gain)
-        gain.append(row)
+        mine = curve[curve["dimension"] == dim.name] if curve is not None else pd.DataFrame(columns=["labels", "macro_f1"])
+        more, note = gain_estimate(mine.sort_values("labels"), now, config.active.gain)
+        gain.append({"dimension": dim.name, "labelled": now, "more_for_gain": more, "gain": config.active.gain,
+                     "note": note})
     return {"rare": rare_labels(table, codebook, minimum=config.evaluate.min_examples, folds=config.evaluate.folds),
             "gain": pd.DataFrame(gain)}
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from framing._io import atomic_write
 from framing.config import ExperimentConfig, experiment_dir
-from framing.errors import LabelsError, ModelError
+from framing.errors import ConfigError, LabelsError, ModelError
 from framing.evaluate.results import read_oof
 from framing.labels.codebook import Codebook, Dimension
 from framing.labels.decisions import NO_LABEL
@@ -169,6 +169,8 @@ def planted_noise(table: pd.DataFrame, codebook: Codebook, config, *, share: flo
     from framing.evaluate.results import OOF_KEYS
     from framing.model.refit import TextCounts, out_of_fold, targets
 
+    if not 0 <= share < 1:
+        raise ConfigError(f"planted-noise share {share} is not a share of labels in [0, 1)", fix="e.g. 0.05 flips 5 %")
     table = table.reset_index(drop=True)
     if table["article_id"].nunique() < 2:
         raise LabelsError("planted-noise test needs labelled paragraphs from at least two articles")

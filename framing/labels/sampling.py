@@ -4,6 +4,7 @@ of each outlet in turn (uncertainty-stratified)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -101,14 +102,35 @@ def take_quotas(ordered: pd.DataFrame, quotas: dict[str, int], *, by: str = "out
 
 
 def parse_quotas(items: list[str]) -> dict[str, int]:
-    """``OUTLET=N`` items (``--quota``) as {outlet: N}; the outlet name may itself contain ``=``."""
+    """``OUTLET=N`` items (``--quota``) as {outlet: N}; the outlet name may itself contain ``=``.
+    N is at least 1, and each outlet has one quota."""
     quotas = {}
     for item in items:
         name, sep, count = item.rpartition("=")
         if not sep or not count.isdigit():
             raise ConfigError(f"--quota {item!r} is not OUTLET=N", fix='e.g. --quota "Guardian=300"')
+        if int(count) < 1:
+            raise ConfigError(f"--quota {item!r} asks for no paragraphs", fix=f"give N >= 1, or leave {name} out")
+        if name in quotas:
+            raise ConfigError(f"--quota {item!r}: {name} already has a quota ({quotas[name]})",
+                              fix=f"give {name} one --quota")
         quotas[name] = int(count)
     return quotas
+
+
+def _excluded(paths: list[Path]) -> set[str]:
+    """The paragraph ids of earlier batch files (``--exclude``)."""
+    ids: set[str] = set()
+    for path in paths:
+        if not Path(path).is_file():
+            raise FramingError("--exclude: no such file", path=path, fix="give an earlier batch file (written by "
+                               "`framing labels sample --out`), or check the path")
+        frame = read_predictions(path)
+        if "paragraph_id" not in frame:
+            raise FramingError(f"--exclude: no paragraph_id column (columns: {', '.join(map(str, frame.columns))})",
+                               path=path, fix="give a batch or predictions file, which name each paragraph_id")
+        ids |= set(frame["paragraph_id"].astype(str))
+    return ids
 
 
 BATCH_COLUMNS = ["paragraph_id", "article_id", "outlet", "date", "title", "text"]
@@ -116,20 +138,22 @@ BATCH_COLUMNS = ["paragraph_id", "article_id", "outlet", "date", "title", "text"
 
 def sample_batch(config: ExperimentConfig, root: str | Path = ".", *, quotas: dict[str, int], order: str = "stratified",
                  seed: int = 0, skip_labelled: bool = True, exclude: list[Path] | None = None,
-                 output: str | Path | None = None) -> pd.DataFrame:
+                 output: str | Path | None = None,
+                 scorer: Callable[[pd.DataFrame], pd.Series] | None = None) -> pd.DataFrame:
     """Paragraphs to label next: ``quotas[outlet]`` per outlet, in the given order, leaving out
-    labelled paragraphs and those of earlier batches. Written to ``output`` (.jsonl or .csv)."""
+    labelled paragraphs and those of earlier batches. Written to ``output`` (.jsonl or .csv).
+    The uncertainty orders need ``scorer``: a trained model's uncertainty of each paragraph
+    (:func:`framing.project.uncertainty_scorer`)."""
     root = Path(root)
     paragraphs = project_paragraphs(config, root)
     codebook = load_codebook(root / config.data.codebook)
     labelled: set[str] = set()
     if skip_labelled and label_files(root / config.data.labels):
         labelled = set(read_labels(root / config.data.labels, codebook)["paragraph_id"])
-    excluded: set[str] = set()
-    for path in exclude or []:
-        excluded |= set(read_predictions(path)["paragraph_id"].astype(str))
+    excluded = _excluded(exclude or [])
     pool = paragraphs[~paragraphs["paragraph_id"].isin(labelled | excluded)]
-    ordered = order_paragraphs(pool, order, seed=seed)  # an unknown --order is the first thing to say
+    scores = scorer(pool) if order in MODEL_ORDERS and scorer is not None else None
+    ordered = order_paragraphs(pool, order, seed=seed, uncertainty=scores)  # an unknown --order is the first thing to say
     _check_left(paragraphs, pool, quotas, labelled)
     batch = take_quotas(ordered, quotas)[BATCH_COLUMNS]
     if output is not None:

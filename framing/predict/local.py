@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing.corpus.read import CorpusUnit, OnSkip, SeenIds, article_keys, check_ids, iter_corpus_units, unit_paragraphs
+from framing.corpus.read import (CorpusUnit, OnSkip, ParagraphNumbers, SeenIds, article_keys, check_ids, iter_corpus_units,
+                                 unit_paragraphs)
 from framing.corpus.tables import Columns
 from framing.corpus.text import PARAGRAPH_COLUMNS
 from framing.predict import partial
@@ -214,14 +215,16 @@ def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragr
     """``(paragraph predictions, finished articles)`` per corpus unit, in corpus order (either may be
     None); with paragraph rows, the articles come merged in a last item. ``keep=False`` skips
     making the paragraph DataFrames."""
-    seen = SeenIds()
+    seen, numbers = SeenIds(), ParagraphNumbers()
     table = ArticleTable(spec) if spec is not None else None
     units = iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip)
     for unit, keys, found, part in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
                                            engine=engine, workers=workers, spec=spec):
-        check_ids(seen, unit.file, keys)
+        check_ids(seen, unit.file, keys, "paragraph" if paragraphs else "article")
         finished = _article_frame(table.add(part)) if table is not None else None
         frame = _frame(found) if keep else None
+        if frame is not None and paragraphs:  # workers number each unit alone: renumber in input order
+            frame["p_index"] = numbers.number(frame["article_id"])
         if frame is not None and keep_text:
             frame = _with_text(frame, unit, columns, paragraphs)
         yield frame, finished
