@@ -252,3 +252,14 @@ def test_help_texts_keep_their_brackets():
     assert lost == {}
     result = runner.invoke(app, ["predict", "--help"], env={"COLUMNS": "300"})
     assert "needs framing[dask])." in result.output and "\\[" not in result.output
+
+
+def test_corpus_stats_counts_articles_of_a_table_whose_rows_are_paragraphs(tmp_path):
+    """An imported project's corpus: one row per paragraph, grouped by article_id."""
+    rows = [{"id": f"p{i}", "article_id": f"a{i // 3}", "text": f"Paragraph {i}.", "outlet": "Daily"} for i in range(9)]
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    as_articles = CliRunner().invoke(app, ["corpus", "stats", str(tmp_path / "t.jsonl")])
+    as_paragraphs = CliRunner().invoke(app, ["corpus", "stats", str(tmp_path / "t.jsonl"), "--paragraphs"])
+    assert as_articles.exit_code == 0 and as_paragraphs.exit_code == 0, as_paragraphs.output
+    assert as_articles.output.split("\n")[1].split() == ["Daily", "9", "9", "0"]
+    assert as_paragraphs.output.split("\n")[1].split() == ["Daily", "3", "9", "0"]

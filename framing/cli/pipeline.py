@@ -19,6 +19,10 @@ def corpus_stats_cmd(
     text_col: Annotated[str, typer.Option(help="Text column of a table.")] = "text",
     id_col: Annotated[str, typer.Option(help="Article id column of a table.")] = "id",
     outlet_col: Annotated[str, typer.Option(help="Outlet column of a table.")] = "outlet",
+    paragraphs: Annotated[bool, typer.Option("--paragraphs", help="Rows are paragraphs already (an imported "
+                                                                  "project: data.paragraph_rows), grouped into "
+                                                                  "articles by --article-col.")] = False,
+    article_col: Annotated[str, typer.Option(help="With --paragraphs: the column naming each row's article.")] = "article_id",
     strict: Strict = False,
 ) -> None:
     """Articles, paragraphs and dropped boilerplate per outlet."""
@@ -27,8 +31,8 @@ def corpus_stats_cmd(
     skipped = Skipped()
     with _progress() as bar:
         task = bar.add_task("reading the corpus", total=None)
-        table = corpus_stats(path, columns=columns(ctx, id=id_col, text=text_col, outlet=outlet_col),
-                             on_skip=None if strict else skipped,
+        table = corpus_stats(path, columns=columns(ctx, id=id_col, text=text_col, outlet=outlet_col, article=article_col),
+                             paragraphs=paragraphs, on_skip=None if strict else skipped,
                              on_file=lambda file: bar.update(task, advance=1, description=f"reading {file.name}"))
     out.print(table.to_string(index=False), markup=False, highlight=False)
     skipped.summary()
