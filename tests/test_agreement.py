@@ -153,3 +153,5 @@ def test_the_disagreements_file_is_adjudicated_as_agree_wrote_it(project):
     cases.to_csv(cases_file, index=False)
     assert runner.invoke(app, ["adjudicate", str(cases_file), "--adjudicator", "judge", "--root", str(project)]).exit_code == 0
     assert "0 disagreement(s) not yet adjudicated" in runner.invoke(app, ["agree", "--root", str(project)]).output
+    settled = runner.invoke(app, ["agree", "--root", str(project), "--disagreements", str(project / "none.csv")]).output
+    assert f"nothing to adjudicate: {project / 'none.csv'} holds only its header" in settled and "fill in" not in settled

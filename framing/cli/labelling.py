@@ -287,7 +287,9 @@ def agree_cmd(
     for row in cases.head(show).to_dict("records"):
         votes = "; ".join(f"{k[3:]}: {v}" for k, v in row.items() if k.startswith("by ") and isinstance(v, str))
         out.print(f"- {row['paragraph_id']} [{row['dimension']}] {votes}\n  {_clip(row['text'], 300)}")
-    if disagreements_out is not None:
+    if disagreements_out is not None and cases.empty:
+        out.print(f"nothing to adjudicate: {disagreements_out} holds only its header")
+    elif disagreements_out is not None:
         out.print(f"disagreements written to {disagreements_out}: fill in value where you decide ({NO_LABEL} for no "
                   f"label), then `framing adjudicate {disagreements_out} --adjudicator NAME`")
 
