@@ -411,3 +411,19 @@ def test_workers_start_deaf_to_ctrl_c():
     masks = [mask for _, mask in in_workers(functools.partial(signal.pthread_sigmask, signal.SIG_BLOCK), [[], []], 2)]
     assert all(signal.SIGINT in mask for mask in masks)
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the parent hears it
+
+
+def test_parquet_output_when_the_first_article_lacks_a_date_later_ones_have(model, tmp_path):
+    # each article file is its own chunk: an undated first file gave the date column arrow's null type,
+    # and the next file's date then could not be written ("Unsupported cast from large_string to null")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "a.txt").write_text("---\nid: a\ndate:\n---\nThe match was won.\n\nRain fell all day.\n",
+                                  encoding="utf-8")
+    (folder / "b.txt").write_text("---\nid: b\ndate: 2025-03-17\ntitle: B\n---\nThe team lost again.\n",
+                                  encoding="utf-8")
+    out = tmp_path / "preds.parquet"
+    assert predict_file(model, folder, out, articles=tmp_path / "articles.parquet") == 3
+    frame = read_predictions(out)
+    assert frame.set_index("article_id")["date"].notna().to_dict() == {"a": False, "b": True}
+    assert len(pd.read_parquet(tmp_path / "articles.parquet")) == 2

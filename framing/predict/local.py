@@ -92,7 +92,11 @@ class _Writer:
 
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.tmp, table.schema)
+                # a column empty in the first chunk (no article dated, no title) has arrow's null type,
+                # which later chunks' strings cannot be cast to: such columns are written as text
+                schema = pa.schema([field.with_type(pa.large_string()) if pa.types.is_null(field.type) else field
+                                    for field in table.schema], metadata=table.schema.metadata)
+                self._parquet = pq.ParquetWriter(self.tmp, schema)
             self._parquet.write_table(table.cast(self._parquet.schema))
         elif self.suffix == ".csv":
             frame.to_csv(self.tmp, mode="a", header=self.rows == 0, index=False)
