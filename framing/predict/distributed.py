@@ -20,7 +20,7 @@ from framing.corpus.text import PARAGRAPH_COLUMNS
 from framing.errors import ConfigError, CorpusError
 from framing.model.classifier import FramingModel
 from framing.predict import partial
-from framing.predict.local import predict_frame
+from framing.predict.local import arrow_table, predict_frame
 
 SHARD_SUFFIXES = (".parquet", ".jsonl")
 _SCORERS: dict[int, object] = {}
@@ -69,7 +69,9 @@ def _write_shard(frame: pd.DataFrame, path: str) -> int:
     target = Path(path)
     tmp = partial.start(target)  # and removes what killed runs left of this shard
     try:
-        frame.to_parquet(tmp, index=False)
+        import pyarrow.parquet as pq
+
+        pq.write_table(arrow_table(frame), tmp)  # typed as the single-process output is
     except BaseException:
         partial.abort(tmp)
         raise

@@ -68,6 +68,18 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
     return pd.concat([out, pd.DataFrame(columns)], axis=1)
 
 
+def arrow_table(frame: pd.DataFrame):
+    """``frame`` as an Arrow table for a Parquet output. A column with no value in it (no article
+    dated, no title) would get Arrow's null type, which a later chunk's strings cannot be cast to:
+    such a column is typed as text."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    schema = pa.schema([field.with_type(pa.large_string()) if pa.types.is_null(field.type) else field
+                        for field in table.schema], metadata=table.schema.metadata)
+    return table.cast(schema)
+
+
 class _Writer:
     """Append prediction chunks to a CSV, JSONL or Parquet file, then move it into place."""
 
@@ -87,16 +99,11 @@ class _Writer:
 
     def _write(self, frame: pd.DataFrame) -> None:
         if self.suffix == ".parquet":
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = arrow_table(frame)
             if self._parquet is None:
-                # a column empty in the first chunk (no article dated, no title) has arrow's null type,
-                # which later chunks' strings cannot be cast to: such columns are written as text
-                schema = pa.schema([field.with_type(pa.large_string()) if pa.types.is_null(field.type) else field
-                                    for field in table.schema], metadata=table.schema.metadata)
-                self._parquet = pq.ParquetWriter(self.tmp, schema)
+                self._parquet = pq.ParquetWriter(self.tmp, table.schema)
             self._parquet.write_table(table.cast(self._parquet.schema))
         elif self.suffix == ".csv":
             frame.to_csv(self.tmp, mode="a", header=self.rows == 0, index=False)
