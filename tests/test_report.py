@@ -466,3 +466,17 @@ def test_no_minus_zero_and_the_labels_readme_cited_only_where_it_exists(project,
     (project / "labels" / "README.md").write_text("Who labelled what.\n")
     page = build_report("labels", project, out_dir=tmp_path / "b", n_boot=50).read_text()
     assert "labels/README.md" in page
+
+
+def test_a_pair_of_outlets_is_compared_once_for_compare_and_the_summary(monkeypatch):
+    """--compare A B and the summary's A/B gap read one comparison: the summary, which reads it
+    either way round, reuses (A, B) for (B, A); --compare B A still gets its own order."""
+    import framing.report.compare as compare
+    from framing.config import ReportConfig
+
+    calls = []
+    monkeypatch.setattr(compare, "compare_outlets", lambda frame, codebook, a, b, **kw: calls.append((a, b)) or (a, b))
+    test = compare.outlet_tester(None, None, None, ReportConfig(), shares=None, n_boot=10, seed=0)
+    assert test("A", "B") == ("A", "B") and test("B", "A", either_order=True) == ("A", "B")
+    assert test("A", "B") == ("A", "B") and calls == [("A", "B")]
+    assert test("B", "A") == ("B", "A") and calls == [("A", "B"), ("B", "A")]

@@ -4,6 +4,7 @@ page shows — outlet profiles and shares, comparisons, time, why, validity, met
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from framing.report.method import agreement_note, count_line, expected_line, sam
 from framing.report.events import events_in_range, read_events
 from framing.report.page import write_report
 from framing.report.provenance import check_model
-from framing.report.compare import compare_outlets, date_warning, largest_differences
+from framing.report.compare import date_warning, largest_differences, outlet_tester
 from framing.report.profile import eligible_outlets, indicators, outlet_collections, outlet_profile, time_profile
 from framing.report.shares import corpus_room, label_budget, method_notes, outlet_shares
 from framing.report.why import duplicate_count, outlet_why
@@ -204,16 +205,6 @@ def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int
     return time_table.attrs.get("left_out", {})
 
 
-def _tester(src: _Source, ind: pd.DataFrame, settings: ReportConfig, *, n_boot: int,
-            seed: int) -> Callable[[str, str], pd.DataFrame]:
-    """The comparison of two outlets, as --compare shows it and the summary quotes it: on the
-    outlet shares where there are any (intervals with the classifier's error), else bootstrapped."""
-    def test(a: str, b: str) -> pd.DataFrame:
-        return compare_outlets(src.frame, src.codebook, a, b, n_boot=n_boot, seed=seed, ind=ind, level=settings.level,
-                               correction=settings.correction, shares=src.shares)
-    return test
-
-
 def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, settings: ReportConfig,
                 compare: tuple[str, str], *, test: Callable[[str, str], pd.DataFrame], parts: dict) -> None:
     a, b = compare
@@ -295,7 +286,7 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
         validity=validity, expected=expected_line(src.metrics) if src.metrics else "",
         summary=largest_differences(profile, groups=groups, top=settings.summary_top,
                                     min_articles=settings.min_articles, self_sources=settings.self_sources,
-                                    level=settings.level, compare=test),
+                                    level=settings.level, compare=functools.partial(test, either_order=True)),
         kind=src.kind,
         **parts)
 
@@ -364,7 +355,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     left_out = _over_time(src, settings, period=period, n_boot=n_boot, seed=seed, events=events, omitted=omitted,
                           parts=parts)
     step("comparison")
-    test = _tester(src, ind, settings, n_boot=n_boot, seed=seed)
+    test = outlet_tester(src.frame, src.codebook, ind, settings, shares=src.shares, n_boot=n_boot, seed=seed)
     if compare:
         _comparison(src, profile, groups, settings, compare, test=test, parts=parts)
     notes.update(_interval_notes(settings, model_shares="predicted" in profile, labels=source == "labels",

@@ -199,6 +199,23 @@ def _boot_difference(k1, n1, k2, n2, rng, n_boot, level, *, flip: bool):
     return (s2, s1, low, high, pvalues) if flip else (s1, s2, low, high, pvalues)
 
 
+def outlet_tester(frame: pd.DataFrame, codebook: Codebook, ind: pd.DataFrame, settings: ReportConfig, *,
+                  shares: pd.DataFrame | None, n_boot: int, seed: int) -> Callable[..., pd.DataFrame]:
+    """``test(a, b)``: :func:`compare_outlets` as --compare shows it and the summary quotes it (on
+    the outlet ``shares`` where there are any, else bootstrapped), each pair computed once; with
+    ``either_order`` (the summary, which reads a comparison either way round) the table of (b, a)
+    is reused for (a, b), while --compare gets its own order."""
+    done: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def test(a: str, b: str, either_order: bool = False) -> pd.DataFrame:
+        key = (b, a) if either_order and (b, a) in done else (a, b)
+        if key not in done:
+            done[key] = compare_outlets(frame, codebook, a, b, n_boot=n_boot, seed=seed, ind=ind, level=settings.level,
+                                        correction=settings.correction, shares=shares)
+        return done[key]
+    return test
+
+
 def largest_differences(profile: pd.DataFrame, *, groups: dict[str, str] | None = None, top: int = 5,
                         min_articles: int = 10, self_sources: dict[str, list[str]] | None = None,
                         level: float = 0.95, compare: Callable[[str, str], pd.DataFrame] | None = None) -> list[dict]:
