@@ -7,6 +7,8 @@ never prints or exits.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -35,6 +37,20 @@ class FramingError(Exception):
 class FramingWarning(UserWarning):
     """A problem a run goes on past (a corpus file that is not text, skipped). The CLI prints it
     as one ``warning:`` line; library code only warns."""
+
+
+def warning_display(write: Callable[[str], None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that hands each :class:`FramingWarning`'s text to ``write`` (the
+    CLI and its worker processes print it as one ``warning:`` line), and shows any other warning
+    as Python would."""
+    python = warnings.showwarning
+
+    def show(message, category, *rest) -> None:
+        if issubclass(category, FramingWarning):
+            write(str(message))
+        else:
+            python(message, category, *rest)
+    return show
 
 
 class CorpusError(FramingError):

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from framing.errors import FramingError, FramingWarning
+from framing.errors import FramingError, FramingWarning, warning_display
 
 app = typer.Typer(help="Label news paragraphs, train framing taggers, and chart outlet profiles.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -64,17 +64,6 @@ def stop_on_sigterm() -> None:
     os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """A :class:`FramingWarning` as one ``warning:`` line; any other warning as Python shows it."""
-    if issubclass(category, FramingWarning):
-        err.print(tagged("warning:", str(message)), soft_wrap=True)
-    else:
-        _python_showwarning(message, category, filename, lineno, file, line)
-
-
-_python_showwarning = warnings.showwarning
-
-
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn FramingError into one line on stderr and exit code 1; Ctrl-C into exit code 130,
     SIGTERM into 143."""
@@ -83,7 +72,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("default", FramingWarning)
-                warnings.showwarning = _show_warning
+                warnings.showwarning = warning_display(lambda text: err.print(tagged("warning:", text), soft_wrap=True))
                 return func(*args, **kwargs)
         except FramingError as exc:
             # the message is plain text: "[classifer]" or "[[dimensions.labels]]" must not be read as markup

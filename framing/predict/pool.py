@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from framing.errors import CorpusError, FramingWarning
+from framing.errors import CorpusError, warning_display
 from framing.model.lean import worker_init, worker_run
 
 
@@ -69,19 +69,8 @@ def _start(run: Callable[[Any], tuple], parent: int) -> None:
     """Worker start-up: keep the task, show warnings as the CLI does, and leave when the parent
     process is gone."""
     worker_init(run)
-    warnings.showwarning = _plain_warning
+    warnings.showwarning = warning_display(lambda text: print(f"warning: {text}", file=sys.stderr, flush=True))
     threading.Thread(target=_exit_with, args=(parent,), name="framing-parent-watch", daemon=True).start()
-
-
-def _plain_warning(message, category, *rest) -> None:
-    """A :class:`FramingWarning` (a date that cannot be read) as one ``warning:`` line on stderr."""
-    if issubclass(category, FramingWarning):
-        print(f"warning: {message}", file=sys.stderr, flush=True)
-    else:
-        _python_showwarning(message, category, *rest)
-
-
-_python_showwarning = warnings.showwarning
 
 
 def _exit_with(parent: int) -> None:
