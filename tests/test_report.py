@@ -480,3 +480,26 @@ def test_a_pair_of_outlets_is_compared_once_for_compare_and_the_summary(monkeypa
     assert test("A", "B") == ("A", "B") and test("B", "A", either_order=True) == ("A", "B")
     assert test("A", "B") == ("A", "B") and calls == [("A", "B")]
     assert test("B", "A") == ("B", "A") and calls == [("A", "B"), ("B", "A")]
+
+
+def test_a_predictions_report_reads_the_corpus_once(project, tmp_path, monkeypatch):
+    """The paragraphs behind the model check, the why and the label budget's room are one reading
+    of the project's corpus."""
+    import framing.corpus.read
+    import framing.report.build
+    from framing import build_report, load_model, predict_file, train
+    from framing.config import load_config
+
+    from conftest import write_article
+
+    for n in range(9, 13):  # unlabelled articles: the budget has labels to suggest
+        write_article(project / "corpus", f"daily-{n}", "Daily", "2025-03-20", ["upbeat sport", "gloomy none"])
+    config = load_config(project / "experiments/default/config.toml")
+    train(config, project)
+    predict_file(load_model(project / "experiments/default"), project / "corpus", tmp_path / "p.csv")
+    real, reads = framing.corpus.read.project_paragraphs, []
+    monkeypatch.setattr(framing.corpus.read, "project_paragraphs", lambda *a, **k: reads.append(1) or real(*a, **k))
+    monkeypatch.setattr(framing.report.build, "project_paragraphs", framing.corpus.read.project_paragraphs)
+    build_report("predictions", project, predictions=tmp_path / "p.csv", config=config, n_boot=50, out_dir=tmp_path / "r")
+    budget = pd.read_csv(tmp_path / "r" / "label_budget.csv").set_index("outlet")
+    assert budget.loc["Daily", "unlabelled_in_corpus"] == 8 and len(reads) == 1

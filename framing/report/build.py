@@ -132,7 +132,8 @@ def _shares(src: _Source, profile: pd.DataFrame, config: ExperimentConfig, root:
         keys = ["outlet", "dimension", "label"]
         profile = profile.rename(columns={"share": "predicted", "ci_low": "predicted_low",
                                           "ci_high": "predicted_high"}).merge(shares, on=keys, how="left")
-        parts["budget"] = corpus_room(label_budget(shares, target_width=settings.target_width), config, root)
+        parts["budget"] = corpus_room(label_budget(shares, target_width=settings.target_width), config, root,
+                                      read=lambda: _corpus_texts(src, config, root).reset_index())
         src.shares = shares
         notes.update(method_notes(shares, settings))
     validation = validation_table(oof, src.codebook, src.model.thresholds, outlets=sorted(frame["outlet"].unique()),

@@ -191,11 +191,12 @@ def method_notes(shares, settings) -> dict[str, str]:
     return notes
 
 
-def corpus_room(budget, config, root):
+def corpus_room(budget, config, root, read=None):
     """The label budget with ``unlabelled_in_corpus``: per outlet, the paragraphs of the project's
     corpus not labelled yet — all that `framing labels sample --quota` can draw from (predicted
     articles that are not in the corpus cannot be sampled). No corpus: 0 for every outlet; a
-    corpus that cannot be read, or no quota to suggest: the budget as it is."""
+    corpus that cannot be read, or no quota to suggest: the budget as it is. ``read()`` gives the
+    project's paragraphs where the caller has read them already (else they are read here)."""
     from pathlib import Path
 
     from framing.corpus.read import project_paragraphs
@@ -209,7 +210,7 @@ def corpus_room(budget, config, root):
     if not budget["extra_labels"].between(1, 100_000 - 1).any():
         return budget
     try:
-        paragraphs = project_paragraphs(config, root)
+        paragraphs = read() if read is not None else project_paragraphs(config, root)
     except FramingError:  # the quotas stay unchecked: labels sample says what is wrong
         return budget
     labelled: set[str] = set()
