@@ -74,6 +74,9 @@ class FeaturesConfig:
     # Dimensions whose text block also reads years as their decade ("in 2014" adds "decade:2010s"):
     # a history-like label learns from years not seen in training (needs analyzer = "prefix").
     decades: list[str] = field(default_factory=list)
+    # Dimensions whose text block also reads the codebook's indicators of each label (the words and
+    # phrases a definition names: each match adds "indicator:<label>"; needs analyzer = "prefix").
+    indicators: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 from framing.errors import ConfigError
 
 # Settings whose values (list items, or table keys) are codebook dimensions / corpus collections.
-DIMENSION_SETTINGS = ("features.attribution", "features.lexicon_dimensions", "features.decades",
+DIMENSION_SETTINGS = ("features.attribution", "features.lexicon_dimensions", "features.decades", "features.indicators",
                       "classifier.C_by_dimension")
 COLLECTION_SETTINGS = ("evaluate.collection", "classifier.tune_on")
 WHAT_COLLECTIONS = "a collection is a subfolder of the corpus folder, or the name of a table file at its top"
@@ -48,6 +48,18 @@ def check_dimensions(config: Any, dimensions: Sequence[str], codebook: str | Pat
                              f"its dimensions are {', '.join(dimensions)}: name one of them, or leave {name!r} out")
 
 
+def check_indicators(config: Any, codebook: Any) -> None:
+    """Every dimension ``features.indicators`` names has a label that lists indicators (else the
+    setting would add nothing, without a word)."""
+    for name in config.features.indicators:
+        dim = codebook.dimension(name)
+        if not any(label.indicators for label in dim.labels):
+            raise _wrong(config, "features.indicators",
+                         f"features.indicators names {name!r}, but no label of it lists indicators in the codebook {codebook.path}",
+                         f'give its labels indicators = ["word", "a phrase", "stem*"] (the words their definitions name), '
+                         f"or leave {name!r} out")
+
+
 def check_collections(config: Any, keys: Sequence[str], collections: Iterable[str], corpus: str | Path) -> None:
     """Every setting of ``keys`` names one of the corpus's ``collections`` (the paragraphs'
     collection column; "" is no collection)."""
@@ -76,8 +88,9 @@ def _feature_problems(f: Any) -> list[tuple[str, str]]:
         problems.append(("features.lexicon", 'use "none", "rationale" or "rationale-by-label"'))
     if f.attribution_window < 1 or not f.attribution_weight > 0 or not _finite(f.attribution_weight):
         problems.append(("features.attribution_window/attribution_weight", "window >= 1 word and weight > 0"))
-    if f.context < 0 or (f.context or f.decades) and f.analyzer != "prefix":
-        problems.append(("features.context/decades", 'context >= 0 paragraphs; context and decades need analyzer = "prefix"'))
+    if f.context < 0 or (f.context or f.decades or f.indicators) and f.analyzer != "prefix":
+        problems.append(("features.context/decades/indicators",
+                         'context >= 0 paragraphs; context, decades and indicators need analyzer = "prefix"'))
     if f.prefix_len < 1:
         problems.append(("features.prefix_len", "must be at least 1"))
     if not 1 <= f.ngram_min <= f.ngram_max:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from framing._io import sha256_file
 from framing.config import ExperimentConfig, experiment_dir
-from framing.config_checks import COLLECTION_SETTINGS, check_collections, check_dimensions
+from framing.config_checks import COLLECTION_SETTINGS, check_collections, check_dimensions, check_indicators
 from framing.corpus.read import corpus_windows, project_paragraphs
 from framing.errors import ConfigError, FramingError, LabelsError, ModelError
 from framing.labels.codebook import Codebook, load_codebook
@@ -41,6 +41,7 @@ def load_project(config: ExperimentConfig, root: str | Path = ".") -> ProjectDat
     root = Path(root)
     codebook = load_codebook(root / config.data.codebook)
     check_dimensions(config, codebook.names, codebook.path)
+    check_indicators(config, codebook)
     paragraphs = project_paragraphs(config, root)
     check_collections(config, COLLECTION_SETTINGS, paragraphs["collection"], root / config.data.corpus)
     labels_path = root / config.data.labels
@@ -134,6 +135,7 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str | None,
     remember_annotator(root, annotator)
     codebook = load_codebook(root / config.data.codebook)
     check_dimensions(config, codebook.names, codebook.path)  # the session's refits read them
+    check_indicators(config, codebook)
     labels_dir = root / config.data.labels
     output = output or labels_dir / f"{annotator}.jsonl"
     if output.exists() and not output.is_file():

@@ -28,9 +28,11 @@ kind = "multi"
 [[dimensions.labels]]
 name = "sport"
 definition = "Games and matches."
+indicators = ["match*", "team"]
 [[dimensions.labels]]
 name = "weather"
 definition = "Rain, sun and storms."
+indicators = ["rain", "storm*", "sunny skies"]
 """
 
 # (text, mood, topics) — word choice carries the signal so that a model can learn it.

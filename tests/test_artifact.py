@@ -38,7 +38,8 @@ def test_every_feature_block_survives_the_round_trip(tmp_path, data):
     texts = data.table["text"].tolist() + ["Sunny match, glorious win.", ""]
     for overrides in ([], ["features.analyzer=\"word+char\""], ["features.lexicon=\"rationale-by-label\""],
                       ["features.attribution=[\"topics\"]", "features.analyzer=\"prefix\""],
-                      ["features.decades=[\"topics\"]", "features.analyzer=\"prefix\""]):
+                      ["features.decades=[\"topics\"]", "features.analyzer=\"prefix\""],
+                      ["features.indicators=[\"topics\"]", "features.analyzer=\"prefix\""]):
         model = fit(data, load_config(overrides=overrides))
         folder = tmp_path / str(len(overrides) and overrides[0][:20])
         save_model(model, folder)
@@ -52,6 +53,11 @@ def test_every_feature_block_survives_the_round_trip(tmp_path, data):
             analyzer = getattr(step, "analyzer", None)
             if overrides and "decades" in overrides[0]:  # only the dimension named reads decades, and keeps doing so
                 assert analyzer.decades == (name == "topics") == dim.pipeline_.named_steps["tfidf"].analyzer.decades
+            if overrides and "indicators" in overrides[0]:  # the codebook's indicators, for the dimension named only
+                assert analyzer.indicators == (() if name != "topics" else
+                                               (("sport", ("match*", "team")), ("weather", ("rain", "storm*", "sunny skies"))))
+                assert analyzer.indicators == dim.pipeline_.named_steps["tfidf"].analyzer.indicators
+                assert name != "topics" or "indicator:weather" in set(dim.feature_names())
 
 
 def test_the_model_file_carries_its_hash_and_old_files_go(tmp_path, data):

@@ -18,6 +18,7 @@ def test_default_codebook_implements_the_guide():
     assert len(book.sha256) == 64
     assert "Peskov" in book.dimension("sources").labels[0].actors
     assert not book.dimension("tone").labels[0].actors
+    assert all(label.indicators for label in book.dimension("frames").labels)  # the words each definition names
 
 
 def test_columns_follow_codebook_order(codebook):
@@ -34,6 +35,8 @@ def test_columns_follow_codebook_order(codebook):
     ("[[dimensions]\n", "not valid TOML"),
     ("[[dimensions]]\nname = 'a'\nkind = 'multi'\n[[dimensions.labels]]\nname = 'x'\nactors = 'Peskov'\n",
      "actors that are not a list"),
+    ("[[dimensions]]\nname = 'a'\nkind = 'multi'\n[[dimensions.labels]]\nname = 'x'\ndefinition = 'd'\n"
+     "indicators = ['nuclear', '*']\n", "indicators that are not a list of words"),
 ])
 def test_bad_codebooks_are_explained(tmp_path, text, message):
     path = tmp_path / "codebook.toml"

@@ -132,6 +132,19 @@ def test_decades_need_the_prefix_analyzer():
         load_config(None, ['features.decades=["frames"]', 'features.analyzer="word"'])
 
 
+def test_indicators_need_the_prefix_analyzer_and_labels_that_list_them(project):
+    from framing import load_project
+    from framing.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="indicators"):
+        load_config(None, ['features.indicators=["topics"]', 'features.analyzer="word"'])
+    config = load_config(None, ['features.indicators=["topics"]', 'features.analyzer="prefix"'])
+    assert load_project(config, project).codebook.dimension("topics").labels[0].indicators == ("match*", "team")
+    with pytest.raises(ConfigError, match="features.indicators names 'mood', but no label of it lists indicators") as caught:
+        load_project(load_config(None, ['features.indicators=["mood"]', 'features.analyzer="prefix"']), project)
+    assert "the words their definitions name" in caught.value.fix
+
+
 def test_settings_naming_what_the_project_lacks_are_errors(project):
     """A dimension the codebook lacks or a collection the corpus lacks stops the run, naming the
     setting, where it was set, and what the project has; nothing is ignored without a word."""

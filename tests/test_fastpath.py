@@ -26,6 +26,9 @@ PREFIX_CONFIGS = [
     (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 2)), sublinear_tf=True, dtype=np.float32)),
     (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 2), decades=True), sublinear_tf=True, dtype=np.float32)),
     (CountVectorizer, dict(analyzer=PrefixAnalyzer(4, (1, 1), decades=True), dtype=np.float64)),
+    (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 2), decades=True, indicators=(
+        ("games", ("team", "match*", "the talks")), ("sky", ("rain", "storm*", "Київ")), ("none", ("absent phrase",)))),
+        sublinear_tf=True, dtype=np.float32)),
     (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(3, (1, 1)), lowercase=False)),
     (TfidfVectorizer, dict(analyzer=PrefixAnalyzer(1, (2, 2)), norm="l1")),
     (CountVectorizer, dict(analyzer=PrefixAnalyzer(5, (1, 1)), binary=True, dtype=np.float64)),

@@ -105,6 +105,25 @@ def test_prefix_features_train_and_predict(data):
     assert "glor" in set(model.dimensions["mood"].feature_names())
 
 
+def test_indicators_match_whole_words_stems_and_phrases_of_the_paragraph_only():
+    from framing.model.attribution import CONTEXT_MARK
+    from framing.model.classifier import PrefixAnalyzer
+    from framing.model.tokens import indicator_tokens
+
+    indicators = (("security", ("nuclear", "deterr*", "NATO membership", "Russia's security")),
+                  ("history", ("Soviet",)))
+    tokens = indicator_tokens("Nuclear deterrence, a deterrent and NATO  membership; Russia’s security and "
+                              "nuclear-armed states", indicators)
+    assert tokens == ["indicator:security"] * 6  # any case, any spacing, either apostrophe, a hyphen ends a word
+    # whole words only: no match inside a word, no ending without the star
+    assert indicator_tokens("Thermonuclear power, deterred, deter, Soviets, post-Soviet", indicators) == \
+        ["indicator:security", "indicator:history"]
+    analyzer = PrefixAnalyzer(5, (1, 1), indicators=indicators)
+    assert analyzer("The Soviet past" + CONTEXT_MARK + "nuclear talk").count("indicator:history") == 1
+    assert not any(t.startswith("indicator:") for t in analyzer("nuclear"[:0] + "Peace talks resumed"))
+    assert not any(t.startswith("indicator:") for t in PrefixAnalyzer(5, (1, 1))("Nuclear deterrence"))
+
+
 def test_decades_read_years_of_the_paragraph_only():
     from framing.model.attribution import CONTEXT_MARK
     from framing.model.classifier import PrefixAnalyzer

@@ -17,7 +17,10 @@ A codebook is a TOML file::
 
 ``kind = "multi"`` means any number of labels, possibly none. A label may list ``actors``
 (``actors = ["Peskov", "the Kremlin"]``): who typically speaks for it, which the attribution
-features use as hints (never as rules).
+features use as hints (never as rules). A label of any dimension may list ``indicators``
+(``indicators = ["nuclear", "NATO membership", "deter*"]``): the words and phrases its definition
+names, which ``features.indicators`` turns into features beside the text (again hints, never rules;
+matching in :mod:`framing.model.tokens`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # The keys each level of a codebook takes: any other is a typo that would be ignored without a word.
 TOP_KEYS = ("name", "version", "description", "dimensions")
 DIMENSION_KEYS = ("name", "kind", "question", "labels")
-LABEL_KEYS = ("name", "definition", "key", "actors")
+LABEL_KEYS = ("name", "definition", "key", "actors", "indicators")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Label:
     key: str | None = None
     # Who typically speaks for this label (names, institutions): feature hints, never rules.
     actors: tuple[str, ...] = ()
+    # Words and phrases the definition names ("deter*": any ending): feature hints, never rules.
+    indicators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,15 +170,22 @@ def _label(table: dict, name: str, dimension: str, path: Path) -> Label:
     """The label of the table ``table`` (its name already checked) under dimension ``dimension``."""
     where = f"label {name!r} of dimension {dimension!r}"
     _known_keys(table, LABEL_KEYS, f"in {where}", path)
-    actors = table.get("actors", [])
-    if not isinstance(actors, list) or not all(isinstance(a, str) and a.strip() for a in actors):
-        raise CodebookError(f"{where} has actors that are not a list of names", path=path,
-                            fix='write actors = ["Name", "Institution", ...] or leave the key out')
+    actors = _phrases(table, "actors", where, path, 'write actors = ["Name", "Institution", ...] or leave the key out')
+    indicators = _phrases(table, "indicators", where, path,
+                          'write indicators = ["word", "a phrase", "stem*"] or leave the key out')
     definition = table.get("definition")
     if not isinstance(definition, str) or not definition.strip():
         raise CodebookError(f"{where} has no definition", path=path,
                             fix='write definition = "..." under it: what the label means, for annotators and the report')
-    return Label(name, definition.strip(), table.get("key"), tuple(a.strip() for a in actors))
+    return Label(name, definition.strip(), table.get("key"), actors, indicators)
+
+
+def _phrases(table: dict, key: str, where: str, path: Path, fix: str) -> tuple[str, ...]:
+    """The label's list ``key`` (actors, indicators): non-empty strings, stripped."""
+    values = table.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip().rstrip("*").strip() for v in values):
+        raise CodebookError(f"{where} has {key} that are not a list of words or names", path=path, fix=fix)
+    return tuple(v.strip() for v in values)
 
 
 def _known_keys(table: dict, allowed: tuple[str, ...], where: str, path: Path) -> None:

@@ -71,7 +71,8 @@ def _analyzer(analyzer: Any) -> Any:
         return analyzer
     if type(analyzer) is PrefixAnalyzer:
         return {"kind": "prefix", "length": analyzer.length, "ngram_range": list(analyzer.ngram_range),
-                "decades": bool(analyzer.decades)}
+                "decades": bool(analyzer.decades),
+                "indicators": [[label, list(phrases)] for label, phrases in analyzer.indicators]}
     if type(analyzer) is AttributionAnalyzer:
         return {"kind": "attribution", "actors": [[label, list(names)] for label, names in analyzer.actors],
                 "cues": list(analyzer.cues), "window": analyzer.window, "prefix_len": analyzer.prefix_len,
@@ -132,6 +133,7 @@ def encode(model: Any) -> tuple[dict, dict[str, np.ndarray]]:
     for name, dim in model.dimensions.items():
         dims[name] = {"labels": list(dim.labels_), "multi": bool(dim.multi), "attribution": bool(dim.attribution),
                       "actors": [[label, list(names)] for label, names in dim.actors],
+                      "indicators": [[label, list(phrases)] for label, phrases in dim.indicators],
                       "features": dataclasses.asdict(dim.features) if dim.features else None,
                       "classifier": dataclasses.asdict(dim.classifier) if dim.classifier else None,
                       "vectorizer": _encode(dim.pipeline_.named_steps["tfidf"], writer),
@@ -185,6 +187,11 @@ def _bad(path: Path, what: str) -> ModelError:
                       fix="retrain with `framing train`; framing only reads the model files it writes")
 
 
+def _pairs(spec: list) -> tuple:
+    """``((label, (name, ...)), ...)`` of a saved list of ``[label, [name, ...]]`` (actors, indicators)."""
+    return tuple((str(label), tuple(str(n) for n in names)) for label, names in spec)
+
+
 def _build_analyzer(spec: Any, path: Path) -> Any:
     if spec is None or isinstance(spec, str):
         return spec
@@ -193,7 +200,8 @@ def _build_analyzer(spec: Any, path: Path) -> Any:
 
     kind = spec.get("kind") if isinstance(spec, dict) else None
     if kind == "prefix":
-        return PrefixAnalyzer(int(spec["length"]), tuple(spec["ngram_range"]), decades=spec.get("decades") is True)
+        return PrefixAnalyzer(int(spec["length"]), tuple(spec["ngram_range"]), decades=spec.get("decades") is True,
+                              indicators=_pairs(spec.get("indicators", [])))
     if kind == "attribution":
         return AttributionAnalyzer(tuple((str(label), tuple(names)) for label, names in spec["actors"]),
                                    tuple(spec["cues"]), window=int(spec["window"]), prefix_len=int(spec["prefix_len"]),
@@ -257,7 +265,8 @@ def build_part(spec: Any, reader: _Reader) -> Any:
 def _codebook(spec: dict) -> Any:
     from framing.labels.codebook import Codebook, Dimension, Label
 
-    dims = tuple(Dimension(d["name"], d["kind"], tuple(Label(lab["name"], lab["definition"], lab["key"], tuple(lab["actors"]))
+    dims = tuple(Dimension(d["name"], d["kind"], tuple(Label(lab["name"], lab["definition"], lab["key"], tuple(lab["actors"]),
+                                                             tuple(lab.get("indicators", [])))
                                                        for lab in d["labels"]), d["question"])
                  for d in spec["dimensions"])
     return Codebook(spec["name"], spec["version"], dims, spec["description"],
@@ -292,7 +301,7 @@ def decode(spec: dict, reader: _Reader) -> Any:
         features = FeaturesConfig(**d["features"]) if d["features"] else None
         classifier = ClassifierConfig(**d["classifier"]) if d["classifier"] else None
         dim = DimensionModel(tuple(d["labels"]), bool(d["multi"]), features, classifier, attribution=bool(d["attribution"]),
-                             actors=tuple((str(label), tuple(names)) for label, names in d["actors"]))
+                             actors=_pairs(d["actors"]), indicators=_pairs(d.get("indicators", [])))
         # The classifier itself is not kept: scoring uses the weights (coef_, intercept_) only.
         dim.pipeline_ = Pipeline([("tfidf", build_part(d["vectorizer"], reader)), ("clf", "passthrough")])
         dim.labels_ = list(d["labels"])

@@ -30,7 +30,7 @@ from framing.labels.store import has_marks, rationale_column
 from framing.model.lexicon import PREFIX as LEXICON_PREFIX
 from framing.model.lexicon import RationaleLexicon
 from framing.model.decision import decide, probabilities
-from framing.model.tfidf import decade_tokens
+from framing.model.tokens import Indicators, added_tokens, codebook_indicators
 
 class PrefixAnalyzer:
     """Lower-cased word tokens (scikit-learn's default pattern) cut to their first ``length``
@@ -39,25 +39,29 @@ class PrefixAnalyzer:
 
     _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
-    def __init__(self, length: int = 5, ngram_range: tuple[int, int] = (1, 2), decades: bool = False) -> None:
+    def __init__(self, length: int = 5, ngram_range: tuple[int, int] = (1, 2), decades: bool = False,
+                 indicators: Indicators = ()) -> None:
         self.length = length
         self.ngram_range = ngram_range
         self.decades = decades
+        self.indicators = indicators  # the codebook's (label, phrases): framing.model.tokens
 
     def __call__(self, doc: str) -> list[str]:
         doc = doc.partition(CONTEXT_MARK)[0]  # earlier paragraphs given as context are not this text
         tokens = [t[: self.length] for t in self._TOKEN.findall(doc.lower())]
         low, high = self.ngram_range
         grams = [" ".join(tokens[i:i + n]) for n in range(low, high + 1) for i in range(len(tokens) - n + 1)]
-        return grams + decade_tokens(doc) if self.decades else grams
+        return grams + added_tokens(doc, self.decades, self.indicators) if self.decades or self.indicators else grams
 
     def __repr__(self) -> str:
-        return f"PrefixAnalyzer(length={self.length}, ngram_range={self.ngram_range}, decades={self.decades})"
+        return (f"PrefixAnalyzer(length={self.length}, ngram_range={self.ngram_range}, decades={self.decades}, "
+                f"indicators={[label for label, _ in self.indicators]})")
 
 
-def build_vectorizer(features: FeaturesConfig, decades: bool = False) -> TfidfVectorizer | FeatureUnion:
+def build_vectorizer(features: FeaturesConfig, decades: bool = False,
+                     indicators: Indicators = ()) -> TfidfVectorizer | FeatureUnion:
     """The feature extractor the config describes (float32 TF-IDF); with ``decades`` the prefix
-    analyzer also reads years as their decade."""
+    analyzer also reads years as their decade, and with ``indicators`` the codebook's indicators."""
     common = dict(lowercase=features.lowercase, sublinear_tf=features.sublinear_tf, min_df=features.min_df,
                   max_df=features.max_df, max_features=features.max_features, dtype=np.float32)
     word = TfidfVectorizer(analyzer="word", ngram_range=(features.ngram_min, features.ngram_max),
@@ -68,7 +72,7 @@ def build_vectorizer(features: FeaturesConfig, decades: bool = False) -> TfidfVe
         return word
     if features.analyzer == "prefix":
         return TfidfVectorizer(analyzer=PrefixAnalyzer(features.prefix_len, (features.ngram_min, features.ngram_max),
-                                                       decades=decades),
+                                                       decades=decades, indicators=indicators),
                                **common)
     if features.analyzer == "char_wb":
         return char
@@ -83,13 +87,13 @@ def attribution_vectorizer(features: FeaturesConfig, actors: tuple = ()) -> Tfid
 
 
 def build_pipeline(multi: bool, features: FeaturesConfig, classifier: ClassifierConfig, *,
-                   attribution: bool = False, actors: tuple = ()) -> Pipeline:
+                   attribution: bool = False, actors: tuple = (), indicators: Indicators = ()) -> Pipeline:
     """``Pipeline(tfidf → logistic regression)``; one-vs-rest when ``multi``; with ``attribution``
     the features are the text block and the attribution block side by side."""
     logistic = LogisticRegression(C=classifier.C, class_weight=classifier.class_weight,
                                   max_iter=classifier.max_iter, solver="liblinear" if multi else "lbfgs")
     head = OneVsRestClassifier(logistic) if multi else logistic
-    vectorizer = build_vectorizer(features, decades=bool(features.decades))
+    vectorizer = build_vectorizer(features, decades=bool(features.decades), indicators=indicators)
     if attribution:
         vectorizer = FeatureUnion([("text", vectorizer), ("attribution", attribution_vectorizer(features, actors))],
                                   transformer_weights={"text": 1.0, "attribution": features.attribution_weight})
@@ -135,13 +139,14 @@ class DimensionModel(BaseEstimator):
 
     def __init__(self, labels: tuple[str, ...] = (), multi: bool = False,
                  features: FeaturesConfig | None = None, classifier: ClassifierConfig | None = None,
-                 attribution: bool = False, actors: tuple = ()) -> None:
+                 attribution: bool = False, actors: tuple = (), indicators: Indicators = ()) -> None:
         self.labels = labels
         self.multi = multi
         self.features = features
         self.classifier = classifier
         self.attribution = attribution
         self.actors = actors
+        self.indicators = indicators
 
     def fit(self, texts: list[str], y: list, rationales: list | None = None, groups: list | None = None) -> DimensionModel:
         """Fit on texts and their labels (a label each, or a list of labels each when multi).
@@ -153,7 +158,8 @@ class DimensionModel(BaseEstimator):
         labels = list(self.labels)
         features = self.features or FeaturesConfig()
         classifier = self.classifier or ClassifierConfig()
-        pipeline = build_pipeline(self.multi, features, classifier, attribution=self.attribution, actors=self.actors)
+        pipeline = build_pipeline(self.multi, features, classifier, attribution=self.attribution, actors=self.actors,
+                                  indicators=self.indicators)
         if self.multi:
             target = np.array([[name in set(value) for name in labels] for value in y], dtype=int)
             if target.shape[0] == 0:
@@ -274,7 +280,8 @@ def dimension_model(dim: Dimension, config: ExperimentConfig) -> DimensionModel:
     if dim.name in getattr(classifier, "C_by_dimension", {}):
         classifier = replace(classifier, C=float(classifier.C_by_dimension[dim.name]))
     return DimensionModel(tuple(dim.label_names), dim.multi, features, classifier,
-                          attribution=attribution, actors=codebook_actors(dim) if attribution else ())
+                          attribution=attribution, actors=codebook_actors(dim) if attribution else (),
+                          indicators=codebook_indicators(dim) if dim.name in features.indicators else ())
 
 
 def attribution_analyzer(model: DimensionModel) -> AttributionAnalyzer | None:

@@ -19,17 +19,10 @@ import scipy.sparse as sp
 
 from framing.model.attribution import CONTEXT_MARK
 from framing.model.hashing import IntHashTable, PolyHash, word_char_table
+from framing.model.tokens import INDICATOR, added_tokens
 
 
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-
-# A year from 1800 to 2099 standing alone ("in 2014", "the 1990s", "2014’s"), read as its decade.
-DECADE = re.compile(r"(?<!\w)(1[89][0-9]|20[0-9])[0-9](?:s|’s|'s)?(?!\w)")
-
-
-def decade_tokens(text: str) -> list[str]:
-    """``decade:2010s`` for each year the text mentions (the prefix analyzer's ``decades`` tokens)."""
-    return [f"decade:{m.group(1)}0s" for m in DECADE.finditer(text)]
 
 BLOCK_CHARS = 1 << 20  # characters vectorised at once (memory ~ 40 bytes/char)
 
@@ -143,6 +136,7 @@ class FastTfidf:
             # makes its own n-grams
             self.prefix_len = prefix.length if prefix is not None else 0
             self.decades = bool(getattr(prefix, "decades", False))
+            self.indicators = tuple(getattr(prefix, "indicators", ()))
             self.ngram_range = tuple(prefix.ngram_range if prefix is not None else vectorizer.ngram_range)
             self.lowercase = bool(self.lowercase or prefix is not None)
             self._build(seed)
@@ -168,10 +162,10 @@ class FastTfidf:
         words: dict[str, int] = {}
         uni: list[tuple[int, int]] = []
         bi: list[tuple[int, int, int]] = []
-        self.decade_cols: dict[str, int] = {}
+        self.added_cols: dict[str, int] = {}  # the analyzer's own tokens: decades, indicators
         for term, col in vec.vocabulary_.items():
-            if self.decades and term.startswith("decade:"):
-                self.decade_cols[term] = col
+            if self.decades and term.startswith("decade:") or self.indicators and term.startswith(INDICATOR):
+                self.added_cols[term] = col
                 continue
             parts = term.split(" ")
             if len(parts) == 1 and min_n == 1:
@@ -290,8 +284,9 @@ class FastTfidf:
             bm = bcol >= 0
             rows.append(t.doc[pi[bm]])
             cols.append(bcol[bm])
-        if self.decade_cols:  # the analyzer's decade tokens, counted like words
-            found = [(i, self.decade_cols.get(token, -1)) for i, d in enumerate(docs) for token in decade_tokens(d)]
+        if self.added_cols:  # the analyzer's decade and indicator tokens, counted like words
+            found = [(i, self.added_cols.get(token, -1)) for i, d in enumerate(docs)
+                     for token in added_tokens(d, self.decades, self.indicators)]
             found = np.array([f for f in found if f[1] >= 0], dtype=np.int64).reshape(-1, 2)
             rows.append(found[:, 0])
             cols.append(found[:, 1])
