@@ -242,3 +242,28 @@ def test_every_paragraph_hand_labelled_still_samples_articles():
     assert r.high[0] - r.low[0] > 0.2
     exact = ppi_mean(y, y, g, np.zeros(0), np.zeros(0), y_known=y)       # finite: these paragraphs exactly
     assert exact.high[0] == exact.low[0]
+
+
+def test_an_outlet_of_one_article_gets_no_narrow_interval_and_no_test(codebook):
+    """One article of one paragraph shows no variation between articles: its share's interval
+    for the outlet's coverage at large is the Wilson interval of one article, and --compare does
+    not test it (the pooled rectifier alone once gave it a ±12-point interval and p < 0.001)."""
+    from framing.report.compare import compare_outlets
+
+    rng = np.random.default_rng(13)
+    rows, frame = [], []
+    for i in range(400):
+        y = rng.random() < 0.3
+        record = {"paragraph_id": f"A{i}", "article_id": f"A{i // 4}", "outlet": "A", "mood:upbeat": 0.5,
+                  "mood:gloomy": 0.5, "topics:sport": float(np.clip(0.3 + 0.4 * y + rng.normal(0, 0.1), 0.01, 0.99)),
+                  "topics:weather": 0.2, "mood": "upbeat", "topics": "sport" if y else ""}
+        (rows if i < 200 else frame).append({**record, "topics__true": "sport" if y else "", "mood__true": None})
+    frame.append({"paragraph_id": "B0", "article_id": "B0", "outlet": "B", "mood:upbeat": 0.5, "mood:gloomy": 0.5,
+                  "topics:sport": 0.95, "topics:weather": 0.2, "mood": "upbeat", "topics": "sport"})
+    frame = pd.DataFrame(frame)
+    shares = outlet_shares(frame, pd.DataFrame(rows), codebook, min_labelled=30)
+    sport = shares.set_index(["outlet", "label"]).loc[("B", "sport")]
+    assert sport["basis"] == "model-only" and np.isnan(sport["se"])
+    assert sport["ci_high"] - sport["ci_low"] > 0.7
+    table = compare_outlets(frame, codebook, "B", "A", shares=shares).set_index("label")
+    assert table.loc["sport", "p_value"] != table.loc["sport", "p_value"] and not table.loc["sport", "significant"]

@@ -133,6 +133,8 @@ def compare_outlets(frame: pd.DataFrame, codebook: Codebook, a: str, b: str, *, 
         bases.add("shares" if on_shares is not None else "bootstrap")
         if on_shares is not None:
             sa, sb, low, high, pvalues = _normal_difference(*on_shares, level)
+            if min(len(n1), len(n2)) < 2:  # one article: no variation between articles to test against
+                pvalues = np.full(len(sa), np.nan)
         else:
             sa, sb, low, high, pvalues = _boot_difference(k1, n1, k2, n2, rng, n_boot, level, flip=first != a)
         na, nb = (len(n1), len(n2)) if first == a else (len(n2), len(n1))

@@ -167,7 +167,9 @@ def method_notes(shares, settings) -> dict[str, str]:
            "No drift component: the rectifier is assumed to hold outside the labelled period. ")
         + f"Where the labelled sample has no paragraph with "
         f"(or without) a label, or the interval lies wholly outside [0, 1], the Wilson interval of that sample is the "
-        f"least they show. The classifier-error part alone was measured on the hand labels, as the hand share of "
+        f"least they show; an outlet of one article shows no variation between articles to measure, so its "
+        f"interval is the Wilson interval of one article and --compare does not test it. The classifier-error part "
+        f"alone was measured on the hand labels, as the hand share of "
         f"held-out paragraphs (experiments/outlet-inference, default settings): random labelled samples "
         f"{SIMULATED['random']}; labelling earlier articles and estimating later ones {SIMULATED['time-forward']}. "
         f"The intervals shown add the sampling of articles, so they are wider than those.")}
