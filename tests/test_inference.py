@@ -267,3 +267,34 @@ def test_an_outlet_of_one_article_gets_no_narrow_interval_and_no_test(codebook):
     assert sport["ci_high"] - sport["ci_low"] > 0.7
     table = compare_outlets(frame, codebook, "B", "A", shares=shares).set_index("label")
     assert table.loc["sport", "p_value"] != table.loc["sport", "p_value"] and not table.loc["sport", "significant"]
+
+
+@pytest.mark.parametrize("tuned", [False, True])
+def test_shares_of_a_single_choice_dimension_add_up_to_one(tmp_path, tuned):
+    """Platt scaling per label (one against the rest), a λ tuned per label and cutting to [0, 1]
+    once left a single-choice dimension's shares at 79% for an outlet: they must add up to 100%."""
+    from conftest import CODEBOOK
+    from framing import load_codebook
+
+    (tmp_path / "codebook.toml").write_text(CODEBOOK.replace(
+        'definition = "Bad news."', 'definition = "Bad news."\n[[dimensions.labels]]\nname = "flat"\n'
+                                    'definition = "Neither."'), encoding="utf-8")
+    codebook = load_codebook(tmp_path / "codebook.toml")
+    rng = np.random.default_rng(14)
+    rows, frame = [], []
+    for outlet, n_lab, mix in (("A", 150, (0.6, 0.3, 0.1)), ("B", 150, (0.2, 0.5, 0.3)), ("C", 0, (0.1, 0.1, 0.8))):
+        for i in range(n_lab + 200):
+            label = rng.choice(3, p=mix)
+            raw = np.exp(rng.normal(0, 1, 3) + 1.5 * np.eye(3)[label] + [0.8, 0.0, -0.8])  # skewed towards upbeat
+            p = raw / raw.sum()
+            record = {"paragraph_id": f"{outlet}{i}", "article_id": f"{outlet}{i // 4}", "outlet": outlet,
+                      "mood:upbeat": p[0], "mood:gloomy": p[1], "mood:flat": p[2], "topics:sport": 0.5,
+                      "topics:weather": 0.5}
+            if i < n_lab:
+                rows.append({**record, "mood__true": ["upbeat", "gloomy", "flat"][label], "topics__true": None})
+            else:
+                frame.append(record)
+    shares = outlet_shares(pd.DataFrame(frame), pd.DataFrame(rows), codebook, min_labelled=30, power_tuning=tuned)
+    mood = shares[shares["dimension"] == "mood"]
+    np.testing.assert_allclose(mood.groupby("outlet")["share"].sum(), 1.0, atol=1e-9)
+    assert (mood["ci_low"] <= mood["share"]).all() and (mood["share"] <= mood["ci_high"]).all()

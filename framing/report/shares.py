@@ -32,6 +32,25 @@ def _dates(frame, oof) -> tuple[np.ndarray, np.ndarray]:
     return f_days, np.where(np.isnan(o_days), oof["article_id"].astype(str).map(article_day).to_numpy(float), o_days)
 
 
+def _calibrated(p: np.ndarray, coef: np.ndarray, multi: bool) -> np.ndarray:
+    """Platt-calibrated probabilities (one label against the rest); in a single-choice dimension each
+    paragraph's normalised to add up to 1, as scikit-learn's CalibratedClassifierCV does for several
+    classes, so that (with λ = 1) the shares of its labels add up to 100 % as its hand labels do."""
+    q = apply_calibration(p, coef)
+    return q if multi else q / q.sum(1, keepdims=True)
+
+
+def _to_simplex(est) -> None:
+    """A single-choice dimension's shares rescaled to add up to 100 % where cutting to [0, 1] (or a
+    λ tuned per label) left them off it; each interval moves with its share."""
+    total = est.estimate.sum()
+    if not total > 0:
+        return
+    shift = est.estimate / total - est.estimate
+    est.estimate = est.estimate + shift
+    est.low, est.high = np.clip(est.low + shift, 0, 1), np.clip(est.high + shift, 0, 1)
+
+
 def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level: float, calibrate: bool,
                  min_labelled: int, target_width: float, power_tuning: bool, blocks: int) -> list[dict]:
     """One outlet's rows of the shares table for one dimension. ``population``: its hand labels
@@ -44,10 +63,12 @@ def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level:
     basis = "outlet" if own.sum() >= min_labelled and len(np.unique(o_article[own])) >= 2 else "model-only"
     lab = own if basis == "outlet" else np.ones(len(Y), bool)
     coef = fit_calibration(P[~own], Y[~own]) if calibrate and (~own).sum() >= 2 else np.tile([1.0, 0.0], (k, 1))
-    est = ppi_mean(Y[lab], apply_calibration(P[lab], coef), o_article[lab],
-                   apply_calibration(f_rest, coef) if len(f_rest) else f_rest, g_rest,
+    est = ppi_mean(Y[lab], _calibrated(P[lab], coef, dim.multi), o_article[lab],
+                   _calibrated(f_rest, coef, dim.multi) if len(f_rest) else f_rest, g_rest,
                    level=level, y_known=y_known, g_known=g_known, finite=False, lam=None if power_tuning else 1.0,
                    t_lab=o_days[lab], t_unl=t_rest, drift_blocks=blocks)
+    if not dim.multi:
+        _to_simplex(est)
     if est.n_unlabelled == 0:
         basis = "all hand-labelled"
     extra = labels_for_width(est.var_unlabelled, est.var_rectifier, int(lab.sum()), target_width, level=level,
@@ -154,7 +175,11 @@ def method_notes(shares, settings) -> dict[str, str]:
         f"paragraphs ("
         + ("λ·mean f + mean(y − λ·f), λ in [0, 1] chosen per label to minimise the variance" if tuned else
            "mean f + mean(y − f)")
-        + f"); hand-labelled paragraphs of the report count with their hand labels. {int(settings.level * 100)}% "
+        + f"); hand-labelled paragraphs of the report count with their hand labels. In a single-choice dimension "
+        f"each paragraph's calibrated probabilities (calibrated one label against the rest) are normalised to add up "
+        f"to 1, as scikit-learn's CalibratedClassifierCV does, so its shares add up to 100% as its labels do; where "
+        f"cutting to [0, 1]{' or λ' if tuned else ''} leaves them off 100%, they are rescaled to it, each interval "
+        f"moving with its share. {int(settings.level * 100)}% "
         f"intervals, for the share in the outlet's coverage at large (its articles here a sample of it): the variance, "
         f"clustered by article, adds the article-to-article variation of the outlet's paragraphs (hand labels where "
         f"known, the model's probabilities elsewhere) to the rectifier's (the classifier's error, measured on the "
