@@ -503,3 +503,22 @@ def test_a_predictions_report_reads_the_corpus_once(project, tmp_path, monkeypat
     build_report("predictions", project, predictions=tmp_path / "p.csv", config=config, n_boot=50, out_dir=tmp_path / "r")
     budget = pd.read_csv(tmp_path / "r" / "label_budget.csv").set_index("outlet")
     assert budget.loc["Daily", "unlabelled_in_corpus"] == 8 and len(reads) == 1
+
+
+def test_training_paragraphs_count_with_their_out_of_fold_probabilities(codebook):
+    """The "why" paragraphs and the articles are ranked by the probability columns: a training
+    paragraph's in-sample 0.99 (the model memorised it) must give way to its out-of-fold 0.40,
+    as its decision does; a paragraph outside the training set keeps its own."""
+    from framing.report.held_out import out_of_fold
+
+    probs = {"mood:upbeat": 0.99, "mood:gloomy": 0.01, "topics:sport": 0.97, "topics:weather": 0.02}
+    frame = pd.DataFrame([{"paragraph_id": pid, "article_id": "a", "outlet": "X", "mood": "upbeat",
+                           "topics": "sport", **probs} for pid in ("p1", "p2")])
+    oof = pd.DataFrame([{"paragraph_id": "p1", "article_id": "a", "outlet": "X", "mood__true": "gloomy",
+                         "topics__true": "", "mood:upbeat": 0.40, "mood:gloomy": 0.60, "topics:sport": 0.30,
+                         "topics:weather": 0.10}])
+    swapped, n = out_of_fold(frame, oof, codebook, {})
+    rows = swapped.set_index("paragraph_id")
+    assert n == 1 and rows.loc["p1", "mood"] == "gloomy"
+    assert rows.loc["p1", ["mood:upbeat", "mood:gloomy", "topics:sport", "topics:weather"]].tolist() == [0.40, 0.60, 0.30, 0.10]
+    assert rows.loc["p2", list(probs)].tolist() == list(probs.values())
