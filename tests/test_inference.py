@@ -298,3 +298,33 @@ def test_shares_of_a_single_choice_dimension_add_up_to_one(tmp_path, tuned):
     mood = shares[shares["dimension"] == "mood"]
     np.testing.assert_allclose(mood.groupby("outlet")["share"].sum(), 1.0, atol=1e-9)
     assert (mood["ci_low"] <= mood["share"]).all() and (mood["share"] <= mood["ci_high"]).all()
+
+
+def test_label_budget_says_no_labels_would_do_where_every_paragraph_is_labelled(codebook):
+    """Every paragraph of outlet A hand-labelled, in 6 articles: its interval stays wider than the
+    target whatever is labelled, so the budget is "none would do" (once: 0 more labels); a
+    model-only outlet's figure is the labels that give it a sample of its own, and says so."""
+    from types import SimpleNamespace
+
+    from framing.report.inference import CAP
+    from framing.report.sections import _need
+    from framing.report.shares import label_budget
+
+    rng = np.random.default_rng(15)
+    rows = []
+    for i in range(60):
+        y = rng.random() < 0.4
+        rows.append({"paragraph_id": f"A{i}", "article_id": f"A{i // 10}", "outlet": "A", "mood:upbeat": 0.5,
+                     "mood:gloomy": 0.5, "topics:sport": 0.6 if y else 0.3, "topics:weather": 0.2,
+                     "topics__true": "sport" if y else "", "mood__true": None})
+    shares = outlet_shares(pd.DataFrame(rows), pd.DataFrame(rows), codebook, min_labelled=30, target_width=0.1)
+    budget = label_budget(shares, target_width=0.1).set_index("outlet")
+    assert budget.loc["A", "basis"] == "all hand-labelled" and budget.loc["A", "widest"] > 0.1
+    assert budget.loc["A", "extra_labels"] == CAP
+    assert "every paragraph is labelled" in _need(budget.reset_index().iloc[0])
+    assert "a labelled sample of its own" in _need(SimpleNamespace(extra_labels=24, basis="model-only", n_labelled=6))
+    from framing.config import ReportConfig
+    from framing.report.shares import method_notes
+
+    words = method_notes(shares, ReportConfig())["Label budget"]    # the section's unit: points, not per cent
+    assert "under 10 points" in words and "model-only" in words and "10%" not in words

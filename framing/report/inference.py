@@ -30,7 +30,7 @@ import numpy as np
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
-__all__ = ["cluster_cov", "drift_variance", "ppi_mean", "wilson", "fit_calibration", "apply_calibration",
+__all__ = ["CAP", "cluster_cov", "drift_variance", "ppi_mean", "wilson", "fit_calibration", "apply_calibration",
            "acc_binary", "pacc_binary", "emq_binary", "labels_for_width", "ShareEstimate"]
 
 
@@ -359,8 +359,11 @@ def emq_binary(p_unl: np.ndarray, prior: float, w_unl: np.ndarray | None = None,
 
 # ----------------------------------------------------------------------------- label budget
 
+CAP = 100_000  # the label budget's "no number of labels would do"
+
+
 def labels_for_width(var_unlabelled: np.ndarray, var_rectifier: np.ndarray, n_labelled: int, target_width: float,
-                     *, level: float = 0.95, cap: int = 100_000, var_drift: np.ndarray | float = 0.0,
+                     *, level: float = 0.95, cap: int = CAP, var_drift: np.ndarray | float = 0.0,
                      df: int | None = None) -> np.ndarray:
     """More hand-labelled paragraphs (drawn like the present ones) that bring each interval under
     ``target_width``: the rectifier's variance falls as 1/n, the unlabelled part's and the drift

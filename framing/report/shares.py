@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from framing.report.inference import apply_calibration, fit_calibration, labels_for_width, ppi_mean
+from framing.report.inference import CAP, apply_calibration, fit_calibration, labels_for_width, ppi_mean
 from framing.report.profile import true_indicators
 
 
@@ -77,10 +77,11 @@ def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level:
         # the pooled rectifier says nothing about how this outlet's own would shrink: the
         # budget is the labels that give it its own rectifier; the report then gives the rest
         extra = np.full(k, max(min_labelled - int(own.sum()), 0))
+    if basis == "all hand-labelled":  # nothing left to label: only more articles would narrow it
+        extra = np.where(est.high - est.low > target_width, CAP, 0)
     return [{"outlet": outlet, "dimension": dim.name, "label": label, "share": est.estimate[j],
              "ci_low": est.low[j], "ci_high": est.high[j], "se": est.se[j], "basis": basis,
-             "n_labelled": int(own.sum()), "n_known": est.n_known, "lam": est.lam[j],
-             "extra_labels": int(extra[j]) if basis != "all hand-labelled" else 0}
+             "n_labelled": int(own.sum()), "n_known": est.n_known, "lam": est.lam[j], "extra_labels": int(extra[j])}
             for j, label in enumerate(dim.label_names)]
 
 
@@ -213,8 +214,11 @@ def method_notes(shares, settings) -> dict[str, str]:
             "measurement." if model_only else ""))
     notes["Label budget"] = (
         f"label_budget.csv: per outlet, how many more hand-labelled paragraphs (drawn like the present ones) would "
-        f"bring every label's interval under {settings.target_width:.0%} (the rectifier's variance falls as 1/n); "
-        f"draw them with `framing labels sample --quota OUTLET=N`.")
+        f"bring every label's interval under {settings.target_width * 100:.0f} points (the rectifier's variance falls "
+        f"as 1/n); for a model-only outlet, the labels that give it a sample of its own (report.min_labelled), "
+        f"after which the budget says what its intervals need; for an outlet with every paragraph labelled whose "
+        f"intervals are wider, none would do (more articles would); draw them with "
+        f"`framing labels sample --quota OUTLET=N`.")
     return notes
 
 
