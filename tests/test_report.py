@@ -522,3 +522,17 @@ def test_training_paragraphs_count_with_their_out_of_fold_probabilities(codebook
     assert n == 1 and rows.loc["p1", "mood"] == "gloomy"
     assert rows.loc["p1", ["mood:upbeat", "mood:gloomy", "topics:sport", "topics:weather"]].tolist() == [0.40, 0.60, 0.30, 0.10]
     assert rows.loc["p2", list(probs)].tolist() == list(probs.values())
+
+
+def test_the_model_only_hint_says_too_few_labels_not_none(codebook):
+    """An outlet is model-only with fewer than report.min_labelled hand-labelled paragraphs (NYT
+    with 25): the hint once said it had no hand-labelled sample at all."""
+    from framing.report.sections import share_table
+
+    profile = outlet_profile(synthetic(), codebook, n_boot=50)
+    profile = profile.assign(predicted=profile["share"], basis="model-only")
+    content = ReportContent(title="t", codebook=codebook, profile=profile)
+    dim = codebook.dimensions[0]
+    table = share_table(profile[profile["dimension"] == dim.name], dim, content)
+    assert "· model-only" in table and "too few hand-labelled paragraphs" in table
+    assert "no hand-labelled sample" not in table

@@ -244,7 +244,8 @@ def share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
     linked = any(content.why.get((dim.name, label)) for label in dim.label_names)
     return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
             f'<p class="hint">Share of {content.unit}s with its 95% interval ("model": the model\'s own predicted share; '
-            f'"model-only": no hand-labelled sample of that outlet, see the method section; "own voice": the outlet '
+            f'"model-only": too few hand-labelled {content.unit}s of that outlet for its own correction (see the method '
+            f'section), so the classifier is assumed to err there as on average; "own voice": the outlet '
             f"quoting itself, never a headline finding)"
             + ("; click a share for the words and paragraphs behind it." if linked else ".") + "</p>")
 
