@@ -536,3 +536,26 @@ def test_the_model_only_hint_says_too_few_labels_not_none(codebook):
     table = share_table(profile[profile["dimension"] == dim.name], dim, content)
     assert "· model-only" in table and "too few hand-labelled paragraphs" in table
     assert "no hand-labelled sample" not in table
+
+
+def test_the_summary_adjusts_its_gaps_for_the_outlet_pairs_it_searched(codebook):
+    """The summary picks the highest against the lowest of four outlets: six pairs were searched,
+    so a gap the X–Y comparison alone supports (Holm p ≈ 0.02) is not significant there once
+    adjusted for the search (≈ 0.11); the interval stays the comparison's."""
+    base = synthetic()
+    frame = pd.concat([base] + [base[base["outlet"] == "X"].assign(outlet=o, article_id=lambda f, o=o: o + f["article_id"])
+                                for o in ("Z", "W")])
+    values = {}
+    for outlet, up in (("X", 0.60), ("Y", 0.48), ("Z", 0.55), ("W", 0.52)):
+        values.update({(outlet, "upbeat"): (up, 0.03), (outlet, "gloomy"): (1 - up, 0.03),
+                       (outlet, "sport"): (0.3, 0.03), (outlet, "weather"): (0.2, 0.03)})
+    shares = _shares_table(frame, codebook, values)
+    test = lambda a, b: compare_outlets(frame, codebook, a, b, shares=shares)  # noqa: E731
+    pair = test("X", "Y").set_index("label")
+    assert pair.loc["upbeat", "significant"]
+    item = next(i for i in largest_differences(shares, min_articles=5, compare=test) if i["label"] == "upbeat")
+    assert (item["high"], item["low"], item["pairs"]) == ("X", "Y", 6) and item["tests"] == 6 * pair.attrs["tests"]
+    assert item["p_adjusted"] == pytest.approx(6 * pair.loc["upbeat", "p_adjusted"]) and not item["significant"]
+    assert item["ci_low"] == pytest.approx(pair.loc["upbeat", "ci_low"]) and item["ci_low"] > 0
+    sentence = summary_sentence(item)
+    assert "6 outlet pairs searched" in sentence and "not significant" in sentence
