@@ -242,3 +242,89 @@ def test_every_paragraph_hand_labelled_still_samples_articles():
     assert r.high[0] - r.low[0] > 0.2
     exact = ppi_mean(y, y, g, np.zeros(0), np.zeros(0), y_known=y)       # finite: these paragraphs exactly
     assert exact.high[0] == exact.low[0]
+
+
+def test_an_outlet_of_one_article_gets_no_narrow_interval_and_no_test(codebook):
+    """One article of one paragraph shows no variation between articles: its share's interval
+    for the outlet's coverage at large is the Wilson interval of one article, and --compare does
+    not test it (the pooled rectifier alone once gave it a ±12-point interval and p < 0.001)."""
+    from framing.report.compare import compare_outlets
+
+    rng = np.random.default_rng(13)
+    rows, frame = [], []
+    for i in range(400):
+        y = rng.random() < 0.3
+        record = {"paragraph_id": f"A{i}", "article_id": f"A{i // 4}", "outlet": "A", "mood:upbeat": 0.5,
+                  "mood:gloomy": 0.5, "topics:sport": float(np.clip(0.3 + 0.4 * y + rng.normal(0, 0.1), 0.01, 0.99)),
+                  "topics:weather": 0.2, "mood": "upbeat", "topics": "sport" if y else ""}
+        (rows if i < 200 else frame).append({**record, "topics__true": "sport" if y else "", "mood__true": None})
+    frame.append({"paragraph_id": "B0", "article_id": "B0", "outlet": "B", "mood:upbeat": 0.5, "mood:gloomy": 0.5,
+                  "topics:sport": 0.95, "topics:weather": 0.2, "mood": "upbeat", "topics": "sport"})
+    frame = pd.DataFrame(frame)
+    shares = outlet_shares(frame, pd.DataFrame(rows), codebook, min_labelled=30)
+    sport = shares.set_index(["outlet", "label"]).loc[("B", "sport")]
+    assert sport["basis"] == "model-only" and np.isnan(sport["se"])
+    assert sport["ci_high"] - sport["ci_low"] > 0.7
+    table = compare_outlets(frame, codebook, "B", "A", shares=shares).set_index("label")
+    assert table.loc["sport", "p_value"] != table.loc["sport", "p_value"] and not table.loc["sport", "significant"]
+
+
+@pytest.mark.parametrize("tuned", [False, True])
+def test_shares_of_a_single_choice_dimension_add_up_to_one(tmp_path, tuned):
+    """Platt scaling per label (one against the rest), a λ tuned per label and cutting to [0, 1]
+    once left a single-choice dimension's shares at 79% for an outlet: they must add up to 100%."""
+    from conftest import CODEBOOK
+    from framing import load_codebook
+
+    (tmp_path / "codebook.toml").write_text(CODEBOOK.replace(
+        'definition = "Bad news."', 'definition = "Bad news."\n[[dimensions.labels]]\nname = "flat"\n'
+                                    'definition = "Neither."'), encoding="utf-8")
+    codebook = load_codebook(tmp_path / "codebook.toml")
+    rng = np.random.default_rng(14)
+    rows, frame = [], []
+    for outlet, n_lab, mix in (("A", 150, (0.6, 0.3, 0.1)), ("B", 150, (0.2, 0.5, 0.3)), ("C", 0, (0.1, 0.1, 0.8))):
+        for i in range(n_lab + 200):
+            label = rng.choice(3, p=mix)
+            raw = np.exp(rng.normal(0, 1, 3) + 1.5 * np.eye(3)[label] + [0.8, 0.0, -0.8])  # skewed towards upbeat
+            p = raw / raw.sum()
+            record = {"paragraph_id": f"{outlet}{i}", "article_id": f"{outlet}{i // 4}", "outlet": outlet,
+                      "mood:upbeat": p[0], "mood:gloomy": p[1], "mood:flat": p[2], "topics:sport": 0.5,
+                      "topics:weather": 0.5}
+            if i < n_lab:
+                rows.append({**record, "mood__true": ["upbeat", "gloomy", "flat"][label], "topics__true": None})
+            else:
+                frame.append(record)
+    shares = outlet_shares(pd.DataFrame(frame), pd.DataFrame(rows), codebook, min_labelled=30, power_tuning=tuned)
+    mood = shares[shares["dimension"] == "mood"]
+    np.testing.assert_allclose(mood.groupby("outlet")["share"].sum(), 1.0, atol=1e-9)
+    assert (mood["ci_low"] <= mood["share"]).all() and (mood["share"] <= mood["ci_high"]).all()
+
+
+def test_label_budget_says_no_labels_would_do_where_every_paragraph_is_labelled(codebook):
+    """Every paragraph of outlet A hand-labelled, in 6 articles: its interval stays wider than the
+    target whatever is labelled, so the budget is "none would do" (once: 0 more labels); a
+    model-only outlet's figure is the labels that give it a sample of its own, and says so."""
+    from types import SimpleNamespace
+
+    from framing.report.inference import CAP
+    from framing.report.sections import _need
+    from framing.report.shares import label_budget
+
+    rng = np.random.default_rng(15)
+    rows = []
+    for i in range(60):
+        y = rng.random() < 0.4
+        rows.append({"paragraph_id": f"A{i}", "article_id": f"A{i // 10}", "outlet": "A", "mood:upbeat": 0.5,
+                     "mood:gloomy": 0.5, "topics:sport": 0.6 if y else 0.3, "topics:weather": 0.2,
+                     "topics__true": "sport" if y else "", "mood__true": None})
+    shares = outlet_shares(pd.DataFrame(rows), pd.DataFrame(rows), codebook, min_labelled=30, target_width=0.1)
+    budget = label_budget(shares, target_width=0.1).set_index("outlet")
+    assert budget.loc["A", "basis"] == "all hand-labelled" and budget.loc["A", "widest"] > 0.1
+    assert budget.loc["A", "extra_labels"] == CAP
+    assert "every paragraph is labelled" in _need(budget.reset_index().iloc[0])
+    assert "a labelled sample of its own" in _need(SimpleNamespace(extra_labels=24, basis="model-only", n_labelled=6))
+    from framing.config import ReportConfig
+    from framing.report.shares import method_notes
+
+    words = method_notes(shares, ReportConfig())["Label budget"]    # the section's unit: points, not per cent
+    assert "under 10 points" in words and "model-only" in words and "10%" not in words

@@ -503,3 +503,59 @@ def test_a_predictions_report_reads_the_corpus_once(project, tmp_path, monkeypat
     build_report("predictions", project, predictions=tmp_path / "p.csv", config=config, n_boot=50, out_dir=tmp_path / "r")
     budget = pd.read_csv(tmp_path / "r" / "label_budget.csv").set_index("outlet")
     assert budget.loc["Daily", "unlabelled_in_corpus"] == 8 and len(reads) == 1
+
+
+def test_training_paragraphs_count_with_their_out_of_fold_probabilities(codebook):
+    """The "why" paragraphs and the articles are ranked by the probability columns: a training
+    paragraph's in-sample 0.99 (the model memorised it) must give way to its out-of-fold 0.40,
+    as its decision does; a paragraph outside the training set keeps its own."""
+    from framing.report.held_out import out_of_fold
+
+    probs = {"mood:upbeat": 0.99, "mood:gloomy": 0.01, "topics:sport": 0.97, "topics:weather": 0.02}
+    frame = pd.DataFrame([{"paragraph_id": pid, "article_id": "a", "outlet": "X", "mood": "upbeat",
+                           "topics": "sport", **probs} for pid in ("p1", "p2")])
+    oof = pd.DataFrame([{"paragraph_id": "p1", "article_id": "a", "outlet": "X", "mood__true": "gloomy",
+                         "topics__true": "", "mood:upbeat": 0.40, "mood:gloomy": 0.60, "topics:sport": 0.30,
+                         "topics:weather": 0.10}])
+    swapped, n = out_of_fold(frame, oof, codebook, {})
+    rows = swapped.set_index("paragraph_id")
+    assert n == 1 and rows.loc["p1", "mood"] == "gloomy"
+    assert rows.loc["p1", ["mood:upbeat", "mood:gloomy", "topics:sport", "topics:weather"]].tolist() == [0.40, 0.60, 0.30, 0.10]
+    assert rows.loc["p2", list(probs)].tolist() == list(probs.values())
+
+
+def test_the_model_only_hint_says_too_few_labels_not_none(codebook):
+    """An outlet is model-only with fewer than report.min_labelled hand-labelled paragraphs (NYT
+    with 25): the hint once said it had no hand-labelled sample at all."""
+    from framing.report.sections import share_table
+
+    profile = outlet_profile(synthetic(), codebook, n_boot=50)
+    profile = profile.assign(predicted=profile["share"], basis="model-only")
+    content = ReportContent(title="t", codebook=codebook, profile=profile)
+    dim = codebook.dimensions[0]
+    table = share_table(profile[profile["dimension"] == dim.name], dim, content)
+    assert "· model-only" in table and "too few hand-labelled paragraphs" in table
+    assert "no hand-labelled sample" not in table
+
+
+def test_the_summary_adjusts_its_gaps_for_the_outlet_pairs_it_searched(codebook):
+    """The summary picks the highest against the lowest of four outlets: six pairs were searched,
+    so a gap the X–Y comparison alone supports (Holm p ≈ 0.02) is not significant there once
+    adjusted for the search (≈ 0.11); the interval stays the comparison's."""
+    base = synthetic()
+    frame = pd.concat([base] + [base[base["outlet"] == "X"].assign(outlet=o, article_id=lambda f, o=o: o + f["article_id"])
+                                for o in ("Z", "W")])
+    values = {}
+    for outlet, up in (("X", 0.60), ("Y", 0.48), ("Z", 0.55), ("W", 0.52)):
+        values.update({(outlet, "upbeat"): (up, 0.03), (outlet, "gloomy"): (1 - up, 0.03),
+                       (outlet, "sport"): (0.3, 0.03), (outlet, "weather"): (0.2, 0.03)})
+    shares = _shares_table(frame, codebook, values)
+    test = lambda a, b: compare_outlets(frame, codebook, a, b, shares=shares)  # noqa: E731
+    pair = test("X", "Y").set_index("label")
+    assert pair.loc["upbeat", "significant"]
+    item = next(i for i in largest_differences(shares, min_articles=5, compare=test) if i["label"] == "upbeat")
+    assert (item["high"], item["low"], item["pairs"]) == ("X", "Y", 6) and item["tests"] == 6 * pair.attrs["tests"]
+    assert item["p_adjusted"] == pytest.approx(6 * pair.loc["upbeat", "p_adjusted"]) and not item["significant"]
+    assert item["ci_low"] == pytest.approx(pair.loc["upbeat", "ci_low"]) and item["ci_low"] > 0
+    sentence = summary_sentence(item)
+    assert "6 outlet pairs searched" in sentence and "not significant" in sentence

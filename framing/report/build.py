@@ -240,7 +240,9 @@ def _interval_notes(settings: ReportConfig, *, model_shares: bool, labels: bool,
             + f": 95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
             + (" — these cover the sampling of articles, not the classifier's error." if not labels else
                " (hand labels: no classifier error to cover).")
-            + " A summary gap's interval and verdict are those of --compare for the same two outlets."),
+            + " A summary gap's interval and p-value are those of --compare for the same two outlets, the "
+              "p-value then multiplied by the number of outlet pairs in the collection (Bonferroni), as the pair was "
+              "picked as the largest gap among them."),
         "Fair comparisons": (
             ("outlets are compared within their collection (report.within_collection)" if settings.within_collection
              else "outlets of all collections are compared together (report.within_collection = false)")

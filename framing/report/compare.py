@@ -1,6 +1,7 @@
 """Comparing outlets: per label, the difference of two outlets' shares with its interval and a
 p-value adjusted across the comparison's tests (``--compare``), and the summary's largest
-differences, which take their gap, interval and verdict from the same test.
+differences, which take their gap and interval from the same test and its p-value adjusted
+further for the outlet pairs searched.
 
 One uncertainty throughout: the outlet's articles are a sample of what it publishes. With outlet
 shares (hand labels + model, :mod:`framing.report.shares`) each share's interval covers that
@@ -133,6 +134,8 @@ def compare_outlets(frame: pd.DataFrame, codebook: Codebook, a: str, b: str, *, 
         bases.add("shares" if on_shares is not None else "bootstrap")
         if on_shares is not None:
             sa, sb, low, high, pvalues = _normal_difference(*on_shares, level)
+            if min(len(n1), len(n2)) < 2:  # one article: no variation between articles to test against
+                pvalues = np.full(len(sa), np.nan)
         else:
             sa, sb, low, high, pvalues = _boot_difference(k1, n1, k2, n2, rng, n_boot, level, flip=first != a)
         na, nb = (len(n1), len(n2)) if first == a else (len(n2), len(n1))
@@ -225,8 +228,10 @@ def largest_differences(profile: pd.DataFrame, *, groups: dict[str, str] | None 
     label (``self_sources``: outlet → labels, e.g. the Kremlin quoting the Kremlin).
 
     ``compare(a, b)``: the comparison of two outlets (:func:`compare_outlets`, as ``--compare``
-    runs it); the gap, its interval, the adjusted p-value and the verdict are taken from it, so
-    the summary and the comparison never disagree. Without it, the two outlets' intervals are
+    runs it); the gap and its interval are taken from it, and its adjusted p-value multiplied by
+    the number of outlet pairs in the group (:func:`_searched`): the pair was chosen as the largest
+    gap, not in advance, so the summary calls significant only what survives that search (a gap
+    --compare supports may not). Without it, the two outlets' intervals are
     combined as independent normal errors and the verdict is unadjusted. Labels are ranked by the
     smallest gap the interval allows, so that a large gap between small samples does not lead.
     """
@@ -264,11 +269,25 @@ def largest_differences(profile: pd.DataFrame, *, groups: dict[str, str] | None 
                 pair = frozenset((str(hi["outlet"]), str(lo["outlet"])))
                 if pair not in tests:
                     tests[pair] = compare(str(hi["outlet"]), str(lo["outlet"]))
-                item.update(_from_test(tests[pair], str(hi["outlet"]), str(lo["outlet"]), dim, label))
+                item.update(_searched(_from_test(tests[pair], str(hi["outlet"]), str(lo["outlet"]), dim, label),
+                                      sub["outlet"].nunique(), level))
             found.append(item)
         found.sort(key=lambda item: item["ci_low"], reverse=True)
         out.extend(found[:top])
     return out
+
+
+def _searched(test: dict, outlets: int, level: float) -> dict:
+    """A pair's test as the summary may quote it: the pair was picked as the highest against the
+    lowest of ``outlets`` outlets, so its p-value (adjusted across the pair's labels) is multiplied
+    by the number of pairs searched (Bonferroni), which holds the family-wise error across every
+    pair and label; the interval stays the pair's own."""
+    pairs = outlets * (outlets - 1) // 2
+    if not test or pairs < 2:
+        return test
+    p = min(test["p_adjusted"] * pairs, 1.0)
+    return {**test, "p_adjusted": p, "significant": bool(p < 1 - level), "tests": test["tests"] * pairs,
+            "pairs": pairs}
 
 
 def _from_test(table: pd.DataFrame, high: str, low: str, dim: str, label: str) -> dict:

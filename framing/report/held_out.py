@@ -32,7 +32,8 @@ def _labelled_profile_frame(oof: pd.DataFrame, codebook: Codebook, thresholds: d
 
 def out_of_fold(frame: pd.DataFrame, oof: pd.DataFrame, codebook: Codebook, thresholds: dict) -> tuple[pd.DataFrame, int]:
     """Predictions with each training paragraph's in-sample values replaced, dimension by dimension,
-    by its out-of-fold prediction; and how many paragraphs were replaced."""
+    by its out-of-fold prediction — its decision and its ``dim:label`` probabilities, which rank the
+    "why" paragraphs and the articles — and how many paragraphs were replaced."""
     if "paragraph_id" not in frame:
         return frame, 0
     held_out = _labelled_profile_frame(oof, codebook, thresholds, "predicted").set_index(oof["paragraph_id"].astype(str))
@@ -46,6 +47,12 @@ def out_of_fold(frame: pd.DataFrame, oof: pd.DataFrame, codebook: Codebook, thre
         if dim.name in frame and dim.name in held_out:
             values = ids[inside].map(held_out[dim.name])
             frame.loc[values.index[values.notna()], dim.name] = values[values.notna()]
+        cols = [f"{dim.name}:{label}" for label in dim.label_names if f"{dim.name}:{label}" in frame]
+        if cols and set(cols) <= set(oof.columns):
+            probs = oof[cols].set_index(oof["paragraph_id"].astype(str))
+            probs = probs[~probs.index.duplicated()].reindex(ids[inside]).set_axis(ids[inside].index)
+            have = probs.notna().all(axis=1)
+            frame.loc[have.index[have], cols] = probs[have].to_numpy()
     return frame, int(inside.sum())
 
 

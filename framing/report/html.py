@@ -74,7 +74,9 @@ def summary_sentence(item: dict, unit: str = "paragraph") -> str:
     if item.get("tests"):
         p = item["p_adjusted"]
         p = "< 0.001" if p < 0.001 else f"{p:.2g}"
-        verdict = (f"p {p} adjusted across the comparison's {item['tests']} tests: " + (
+        across = (f"the {item['tests']} tests of the {item['pairs']} outlet pairs searched" if item.get("pairs")
+                  else f"the comparison's {item['tests']} tests")
+        verdict = (f"p {p} adjusted across {across}: " + (
             "significant" if item["significant"] else "not significant — too uncertain to cite as a difference"
             + (" (the interval, unadjusted, excludes 0; the adjusted test does not)"
                if item["ci_low"] > 0 else "")))
@@ -125,9 +127,9 @@ def summary_part(content: ReportContent) -> str:
                 "(see the method)" if "predicted" in content.profile else
                 "shares with intervals from resampling each outlet's articles")
     notes.append(f"Outlets are compared within their collection; shares are {estimate}. Each gap, its interval and "
-                 f"its verdict are those of comparing the two outlets (framing report --compare), with p-values "
-                 f"adjusted across that comparison's tests; differences are ranked by the smallest gap the interval "
-                 f"allows.")
+                 f"its p-value are those of comparing the two outlets (framing report --compare), the p-value "
+                 f"adjusted across that comparison's tests and then for the outlet pairs searched for the largest "
+                 f"gap (Bonferroni); differences are ranked by the smallest gap the interval allows.")
     return "".join(parts) + "".join(f'<p class="hint">{html.escape(n)}</p>' for n in notes)
 
 

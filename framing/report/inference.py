@@ -30,7 +30,7 @@ import numpy as np
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
-__all__ = ["cluster_cov", "drift_variance", "ppi_mean", "wilson", "fit_calibration", "apply_calibration",
+__all__ = ["CAP", "cluster_cov", "drift_variance", "ppi_mean", "wilson", "fit_calibration", "apply_calibration",
            "acc_binary", "pacc_binary", "emq_binary", "labels_for_width", "ShareEstimate"]
 
 
@@ -192,7 +192,9 @@ def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndar
     The interval is cut to [0, 1]. Where the labelled sample has no positive (or no negative) of
     a label, or the interval lies wholly outside [0, 1] so that cutting leaves a point, the
     interval is widened to the Wilson interval of the labelled sample: an estimate of 0 % or
-    100 % is never a zero-width interval unless every paragraph is known.
+    100 % is never a zero-width interval unless every paragraph is known. With ``finite=False``
+    and one article in all, the variation between articles cannot be estimated: ``se`` is NaN and
+    the interval the Wilson interval of one article.
     """
     y, f_lab, f_unl = _2d(y), _2d(f_lab), _2d(f_unl)
     k = y.shape[1]
@@ -206,10 +208,7 @@ def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndar
         return ShareEstimate(share, share.copy(), share.copy(), zero, zero, zero, np.ones(k), n, 0, n_known, zero)
     if big_n == 0:
         return _known_only(known, g_known, level, n, k)
-    var_u = cluster_cov(f_unl, f_unl, g_unl) if big_n > 1 else np.zeros(k)
-    var_u = np.nan_to_num(var_u)
-    if finite:
-        var_u = np.zeros(k)
+    var_u = np.zeros(k) if finite or big_n < 2 else np.nan_to_num(cluster_cov(f_unl, f_unl, g_unl))
     lam_ = _power(y, f_lab, g_lab, var_u, lam, k)
     rest = lam_ * f_unl.mean(0) + (y - lam_ * f_lab).mean(0)
     var_r = np.nan_to_num(cluster_cov(y - lam_ * f_lab, y - lam_ * f_lab, g_lab))
@@ -221,6 +220,7 @@ def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndar
     var_s = weight ** 2 * lam_ ** 2 * var_u if finite else _sampling_var(known, g_known, lam_ * f_unl, g_unl)
     se = np.sqrt(var_s + weight ** 2 * (var_r + var_d))
     low, high = _widen(y, share - z * se, share + z * se, known.sum(0) / total, weight, level)
+    low, high = _one_article(share, var_s, low, high, level)
     if clip:
         share, low, high = np.clip(share, 0, 1), np.clip(low, 0, 1), np.clip(high, 0, 1)
     return ShareEstimate(share, low, high, se, var_s, weight ** 2 * var_r, lam_, n, big_n, n_known,
@@ -230,10 +230,20 @@ def ppi_mean(y: np.ndarray, f_lab: np.ndarray, g_lab: np.ndarray, f_unl: np.ndar
 def _sampling_var(known: np.ndarray, g_known, values: np.ndarray, g_unl) -> np.ndarray:
     """The variance of the share from which articles the outlet happened to publish: the
     article-clustered variance of the mean over all its paragraphs (hand labels where known, the
-    model's λf elsewhere)."""
+    model's λf elsewhere). NaN for an outlet of one article: it shows no variation between articles
+    (not none), so :func:`ppi_mean` gives it the Wilson interval of one article, not a narrow one."""
     g_k = np.asarray(g_known if g_known is not None else [f"known{i}" for i in range(len(known))], dtype=str)
     both = np.vstack([known, values])
-    return np.nan_to_num(cluster_cov(both, both, np.concatenate([g_k, np.asarray(g_unl, dtype=str)])))
+    return cluster_cov(both, both, np.concatenate([g_k, np.asarray(g_unl, dtype=str)]))
+
+
+def _one_article(share: np.ndarray, var_s: np.ndarray, low: np.ndarray, high: np.ndarray,
+                 level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson interval of one article where the variation between articles is unknown (``var_s`` NaN)."""
+    if not np.isnan(var_s).any():
+        return low, high
+    w_low, w_high = wilson(np.clip(share, 0, 1), 1, level)
+    return np.where(np.isnan(var_s), w_low, low), np.where(np.isnan(var_s), w_high, high)
 
 
 def _widen(y: np.ndarray, low: np.ndarray, high: np.ndarray, base: np.ndarray, weight: float,
@@ -349,8 +359,11 @@ def emq_binary(p_unl: np.ndarray, prior: float, w_unl: np.ndarray | None = None,
 
 # ----------------------------------------------------------------------------- label budget
 
+CAP = 100_000  # the label budget's "no number of labels would do"
+
+
 def labels_for_width(var_unlabelled: np.ndarray, var_rectifier: np.ndarray, n_labelled: int, target_width: float,
-                     *, level: float = 0.95, cap: int = 100_000, var_drift: np.ndarray | float = 0.0,
+                     *, level: float = 0.95, cap: int = CAP, var_drift: np.ndarray | float = 0.0,
                      df: int | None = None) -> np.ndarray:
     """More hand-labelled paragraphs (drawn like the present ones) that bring each interval under
     ``target_width``: the rectifier's variance falls as 1/n, the unlabelled part's and the drift

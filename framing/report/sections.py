@@ -14,6 +14,7 @@ from framing.evaluate.experiment import interval_text
 from framing.report import charts
 from framing.report.content import ReportContent
 from framing.report.html import anchor, chart, count, img, pct, points
+from framing.report.inference import CAP
 
 
 def dimension_section(dim, sub: pd.DataFrame, content: ReportContent, out: Path) -> str:
@@ -97,12 +98,14 @@ def budget_section(content: ReportContent, out: Path) -> str:
             + '<p class="hint"><a href="label_budget.csv">CSV</a></p></section>')
 
 
-CAP = 100_000  # framing.report.inference.labels_for_width's "no number of labels would do"
 
 
 def _need(r) -> str:
     if r.extra_labels < CAP:
-        return f"{r.extra_labels:,}"
+        return f"{r.extra_labels:,}" + (" (to give it a labelled sample of its own; its intervals' need follows from "
+                                          "that)" if r.basis == "model-only" and r.extra_labels else "")
+    if r.basis == "all hand-labelled":
+        return "no number of labels would do: every paragraph is labelled; more articles would narrow it"
     if r.n_labelled == 0:
         return "no estimate: no labels of its own to extrapolate from, label some first"
     return ("no number of labels would do: the outlet's article-to-article variation alone is wider than the "
@@ -241,7 +244,8 @@ def share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
     linked = any(content.why.get((dim.name, label)) for label in dim.label_names)
     return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
             f'<p class="hint">Share of {content.unit}s with its 95% interval ("model": the model\'s own predicted share; '
-            f'"model-only": no hand-labelled sample of that outlet, see the method section; "own voice": the outlet '
+            f'"model-only": too few hand-labelled {content.unit}s of that outlet for its own correction (see the method '
+            f'section), so the classifier is assumed to err there as on average; "own voice": the outlet '
             f"quoting itself, never a headline finding)"
             + ("; click a share for the words and paragraphs behind it." if linked else ".") + "</p>")
 

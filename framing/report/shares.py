@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from framing.report.inference import apply_calibration, fit_calibration, labels_for_width, ppi_mean
+from framing.report.inference import CAP, apply_calibration, fit_calibration, labels_for_width, ppi_mean
 from framing.report.profile import true_indicators
 
 
@@ -32,6 +32,25 @@ def _dates(frame, oof) -> tuple[np.ndarray, np.ndarray]:
     return f_days, np.where(np.isnan(o_days), oof["article_id"].astype(str).map(article_day).to_numpy(float), o_days)
 
 
+def _calibrated(p: np.ndarray, coef: np.ndarray, multi: bool) -> np.ndarray:
+    """Platt-calibrated probabilities (one label against the rest); in a single-choice dimension each
+    paragraph's normalised to add up to 1, as scikit-learn's CalibratedClassifierCV does for several
+    classes, so that (with λ = 1) the shares of its labels add up to 100 % as its hand labels do."""
+    q = apply_calibration(p, coef)
+    return q if multi else q / q.sum(1, keepdims=True)
+
+
+def _to_simplex(est) -> None:
+    """A single-choice dimension's shares rescaled to add up to 100 % where cutting to [0, 1] (or a
+    λ tuned per label) left them off it; each interval moves with its share."""
+    total = est.estimate.sum()
+    if not total > 0:
+        return
+    shift = est.estimate / total - est.estimate
+    est.estimate = est.estimate + shift
+    est.low, est.high = np.clip(est.low + shift, 0, 1), np.clip(est.high + shift, 0, 1)
+
+
 def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level: float, calibrate: bool,
                  min_labelled: int, target_width: float, power_tuning: bool, blocks: int) -> list[dict]:
     """One outlet's rows of the shares table for one dimension. ``population``: its hand labels
@@ -44,10 +63,12 @@ def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level:
     basis = "outlet" if own.sum() >= min_labelled and len(np.unique(o_article[own])) >= 2 else "model-only"
     lab = own if basis == "outlet" else np.ones(len(Y), bool)
     coef = fit_calibration(P[~own], Y[~own]) if calibrate and (~own).sum() >= 2 else np.tile([1.0, 0.0], (k, 1))
-    est = ppi_mean(Y[lab], apply_calibration(P[lab], coef), o_article[lab],
-                   apply_calibration(f_rest, coef) if len(f_rest) else f_rest, g_rest,
+    est = ppi_mean(Y[lab], _calibrated(P[lab], coef, dim.multi), o_article[lab],
+                   _calibrated(f_rest, coef, dim.multi) if len(f_rest) else f_rest, g_rest,
                    level=level, y_known=y_known, g_known=g_known, finite=False, lam=None if power_tuning else 1.0,
                    t_lab=o_days[lab], t_unl=t_rest, drift_blocks=blocks)
+    if not dim.multi:
+        _to_simplex(est)
     if est.n_unlabelled == 0:
         basis = "all hand-labelled"
     extra = labels_for_width(est.var_unlabelled, est.var_rectifier, int(lab.sum()), target_width, level=level,
@@ -56,10 +77,11 @@ def _outlet_rows(outlet: str, dim, population: tuple, labelled: tuple, *, level:
         # the pooled rectifier says nothing about how this outlet's own would shrink: the
         # budget is the labels that give it its own rectifier; the report then gives the rest
         extra = np.full(k, max(min_labelled - int(own.sum()), 0))
+    if basis == "all hand-labelled":  # nothing left to label: only more articles would narrow it
+        extra = np.where(est.high - est.low > target_width, CAP, 0)
     return [{"outlet": outlet, "dimension": dim.name, "label": label, "share": est.estimate[j],
              "ci_low": est.low[j], "ci_high": est.high[j], "se": est.se[j], "basis": basis,
-             "n_labelled": int(own.sum()), "n_known": est.n_known, "lam": est.lam[j],
-             "extra_labels": int(extra[j]) if basis != "all hand-labelled" else 0}
+             "n_labelled": int(own.sum()), "n_known": est.n_known, "lam": est.lam[j], "extra_labels": int(extra[j])}
             for j, label in enumerate(dim.label_names)]
 
 
@@ -154,7 +176,11 @@ def method_notes(shares, settings) -> dict[str, str]:
         f"paragraphs ("
         + ("λ·mean f + mean(y − λ·f), λ in [0, 1] chosen per label to minimise the variance" if tuned else
            "mean f + mean(y − f)")
-        + f"); hand-labelled paragraphs of the report count with their hand labels. {int(settings.level * 100)}% "
+        + f"); hand-labelled paragraphs of the report count with their hand labels. In a single-choice dimension "
+        f"each paragraph's calibrated probabilities (calibrated one label against the rest) are normalised to add up "
+        f"to 1, as scikit-learn's CalibratedClassifierCV does, so its shares add up to 100% as its labels do; where "
+        f"cutting to [0, 1]{' or λ' if tuned else ''} leaves them off 100%, they are rescaled to it, each interval "
+        f"moving with its share. {int(settings.level * 100)}% "
         f"intervals, for the share in the outlet's coverage at large (its articles here a sample of it): the variance, "
         f"clustered by article, adds the article-to-article variation of the outlet's paragraphs (hand labels where "
         f"known, the model's probabilities elsewhere) to the rectifier's (the classifier's error, measured on the "
@@ -167,7 +193,9 @@ def method_notes(shares, settings) -> dict[str, str]:
            "No drift component: the rectifier is assumed to hold outside the labelled period. ")
         + f"Where the labelled sample has no paragraph with "
         f"(or without) a label, or the interval lies wholly outside [0, 1], the Wilson interval of that sample is the "
-        f"least they show. The classifier-error part alone was measured on the hand labels, as the hand share of "
+        f"least they show; an outlet of one article shows no variation between articles to measure, so its "
+        f"interval is the Wilson interval of one article and --compare does not test it. The classifier-error part "
+        f"alone was measured on the hand labels, as the hand share of "
         f"held-out paragraphs (experiments/outlet-inference, default settings): random labelled samples "
         f"{SIMULATED['random']}; labelling earlier articles and estimating later ones {SIMULATED['time-forward']}. "
         f"The intervals shown add the sampling of articles, so they are wider than those.")}
@@ -186,8 +214,11 @@ def method_notes(shares, settings) -> dict[str, str]:
             "measurement." if model_only else ""))
     notes["Label budget"] = (
         f"label_budget.csv: per outlet, how many more hand-labelled paragraphs (drawn like the present ones) would "
-        f"bring every label's interval under {settings.target_width:.0%} (the rectifier's variance falls as 1/n); "
-        f"draw them with `framing labels sample --quota OUTLET=N`.")
+        f"bring every label's interval under {settings.target_width * 100:.0f} points (the rectifier's variance falls "
+        f"as 1/n); for a model-only outlet, the labels that give it a sample of its own (report.min_labelled), "
+        f"after which the budget says what its intervals need; for an outlet with every paragraph labelled whose "
+        f"intervals are wider, none would do (more articles would); draw them with "
+        f"`framing labels sample --quota OUTLET=N`.")
     return notes
 
 
