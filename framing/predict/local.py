@@ -155,9 +155,11 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     """
     output = Path(output)
     _check_output(output)
+    partial.check_apart(Path(source), output, "--out")
     if articles is not None:
         articles = Path(articles)
         _check_output(articles, "article table")
+        partial.check_apart(Path(source), articles, "--articles")
         if articles.resolve() == output.resolve():
             raise CorpusError("the article table would overwrite the paragraph predictions", path=articles,
                               fix="give --articles another file name than --out")

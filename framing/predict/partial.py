@@ -49,6 +49,18 @@ def start(path: Path) -> Path:
     return tmp
 
 
+def check_apart(source: Path, output: Path, option: str) -> None:
+    """Refuse an output that is the input (it would be overwritten) or lies inside the input folder
+    (the next run would read it as an article table)."""
+    source, target = source.resolve(), output.resolve()
+    if target == source:
+        raise OutputError("the output would overwrite the input articles", path=output,
+                          fix=f"give {option} another file name than the input")
+    if source.is_dir() and target.is_relative_to(source):
+        raise OutputError(f"the output is inside the input folder {source}, where a later run would read it "
+                          "as articles", path=output, fix=f"give {option} a path outside the input folder")
+
+
 def commit(tmp: Path, path: Path) -> None:
     """Flush ``tmp`` to disk and move it onto ``path`` (the run's one commit point)."""
     try:
