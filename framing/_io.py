@@ -153,7 +153,8 @@ def json_object(line: str, *, path: Path, number: int, error: type[FramingError]
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise error(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number, fix=fix) from None
+        raise error(f"not valid JSON ({exc.msg.removesuffix(' at')} at line {number}, column {exc.colno})",
+                    path=path, line=number, fix=fix) from None
     if not isinstance(row, dict):
         raise error("line is not a JSON object", path=path, line=number, fix=f"write {example}")
     return row
