@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -23,6 +24,9 @@ def cannot_write(path: Path, exc: OSError) -> OutputError:
     """The error for an output ``path`` whose writing failed with ``exc``."""
     reason = exc.strerror or type(exc).__name__
     where = Path(exc.filename) if getattr(exc, "filename", None) else path
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"the disk is full ({reason}: {where})", path=path,
+                           fix="free space on that disk, or choose an output path on another disk")
     return OutputError(f"cannot write here ({reason}: {where})", path=path,
                        fix="choose an output path in a folder you can write to (no part of it may be a file)")
 
