@@ -347,6 +347,8 @@ CASES: list[tuple[str, Callable[[Path], list], str]] = [
     ("report-predictions-missing-outlet", report_on(preds_without("outlet")), "preds.csv: no column(s) outlet"),
     ("report-predictions-missing-dimension", report_on(preds_without("mood")), "preds.csv: no column(s) mood"),
     ("report-predictions-header-only", report_on(b"paragraph_id,article_id\n"), "preds.csv"),
+    ("report-predictions-no-rows", report_on(lambda p: (p / "preds.csv").read_bytes().split(b"\n")[0] + b"\n"),
+     "preds.csv: the predictions hold no paragraph"),
     ("report-predictions-missing", lambda p: ["report", "--predictions", p / "nope.csv", "--model",
                                               p / "experiments/default", "--root", p, "--out", p / "r"], "no such file"),
     ("report-nothing-to-profile", lambda p: ["report", "--root", p, "--out", p / "r"], "--predictions FILE or --labels"),
