@@ -176,3 +176,23 @@ def test_a_full_disk_is_called_a_full_disk_not_a_permission_problem(project, mod
     with pytest.raises(FramingError, match=r"p\.csv: the disk is full \(No space left on device: .*— free space"):
         predict_file(model, project / "corpus", tmp_path / "out" / "p.csv")
     assert not list((tmp_path / "out").iterdir())
+
+
+def test_a_second_run_writing_the_same_output_is_refused(project, model, tmp_path):
+    import subprocess
+    import sys
+
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    out = tmp_path / "preds.csv"
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / f".preds.csv.{other.pid}.partial"  # a run still going
+        live.write_text("half a file")
+        with pytest.raises(FramingError, match=rf"another run \(process {other.pid}\) is writing this output"):
+            predict_file(model, project / "corpus", out)
+        assert live.read_text() == "half a file" and sorted(p.name for p in tmp_path.iterdir()) == [live.name]
+    finally:
+        other.kill()
+        other.wait()
+    assert predict_file(model, project / "corpus", out) == 18  # once it is gone, its file is a leftover
