@@ -198,3 +198,8 @@ def test_missing_metadata_is_shown_in_words_not_as_nan(missing):
     header = next(line for line in shown.get().splitlines() if "usgov-0226" in line)
     assert header.startswith("(no title) — no outlet, no date"), header
 
+
+def test_an_unwritable_labels_file_is_refused_before_the_first_question(project):
+    result = runner.invoke(app, ["label", "--root", str(project), "--annotator", "ann", "--order", "corpus",
+                                 "--out", "/proc/framing-labels/ann.jsonl"], input="1\n")
+    assert result.exit_code != 0 and "cannot write here" in result.output and "▶" not in result.output, result.output
