@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -23,6 +24,9 @@ def cannot_write(path: Path, exc: OSError) -> OutputError:
     """The error for an output ``path`` whose writing failed with ``exc``."""
     reason = exc.strerror or type(exc).__name__
     where = Path(exc.filename) if getattr(exc, "filename", None) else path
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"the disk is full ({reason}: {where})", path=path,
+                           fix="free space on that disk, or choose an output path on another disk")
     return OutputError(f"cannot write here ({reason}: {where})", path=path,
                        fix="choose an output path in a folder you can write to (no part of it may be a file)")
 
@@ -40,6 +44,24 @@ def make_folder(folder: Path, target: Path) -> None:
         raise cannot_write(target, exc) from None
 
 
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path`` (descriptor, name); :class:`OutputError` if none can be made."""
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # named by the folder, not by the temporary file's name
+        raise cannot_write(path, OSError(exc.errno, exc.strerror, str(path.parent))) from None
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise :class:`OutputError` now if :func:`atomic_write` could not write ``path`` (before work that
+    would be lost), creating its folder."""
+    path = Path(path)
+    make_folder(path.parent, path)
+    fd, tmp = _temporary(path)
+    os.close(fd)
+    os.unlink(tmp)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Write ``path`` all or nothing: a temporary file in the same folder, fsync, then rename.
@@ -51,10 +73,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
     if path.is_dir():
         raise OutputError("cannot write here: it is a folder", path=path, fix="give a file name, not a folder")
     remove_dead_temporaries(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:  # named by the folder, not by the temporary file's name
-        raise cannot_write(path, OSError(exc.errno, exc.strerror, str(path.parent))) from None
+    fd, tmp = _temporary(path)
     # mkstemp creates 0600 files; give the result the mode a plain open() would (or the old file's).
     try:
         permissions = path.stat().st_mode & 0o777
@@ -153,7 +172,8 @@ def json_object(line: str, *, path: Path, number: int, error: type[FramingError]
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise error(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number, fix=fix) from None
+        raise error(f"not valid JSON ({exc.msg.removesuffix(' at')} at line {number}, column {exc.colno})",
+                    path=path, line=number, fix=fix) from None
     if not isinstance(row, dict):
         raise error("line is not a JSON object", path=path, line=number, fix=f"write {example}")
     return row

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing._io import sha256_file
+from framing._io import check_writable, sha256_file
 from framing.config import ExperimentConfig, experiment_dir
 from framing.config_checks import COLLECTION_SETTINGS, check_collections, check_dimensions, check_indicators
 from framing.corpus.read import corpus_windows, project_paragraphs
@@ -140,6 +140,7 @@ def open_session(root: Path, config: ExperimentConfig, *, annotator: str | None,
     output = output or labels_dir / f"{annotator}.jsonl"
     if output.exists() and not output.is_file():
         raise LabelsError("--out is not a file", path=output, fix="name a .jsonl file")
+    check_writable(output)  # before the first question, not after its answer
     files = label_files(labels_dir)
     labels = read_labels(labels_dir, codebook) if files \
         else pd.DataFrame(columns=["paragraph_id", "dimension", "value", "annotator", "time", "file", "line"])

@@ -177,3 +177,29 @@ def test_windowed_orders_ask_every_paragraph_once(project, monkeypatch):
         assert sorted(whole) == sorted(everything)
         # within each window of 5+ paragraphs (whole articles), the window's own paragraphs
         assert set(asked[:5]) <= set(everything[:6])
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_missing_metadata_is_shown_in_words_not_as_nan(missing):
+    """The session's paragraph table holds NaN for a missing date once windows of it are concatenated."""
+    from types import SimpleNamespace
+
+    from framing.cli.labelling import _show, screen
+    from framing.labels.codebook import Dimension, Label
+
+    session = SimpleNamespace(annotator="ann", progress=lambda: {"done": 0, "target": 1, "this_session": 0,
+                                                                  "per_outlet": {}})
+    dim = Dimension(name="mood", kind="single", question="How?", labels=(Label("up", "Up."), Label("down", "Down.")))
+    row = {"paragraph_id": "usgov-0226:5:c41b5e9b", "text": "Sanctions.", "title": missing, "outlet": missing,
+           "date": missing}
+    question = SimpleNamespace(row=row, previous=None, following=None, dimension=dim, suggestion=None, current=None)
+    with screen.capture() as shown:
+        _show(session, question, {"1": "up", "2": "down"}, tty=False)
+    header = next(line for line in shown.get().splitlines() if "usgov-0226" in line)
+    assert header.startswith("(no title) — no outlet, no date"), header
+
+
+def test_an_unwritable_labels_file_is_refused_before_the_first_question(project):
+    result = runner.invoke(app, ["label", "--root", str(project), "--annotator", "ann", "--order", "corpus",
+                                 "--out", "/proc/framing-labels/ann.jsonl"], input="1\n")
+    assert result.exit_code != 0 and "cannot write here" in result.output and "▶" not in result.output, result.output

@@ -134,8 +134,51 @@ def test_bad_header_line(tmp_path):
 
 def test_bad_jsonl_line(tmp_path):
     (tmp_path / "t.jsonl").write_text(json.dumps({"id": "a", "text": "x"}) + "\n{oops\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"t\.jsonl:2: not valid JSON"):
+    with pytest.raises(CorpusError, match=r"t\.jsonl:2: not valid JSON \(.* at line 2, column 2\)"):
         read_paragraphs(tmp_path / "t.jsonl")
+
+
+def _parquet(path, **columns):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(columns), path)
+
+
+@pytest.mark.parametrize("name, write, message", [
+    ("ft.parquet", lambda p: _parquet(p, id=["a", "b"], text=[1.5, None]),
+     r"ft\.parquet: row 1: column 'text' holds a number \(1\.5\), not text"),
+    ("list.parquet", lambda p: _parquet(p, id=["a", "b"], text=[["x", "y"], ["z"]]),
+     r"row 1: column 'text' holds a list \(\['x', 'y'\]\)"),
+    ("bin.parquet", lambda p: _parquet(p, id=["a"], text=__import__("pyarrow").array([b"abc"], "binary")),
+     r"row 1: column 'text' holds bytes"),
+    ("num.jsonl", lambda p: p.write_text('{"id": "n0", "text": "fine words"}\n{"id": "n1", "text": 12345}\n'),
+     r"num\.jsonl: row 2: column 'text' holds a number \(12345\)"),
+    ("ids.jsonl", lambda p: p.write_text('{"id": ["n1"], "text": "words"}\n'), r"column 'id' holds a list.*--id-col"),
+    ("first.csv", lambda p: p.write_text("id,text\na1,hello,extra,fields\na2,world\n"),
+     r"first\.csv:2: 4 fields where the header has 2"),
+    ("later.csv", lambda p: p.write_text("id,text\n" + "".join(f"a{i},x\n" for i in range(3)) + "b,x,y\n"),
+     r"later\.csv:5: 3 fields where the header has 2 — quote"),
+    ("semi.csv", lambda p: p.write_text("id;text\na;hello\n"), r"separated by ';'"),
+])
+def test_tables_of_the_wrong_shape_are_one_error_naming_file_and_row(tmp_path, name, write, message):
+    write(tmp_path / name)
+    with pytest.raises(CorpusError, match=message):
+        read_paragraphs(tmp_path / name)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_one_legacy_byte_deep_in_a_utf8_table_is_named_by_its_line(tmp_path, suffix):
+    rows = [{"id": f"a{i}", "text": f"Paragraph {i} on the talks in Kyiv, the minister said."} for i in range(4000)]
+    rows.insert(2500, {"id": "zz", "text": "Caf\u00e9 au lait"})
+    frame = pd.DataFrame(rows)
+    data = (frame.to_json(orient="records", lines=True) if suffix == ".jsonl" else frame.to_csv(index=False))
+    lines = data.encode("utf-8").replace("\\u00e9".encode(), b"\xe9").replace("\u00e9".encode(), b"\xe9")
+    (tmp_path / f"t{suffix}").write_bytes(lines)
+    assert lines.index(b"\xe9") > 65_536  # beyond the sample the encoding is judged from
+    line = 2501 + (suffix == ".csv")
+    with pytest.raises(CorpusError, match=rf"t\{suffix}:{line}: byte 0xE9 is not UTF-8"):
+        read_paragraphs(tmp_path / f"t{suffix}")
 
 
 def test_missing_text_column(tmp_path):

@@ -163,3 +163,36 @@ def test_an_atomic_write_where_no_file_can_be_is_one_clear_error(tmp_path):
             with atomic_write(target) as handle:
                 handle.write("never")
     assert (tmp_path / "a-file").read_text(encoding="utf-8") == "x" and not any((tmp_path / "a-folder").iterdir())
+
+
+def test_a_full_disk_is_called_a_full_disk_not_a_permission_problem(project, model, tmp_path, monkeypatch):
+    import errno
+
+    import pandas as pd
+
+    def full(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    with pytest.raises(FramingError, match=r"p\.csv: the disk is full \(No space left on device: .*— free space"):
+        predict_file(model, project / "corpus", tmp_path / "out" / "p.csv")
+    assert not list((tmp_path / "out").iterdir())
+
+
+def test_a_second_run_writing_the_same_output_is_refused(project, model, tmp_path):
+    import subprocess
+    import sys
+
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    out = tmp_path / "preds.csv"
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / f".preds.csv.{other.pid}.partial"  # a run still going
+        live.write_text("half a file")
+        with pytest.raises(FramingError, match=rf"another run \(process {other.pid}\) is writing this output"):
+            predict_file(model, project / "corpus", out)
+        assert live.read_text() == "half a file" and sorted(p.name for p in tmp_path.iterdir()) == [live.name]
+    finally:
+        other.kill()
+        other.wait()
+    assert predict_file(model, project / "corpus", out) == 18  # once it is gone, its file is a leftover

@@ -427,3 +427,21 @@ def test_parquet_output_when_the_first_article_lacks_a_date_later_ones_have(mode
     frame = read_predictions(out)
     assert frame.set_index("article_id")["date"].notna().to_dict() == {"a": False, "b": True}
     assert len(pd.read_parquet(tmp_path / "articles.parquet")) == 2
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_input_without_paragraphs_gives_the_columns_and_a_warning(project, model, tmp_path, suffix):
+    from framing.errors import FramingWarning
+
+    full = tmp_path / f"full{suffix}"
+    predict_file(model, project / "corpus", full, articles=tmp_path / f"full-articles{suffix}", keep_text=True)
+    (tmp_path / "empty.csv").write_text("id,text\n", encoding="utf-8")
+    out, articles = tmp_path / f"zero{suffix}", tmp_path / f"zero-articles{suffix}"
+    with pytest.warns(FramingWarning, match="no paragraph to predict"):
+        assert predict_file(model, tmp_path / "empty.csv", out, articles=articles, keep_text=True) == 0
+    for empty, written in [(out, full), (articles, tmp_path / f"full-articles{suffix}")]:
+        frame, reference = read_predictions(empty), read_predictions(written)
+        assert frame.empty and list(frame.columns) == list(reference.columns)
+        if suffix == ".parquet":  # the columns typed as a run with rows types them
+            assert {c: frame[c].dtype.kind for c in frame.filter(like=":")} == \
+                   {c: reference[c].dtype.kind for c in reference.filter(like=":")}

@@ -40,8 +40,8 @@ def _show(session, question, keys: dict[str, str], *, tty: bool, chosen: set[str
               f"· this session {p['this_session']}" + (f" · {escape(outlets)}" if outlets else ""), highlight=False)
     row = question.row
     screen.rule(style="grey50")
-    screen.print(f"[bold]{escape(str(row.get('title') or '(no title)'))}[/] — {escape(str(row['outlet']))}, "
-              f"{escape(str(row.get('date') or 'no date'))}  [grey50]{escape(row['paragraph_id'])}[/]", highlight=False)
+    screen.print(f"[bold]{escape(_field(row, 'title', '(no title)'))}[/] — {escape(_field(row, 'outlet', 'no outlet'))}, "
+              f"{escape(_field(row, 'date', 'no date'))}  [grey50]{escape(row['paragraph_id'])}[/]", highlight=False)
     if question.previous:
         screen.print(f"[grey50]  … {escape(_clip(question.previous))}[/]", highlight=False)
     screen.print(f"[bold]▶ {escape(row['text'])}[/]", highlight=False)
@@ -60,6 +60,15 @@ def _show(session, question, keys: dict[str, str], *, tty: bool, chosen: set[str
     screen.print("[grey50]s skip · u undo · b back · ? definitions · q quit[/]")
     if notice:
         screen.print(f"[yellow]{escape(notice)}[/]")
+
+
+def _field(row, key: str, missing: str) -> str:
+    """A paragraph's metadata as shown: ``missing`` for none, NaN included (a truthy float)."""
+    import pandas as pd
+
+    value = row.get(key)
+    return missing if value is None or not isinstance(value, str) and pd.isna(value) or not str(value).strip() \
+        else str(value)
 
 
 def _clip(text: str, n: int = 220) -> str:

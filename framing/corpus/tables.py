@@ -3,6 +3,8 @@ columns and encodings, and tables written by framing read back."""
 
 from __future__ import annotations
 
+import csv
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +55,11 @@ def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] |
                     yield table.slice(start, chunk_size).to_pandas()
                 del table
         elif suffix == ".csv":
-            with pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False, encoding=table_encoding(path),
-                             usecols=(lambda c: c in wanted) if wanted else None) as reader:
+            encoding = table_encoding(path)
+            _check_first_row(path, encoding)
+            # index_col=False: a row with more fields than the header is an error, not an index
+            with pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False, encoding=encoding,
+                             index_col=False, usecols=(lambda c: c in wanted) if wanted else None) as reader:
                 yield from reader
         elif suffix == ".jsonl":
             yield from _iter_jsonl(path, chunk_size)
@@ -63,7 +68,11 @@ def iter_table(path: Path, *, chunk_size: int = 10_000, columns: Iterable[str] |
                               fix="use .jsonl, .csv or .parquet")
     except CorpusError:
         raise
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError, OSError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise _undecodable(path, exc) from None
+    except pd.errors.ParserError as exc:
+        raise _unparsable(path, exc) from None
+    except (pd.errors.EmptyDataError, UnicodeError, OSError, ValueError) as exc:
         raise CorpusError(f"cannot read table ({exc})", path=path,
                           fix="check the file is a valid, UTF-8 " + suffix.lstrip(".").upper()) from None
     except Exception as exc:  # pyarrow raises its own error types
@@ -79,6 +88,56 @@ def table_encoding(path: Path, sample: int = 65_536) -> str:
     with open(path, "rb") as handle:
         return sample_encoding(handle.read(sample), path=path)
 
+
+
+def _check_first_row(path: Path, encoding: str) -> None:
+    """Refuse a CSV whose first row has more fields than its header: pandas would make the first
+    fields an index and shift every value into the wrong column."""
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, [])
+            first = next((row for row in reader if row), None)
+        except csv.Error:  # an unclosed quote: pandas says so
+            return
+        if first is not None and len(first) > len(header):
+            raise CorpusError(f"{len(first)} fields where the header has {len(header)}", path=path,
+                              line=reader.line_num, fix="quote values that hold commas, or remove the extra fields")
+
+
+def _unparsable(path: Path, exc: Exception) -> CorpusError:
+    """pandas' tokenizer error as ``FILE:LINE: what``."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if found:
+        expected, line, saw = map(int, found.groups())
+        return CorpusError(f"{saw} fields where the header has {expected}", path=path, line=line,
+                           fix="quote values that hold commas, or remove the extra fields")
+    return CorpusError(f"cannot read table ({' '.join(str(exc).split())})", path=path,
+                       fix="check the file is a valid CSV (quotes closed, one header line)")
+
+
+def _undecodable(path: Path, exc: UnicodeDecodeError) -> CorpusError:
+    """The error for a table that stops decoding part-way, naming the line of the first bad byte
+    (the decoder's own position is inside some block of the file)."""
+    name = exc.encoding.upper()
+    found = None if name.startswith(("UTF-16", "UTF-32")) else _bad_line(path, exc.encoding)
+    if found is None:
+        return CorpusError(f"byte 0x{exc.object[exc.start:exc.start + 1].hex().upper()} is not {name}", path=path,
+                           fix=f"save the file as {name}")
+    number, byte = found
+    return CorpusError(f"byte 0x{byte} is not {name} (the lines before it are)", path=path, line=number,
+                       fix=f"save the file as {name}: this line holds text in another encoding")
+
+
+def _bad_line(path: Path, encoding: str) -> tuple[int, str] | None:
+    """The number of the first line of ``path`` that ``encoding`` cannot decode, and its bad byte."""
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return number, line[exc.start:exc.start + 1].hex().upper()
+    return None
 
 
 def _iter_jsonl(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
@@ -109,11 +168,15 @@ def _row_articles(rows: list[dict], names: list, path: Path, cols: Columns, offs
     """Article dicts of table rows (dicts keyed by the column ``names``)."""
     for role in ("text", *cols.required):
         if getattr(cols, role) not in names:
-            raise CorpusError(f"no {role} column {getattr(cols, role)!r} (columns: {', '.join(map(str, names))})",
+            sep = next((f"; the file seems to be separated by {s!r}" for s in ";\t|" if len(names) == 1
+                        and s in str(names[0])), "")
+            raise CorpusError(f"no {role} column {getattr(cols, role)!r} (columns: {', '.join(map(str, names))}{sep})",
                               path=path, fix=f"name the {role} column with --{role}-col")
     out = []
     for i, row in enumerate(rows):
         number = offset + i + 1
+        _check_cell(row.get(cols.text), cols.text, "--text-col", (str,), path, number)
+        _check_cell(row.get(cols.id), cols.id, "--id-col", (str, int, float), path, number)
         ident = _clean(row.get(cols.id)) if cols.id in row else None
         out.append({
             "id": ident or f"{path.stem}-{number}",
@@ -128,6 +191,22 @@ def _row_articles(rows: list[dict], names: list, path: Path, cols: Columns, offs
         })
     return out
 
+
+
+_KINDS = {bool: "true/false", int: "a number", float: "a number", bytes: "bytes", dict: "an object"}
+
+
+def _check_cell(value: object, column: str, option: str, allowed: tuple[type, ...], path: Path, number: int) -> None:
+    """Refuse a table cell of a type that is not text (a number, a list, bytes) where text must be:
+    ``str()`` of it would be scored as if it were words, and a number read as a share counter."""
+    if value is None or isinstance(value, float) and pd.isna(value):
+        return
+    if isinstance(value, allowed) and not isinstance(value, bool):
+        return
+    kind = _KINDS.get(type(value)) or ("a list" if hasattr(value, "__len__") else type(value).__name__)
+    shown = repr(value.tolist() if hasattr(value, "tolist") else value)
+    raise CorpusError(f"row {number}: column {column!r} holds {kind} ({shown[:40]}), not text", path=path,
+                      fix=f"store column {column!r} as text (strings), or name another column with {option}")
 
 
 def read_predictions(path: str | Path) -> pd.DataFrame:

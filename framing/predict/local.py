@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from framing.corpus.tables import Columns
 from framing.corpus.text import PARAGRAPH_COLUMNS
 from framing.predict import partial
 from framing.predict.pool import in_workers
-from framing.errors import CorpusError, ModelError
+from framing.errors import CorpusError, FramingWarning, ModelError
 from framing.model.decision import shown_label
 from framing.model.explain import top_terms
 from framing.model.scoring import FastScorer
@@ -155,9 +156,11 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     """
     output = Path(output)
     _check_output(output)
+    partial.check_apart(Path(source), output, "--out")
     if articles is not None:
         articles = Path(articles)
         _check_output(articles, "article table")
+        partial.check_apart(Path(source), articles, "--articles")
         if articles.resolve() == output.resolve():
             raise CorpusError("the article table would overwrite the paragraph predictions", path=articles,
                               fix="give --articles another file name than --out")
@@ -180,6 +183,12 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
                     progress(len(frame))
             if finished is not None:
                 writers[1].write(finished)
+        if not writers[0].rows:  # the columns without a row, not a 0-byte file no reader takes
+            warnings.warn(f"{source}: no paragraph to predict; {output.name} holds the columns only", FramingWarning)
+            writers[0].write(_no_rows(predict_frame(model, pd.DataFrame(columns=PARAGRAPH_COLUMNS), terms=terms)
+                                      .assign(**({"title": [], "text": []} if keep_text else {}))))
+        if spec is not None and not writers[1].rows:
+            writers[1].write(_no_rows(pd.DataFrame(columns=_article_columns(spec))))
     except BaseException:
         for writer in writers:
             writer.abort()
@@ -214,6 +223,12 @@ def predict_articles(model: FramingModel, source: str | Path, *, columns: Column
 def _article_columns(spec: ArticleSpec) -> list[str]:
     return ARTICLE_COLUMNS + [c for d in spec.dims for c in
                               [d.name, *(f"{d.name}:{lab}" for lab in d.labels), f"{d.name}__paragraphs"]]
+
+
+def _no_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """An empty output typed as a full one would be: probabilities and counts numbers, the rest text."""
+    return frame.astype({c: "float64" if ":" in c else "int64" if c in ("p_index", "paragraphs") else object
+                         for c in frame.columns})
 
 
 def _article_frame(rows: dict | None) -> pd.DataFrame | None:

@@ -82,6 +82,9 @@ def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, pr
         raise ReportError(f"no column(s) {', '.join(missing)} in the predictions", path=predictions,
                           fix=f"give predictions written by `framing predict --model {model_path}` "
                               "(its codebook names the columns)")
+    if frame.empty:
+        raise ReportError("the predictions hold no paragraph", path=predictions,
+                          fix="predict articles that have text, then report on those predictions")
     notes["Data"] = f"model predictions, {predictions} (sha256 {sha256_file(predictions)[:12]})"
     f = meta["config"]["features"]
     lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""
