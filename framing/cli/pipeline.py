@@ -272,7 +272,7 @@ def _show(model, source: Path, cols, *, paragraphs: bool, terms: int, engine: st
     import json
 
     from framing.cli.view import render
-    from framing.predict.local import preview
+    from framing.predict.preview import preview
 
     view = preview(model, source, columns=cols, paragraphs=paragraphs, terms=terms, engine=engine, on_skip=on_skip)
     records = view.records()

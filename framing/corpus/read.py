@@ -237,16 +237,24 @@ def check_ids(seen: SeenIds, file: Path, articles: list[tuple[str, int | None]],
 
 class ParagraphNumbers:
     """``p_index`` of rows that are paragraphs: their order within their article, in input order
-    (across chunks and files; an article of its own is paragraph 0)."""
+    (across chunks and files; an article of its own is paragraph 0). Rows of an article that other
+    rows separate are warned about, once per file: a paragraph is read with the ones just before it."""
 
     def __init__(self) -> None:
         self.seen: dict[str, int] = {}
+        self.last: str | None = None
+        self.warned: set[Path] = set()
 
-    def number(self, article_ids) -> list[int]:
+    def number(self, article_ids, file: Path | None = None) -> list[int]:
         out = []
         for article in article_ids:
             out.append(self.seen.get(article, 0))
-            self.seen[article] = out[-1] + 1
+            if out[-1] and article != self.last and file not in self.warned:
+                self.warned.add(file)
+                warnings.warn(f"{file}: the rows of article {article!r} are not together (other rows come between "
+                              "them), so its paragraphs are numbered and read with their context in the wrong order "
+                              "— sort the rows by article, in paragraph order", FramingWarning, stacklevel=2)
+            self.seen[article], self.last = out[-1] + 1, article
         return out
 
 
@@ -274,7 +282,7 @@ def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chu
         check_ids(seen_ids, unit.file, article_keys(articles), "paragraph" if paragraphs else "article")
         kept, dropped = unit_paragraphs(articles, paragraphs=paragraphs)
         if paragraphs:
-            for row, index in zip(kept, numbers.number(row["article_id"] for row in kept)):
+            for row, index in zip(kept, numbers.number((row["article_id"] for row in kept), unit.file)):
                 row["p_index"] = index
         if on_dropped is not None and dropped:
             on_dropped(pd.DataFrame(dropped))
