@@ -45,3 +45,27 @@ def test_dask_needs_a_folder(project, tmp_path):
     model = load_model(project / "experiments/default")
     with pytest.raises(CorpusError, match="folder of shards"):
         predict_dask(model, project / "corpus" / "nothing.parquet", tmp_path / "out", processes=False)
+
+
+def test_dask_carries_articles_across_shards(context_model, tmp_path):
+    """An article split over two shards: p_index goes on and its paragraphs keep their context, as
+    in one process (which reads the folder's shards in order) and as in the whole table."""
+    from conftest import context_rows
+
+    rows = context_rows()
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    rows[:7].to_parquet(folder / "part-0.parquet")
+    rows[7:13].to_json(folder / "part-1.jsonl", orient="records", lines=True)
+    rows[13:].to_parquet(folder / "part-2.parquet")
+    rows.to_parquet(tmp_path / "whole.parquet")
+    predict_file(context_model, tmp_path / "whole.parquet", tmp_path / "whole.out.parquet", paragraphs=True)
+    predict_dask(context_model, folder, tmp_path / "out", paragraphs=True, workers=2, processes=False)
+    together = pd.concat([read_predictions(p) for p in sorted((tmp_path / "out").glob("*.parquet"))], ignore_index=True)
+    predict_file(context_model, folder, tmp_path / "single.parquet", paragraphs=True)
+    single = read_predictions(tmp_path / "single.parquet")
+    assert single["p_index"].tolist() == [i % 4 for i in range(18)]
+    assert single["topics__evidence"][7].endswith("(earlier: The coach said)")
+    pd.testing.assert_frame_equal(single, together, check_exact=False, rtol=1e-9, check_dtype=False)
+    whole = read_predictions(tmp_path / "whole.out.parquet")  # the collection is named after the file
+    pd.testing.assert_frame_equal(whole.drop(columns="collection"), single.drop(columns="collection"))

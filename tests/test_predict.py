@@ -6,6 +6,8 @@ from framing import CorpusError, load_model, predict_file, read_paragraphs, trai
 from framing.config import load_config
 from framing.corpus.tables import read_predictions
 
+from conftest import context_rows
+
 
 @pytest.fixture()
 def model(project):
@@ -432,36 +434,12 @@ def test_parquet_output_when_the_first_article_lacks_a_date_later_ones_have(mode
     assert len(pd.read_parquet(tmp_path / "articles.parquet")) == 2
 
 
-@pytest.fixture()
-def context_model(project):
-    """A model whose attribution block reads each paragraph with the 2 before it in its article."""
-    from dataclasses import replace
-
-    book = project / "labels/codebook.toml"
-    book.write_text(book.read_text().replace('indicators = ["match*", "team"]', 'indicators = ["match*", "team"]\n'
-                                             'actors = ["coach", "league"]').replace(
-        'indicators = ["rain", "storm*", "sunny skies"]', 'indicators = ["rain", "storm*", "sunny skies"]\n'
-                                                           'actors = ["forecasters"]'))
-    cfg = load_config(project / "experiments/default/config.toml")
-    cfg = replace(cfg, features=replace(cfg.features, analyzer="prefix", attribution=["topics"], attribution_weight=0.5,
-                                        context=2))
-    train(cfg, project)
-    return load_model(project / "experiments/default")
-
-
-def _context_rows() -> pd.DataFrame:
-    texts = ["The coach said the team won.", "“Glorious victory,” he said.", "Storms again, forecasters warned.",
-             "rain and gloom", "according to the league, the match was a victory", "he said it again."] * 3
-    return pd.DataFrame({"id": [f"q{i}" for i in range(18)], "article_id": [f"a{i // 4}" for i in range(18)],
-                         "text": texts})
-
-
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_paragraph_rows_keep_their_context_across_chunks(context_model, tmp_path, suffix):
     """An article straddling a chunk (or row group) boundary: its first paragraph of the next chunk
     is still read with the paragraphs before it, so the output does not depend on the chunking."""
     source = tmp_path / f"in{suffix}"
-    rows = _context_rows()
+    rows = context_rows()
     rows.to_parquet(source, row_group_size=7) if suffix == ".parquet" else rows.to_csv(source, index=False)
     whole = tmp_path / "whole.parquet"
     predict_file(context_model, source, whole, paragraphs=True, chunk_size=100, engine="sklearn")
@@ -476,7 +454,7 @@ def test_paragraph_rows_keep_their_context_across_chunks(context_model, tmp_path
 def test_paragraph_rows_of_an_article_apart_are_warned_about(context_model, tmp_path):
     from framing.errors import FramingWarning
 
-    rows = _context_rows()
+    rows = context_rows()
     rows.sample(frac=1, random_state=1).to_csv(tmp_path / "in.csv", index=False)
     with pytest.warns(FramingWarning, match=r"in\.csv.*article 'a\d' .*not together"):
         predict_file(context_model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True)
