@@ -458,3 +458,23 @@ def test_paragraph_rows_of_an_article_apart_are_warned_about(context_model, tmp_
     rows.sample(frac=1, random_state=1).to_csv(tmp_path / "in.csv", index=False)
     with pytest.warns(FramingWarning, match=r"in\.csv.*article 'a\d' .*not together"):
         predict_file(context_model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True)
+
+
+def test_a_folder_of_files_is_scored_and_written_in_chunks(model, tmp_path):
+    """Files are batched up to chunk_size articles: one row group per chunk, not per file, and the
+    same output as one file at a time."""
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    texts = ["The team won the match.", "Storms and rain again.", "A glorious victory.\n\nRain and gloom."]
+    for i in range(7):
+        where = folder / "sub" if i % 2 else folder
+        (where / f"d{i}.txt").write_text(f"---\nid: d{i}\noutlet: O\n---\n{texts[i % 3]}\n", encoding="utf-8")
+    predict_file(model, folder, tmp_path / "one.parquet", chunk_size=1)
+    predict_file(model, folder, tmp_path / "three.parquet", chunk_size=3, workers=2)
+    assert pq.ParquetFile(tmp_path / "three.parquet").metadata.num_row_groups == 3
+    _frames_equal(read_predictions(tmp_path / "one.parquet"), read_predictions(tmp_path / "three.parquet"))
+    (folder / "sub" / "d3.txt").write_text("---\nid: d6\n---\nA copy.\n", encoding="utf-8")  # d6, d1, d3 go together
+    with pytest.raises(CorpusError, match=r"d3\.txt.*'d6' \(header\) is already used by .*d6\.txt"):
+        predict_file(model, folder, tmp_path / "dup.parquet", chunk_size=3)

@@ -218,7 +218,7 @@ def predict_cmd(
     title_col: Annotated[str, typer.Option(help="Title column of a table.")] = "title",
     article_col: Annotated[str, typer.Option(help="With --paragraphs: the column naming each row's article "
                                                   "(rows without one are articles of their own).")] = "article_id",
-    chunk_size: Annotated[int, typer.Option(min=1, help="Rows read per chunk.")] = 5000,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Table rows (or article files of a folder) read and scored per chunk.")] = 5000,
     terms: Annotated[int, typer.Option(min=0, help="Top contributing terms per predicted label (0 = none).")] = 3,
     engine: Annotated[str, typer.Option(help=literal(
         "fast (exact fast path), sklearn (the reference path) or dask (a folder of shards on a Dask cluster; "

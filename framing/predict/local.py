@@ -232,7 +232,7 @@ def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragr
     units = iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip)
     for unit, keys, found, parts in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
                                             engine=engine, workers=workers, spec=spec):
-        check_ids(seen, unit.file, keys, "paragraph" if paragraphs else "article")
+        check_ids(seen, unit.files, keys, "paragraph" if paragraphs else "article")
         finished = _article_frame([table.add(part) for part in parts][-1]) if table is not None else None
         frame = _frame(found) if keep else None
         if frame is not None and paragraphs:  # workers number each unit alone: renumber in input order
