@@ -69,3 +69,31 @@ def test_dask_carries_articles_across_shards(context_model, tmp_path):
     pd.testing.assert_frame_equal(single, together, check_exact=False, rtol=1e-9, check_dtype=False)
     whole = read_predictions(tmp_path / "whole.out.parquet")  # the collection is named after the file
     pd.testing.assert_frame_equal(whole.drop(columns="collection"), single.drop(columns="collection"))
+
+
+def test_dask_ctrl_c_prints_one_line(project, tmp_path):
+    """Ctrl-C mid-run: the CLI's one line on stderr, no tracebacks of the client's pending tasks."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    train(load_config(project / "experiments/default/config.toml"), project)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    texts = ["The team won the match.", "Storms again.", "glorious victory", "rain and gloom"] * 5_000
+    for k in range(12):
+        pd.DataFrame({"id": [f"s{k}-{i}" for i in range(len(texts))], "text": texts}).to_parquet(folder / f"p{k:02}.parquet")
+    out = tmp_path / "out"
+    run = subprocess.Popen([str(Path(sys.executable).with_name("framing")), "predict", str(folder), "--engine", "dask", "--paragraphs",
+                            "--model", str(project / "experiments/default"), "--out", str(out), "--workers", "2"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.parquet")) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130 and len(list(out.glob("*.parquet"))) < 12, err
+    assert err.strip().splitlines() == ["interrupted: files written so far are complete; partial output was discarded"]

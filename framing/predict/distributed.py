@@ -9,6 +9,7 @@ interrupted run resumes where it stopped. Needs the optional extra ``framing[das
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,8 +143,9 @@ def predict_dask(model: FramingModel, source: str | Path, output: str | Path, *,
     todo = [f for f in files if not (output / f"{f.stem}.parquet").is_file()]
     if not todo:
         return DaskRun(0, 0, len(files))
+    # silence_logs: the workers' warnings as they are stopped mid-task (Ctrl-C) are noise, not news
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                                                  dashboard_address=None)
+                                                  dashboard_address=None, silence_logs=logging.ERROR)
     try:
         with Client(scheduler or cluster) as client, dask.config.set({"dataframe.convert-string": False}):
             shared = client.scatter(model, broadcast=True)
@@ -158,8 +160,22 @@ def predict_dask(model: FramingModel, source: str | Path, output: str | Path, *,
                                               enforce_metadata=False)
             writes = [dask.delayed(_write_shard)(part, str(output / f"{f.stem}.parquet"))
                       for part, f in zip(predicted.to_delayed(), todo)]
-            rows = sum(client.compute(writes, sync=True))
+            try:
+                rows = sum(client.compute(writes, sync=True))
+            except KeyboardInterrupt:
+                _quiet()
+                raise
+    except KeyboardInterrupt:
+        _quiet()
+        raise
     finally:
         if cluster is not None:
             cluster.close()
     return DaskRun(int(rows), len(todo), len(files) - len(todo))
+
+
+def _quiet() -> None:
+    """After Ctrl-C: the client's pending gathers would end in "Task exception was never retrieved"
+    tracebacks as it closes; the CLI's one line says what happened."""
+    for name in ("asyncio", "distributed"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
