@@ -6,6 +6,7 @@ pytest.importorskip("distributed")
 
 from framing import CorpusError, load_model, predict_file, train  # noqa: E402
 from framing.config import load_config  # noqa: E402
+from framing.errors import FramingWarning  # noqa: E402
 from framing.predict.distributed import predict_dask  # noqa: E402
 from framing.corpus.tables import read_predictions  # noqa: E402
 
@@ -35,7 +36,12 @@ def test_dask_equals_single_process_and_resumes(project, shards, tmp_path):
     pd.testing.assert_frame_equal(read_predictions(tmp_path / "single.parquet"), together,
                                   check_exact=False, rtol=1e-9, check_dtype=False)
     (out / "part-1.parquet").unlink()  # as if interrupted before this shard was written
-    again = predict_dask(model, shards, out, paragraphs=True, workers=2, processes=False)
+    (shards / "notes.csv").write_text("id,text\na1,Putin spoke.\n")
+    with pytest.warns(FramingWarning) as caught:
+        again = predict_dask(model, shards, out, paragraphs=True, workers=2, processes=False)
+    said = [str(w.message) for w in caught]
+    assert any("2 shard(s) skipped because the output folder already has them" in m for m in said), said
+    assert any("left out 1 file(s) that are not shards (notes.csv)" in m for m in said), said
     assert (again.written, again.skipped) == (1, 2)
     assert not list(out.glob(".*partial"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pandas as pd
 from framing.corpus.read import iter_paragraph_chunks
 from framing.corpus.tables import Columns
 from framing.corpus.text import PARAGRAPH_COLUMNS
-from framing.errors import ConfigError, CorpusError
+from framing.errors import ConfigError, CorpusError, FramingWarning
 from framing.model.attribution import Reading
 from framing.model.classifier import FramingModel
 from framing.predict import partial
@@ -42,7 +43,13 @@ def shard_files(source: str | Path) -> list[Path]:
     if not source.is_dir():
         raise CorpusError("--engine dask reads a folder of shards", path=source,
                           fix="point at a folder of .parquet or .jsonl files (or use --engine fast)")
-    files = sorted(p for p in source.iterdir() if p.suffix.lower() in SHARD_SUFFIXES and not p.name.startswith((".", "_")))
+    listed = sorted(p for p in source.iterdir() if not p.name.startswith((".", "_")))
+    files = [p for p in listed if p.suffix.lower() in SHARD_SUFFIXES and p.is_file()]
+    others = [p.name for p in listed if p not in files]
+    if others and files:
+        warnings.warn(f"{source}: left out {len(others)} file(s) that are not shards ({', '.join(others[:3])}"
+                      f"{', …' if len(others) > 3 else ''}): --engine dask reads .parquet and .jsonl files only",
+                      FramingWarning, stacklevel=2)
     if not files:
         raise CorpusError("no .parquet or .jsonl shards in this folder", path=source,
                           fix="write the paragraphs or articles as .parquet/.jsonl files in one folder")
@@ -141,6 +148,10 @@ def predict_dask(model: FramingModel, source: str | Path, output: str | Path, *,
                           fix="name an output folder (no suffix), e.g. --out preds/")
     output.mkdir(parents=True, exist_ok=True)
     todo = [f for f in files if not (output / f"{f.stem}.parquet").is_file()]
+    if len(todo) < len(files):
+        warnings.warn(f"{output}: {len(files) - len(todo)} shard(s) skipped because the output folder already has "
+                      "them, whatever model and options wrote them — delete them (or the folder) to redo them",
+                      FramingWarning, stacklevel=2)
     if not todo:
         return DaskRun(0, 0, len(files))
     # silence_logs: the workers' warnings as they are stopped mid-task (Ctrl-C) are noise, not news
