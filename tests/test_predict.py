@@ -478,3 +478,19 @@ def test_a_folder_of_files_is_scored_and_written_in_chunks(model, tmp_path):
     (folder / "sub" / "d3.txt").write_text("---\nid: d6\n---\nA copy.\n", encoding="utf-8")  # d6, d1, d3 go together
     with pytest.raises(CorpusError, match=r"d3\.txt.*'d6' \(header\) is already used by .*d6\.txt"):
         predict_file(model, folder, tmp_path / "dup.parquet", chunk_size=3)
+
+
+def test_predict_summary_counts_the_boilerplate_dropped(project, model, tmp_path):
+    """Paragraphs dropped as boilerplate are counted, by reason, in the run's summary line."""
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    pd.DataFrame({"id": ["a", "b", "c"], "text": ["slava ukraini", "The team won.\n\n1,204", "Storms again."]}).to_parquet(
+        tmp_path / "in.parquet")
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "in.parquet"), "--model", str(project / "experiments/default"),
+                                      "--out", str(tmp_path / "out.csv"), "--workers", "2", "--chunk-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 paragraph predictions" in result.output
+    assert "(2 paragraph(s) dropped as boilerplate — " in result.output
+    assert "speaker name: 1" in result.output and "share counter: 1" in result.output, result.output

@@ -260,7 +260,10 @@ def _print_run(run, output: Path, articles: Path | None) -> None:
         out.print(f"wrote {run.rows} paragraph predictions in {run.shards_written} new shard(s) to {output} "
                   f"({run.shards_skipped} shard(s) already done)")
         return
-    out.print(f"wrote {run.rows} paragraph predictions to {output}", markup=False)
+    dropped = sum(run.dropped.values())
+    detail = "; ".join(f"{reason}: {n}" for reason, n in run.dropped.items())
+    out.print(f"wrote {run.rows} paragraph predictions to {output}"
+              + (f" ({dropped} paragraph(s) dropped as boilerplate — {detail})" if dropped else ""), markup=False)
     if run.article_rules is not None:
         out.print(f"wrote the article table to {articles}; per article:", markup=False)
         for name, rule in run.article_rules.items():

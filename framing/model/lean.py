@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -190,7 +191,7 @@ class Edge:
 @dataclass
 class UnitTask:
     """Predict one corpus unit but its :class:`Edge`'s head: ``(article keys, output columns or None,
-    article partial or None, edge)``; picklable, sent once per worker. ``score``: a :class:`LeanScore`
+    article partial or None, edge, boilerplate dropped by reason)``; picklable, sent once per worker. ``score``: a :class:`LeanScore`
     (or any picklable scorer with its call and ``context``). With ``articles`` (an
     :class:`~framing.model.articles.ArticleSpec`), the unit's articles are also summarised here
     (:func:`framing.model.articles.summarise`)."""
@@ -204,15 +205,17 @@ class UnitTask:
         """Earlier paragraphs to carry across units: articles are whole within a unit unless rows are paragraphs."""
         return self.score.context if self.paragraphs else 0
 
-    def __call__(self, unit: Any) -> tuple[list, dict[str, Any] | None, Any, Edge]:
+    def __call__(self, unit: Any) -> tuple[list, dict[str, Any] | None, Any, Edge, dict[str, int]]:
+        """... and the paragraphs dropped as boilerplate, counted by reason."""
         from framing.corpus.read import article_keys, unit_paragraphs
 
         articles = unit.articles(self.columns)
-        kept, _ = unit_paragraphs(articles, paragraphs=self.paragraphs)
+        kept, dropped = unit_paragraphs(articles, paragraphs=self.paragraphs)
         edge = Edge.of(kept, self.context, articles)
         rest = kept[len(edge.head):]
         found = self.score(rest, edge.head)
-        return article_keys(articles), found, unit_summary(self.articles, articles, rest, found, self.paragraphs), edge
+        return (article_keys(articles), found, unit_summary(self.articles, articles, rest, found, self.paragraphs), edge,
+                dict(Counter(row["reason"] for row in dropped)))
 
 
 def unit_summary(spec: Any, articles: list[dict], kept: list[dict], found: Any, paragraphs: bool) -> Any:

@@ -141,7 +141,7 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
                  columns: Columns = Columns(), paragraphs: bool = False, chunk_size: int = 5_000,
                  terms: int = 3, progress: Callable[[int], None] | None = None, engine: str = "fast",
                  workers: int = 1, keep_text: bool = False, articles: str | Path | None = None,
-                 on_skip: OnSkip | None = None) -> int:
+                 on_skip: OnSkip | None = None, on_dropped: Callable[[dict[str, int]], None] | None = None) -> int:
     """Tag every paragraph of ``source`` (a folder or a table) and write ``output``.
 
     The input is read and the output written chunk by chunk, so memory stays flat; the output
@@ -152,7 +152,8 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     articles outside the project's corpus. With ``articles``, the article table
     (:func:`predict_articles`) is written there in the same pass. ``on_skip(file, reason)`` receives
     each file of a folder that is not text or holds no article text, which is then left out
-    (without it, a file that is not text stops the run). Returns the number of paragraphs written.
+    (without it, a file that is not text stops the run). ``on_dropped`` receives, per chunk, how many
+    paragraphs were dropped as boilerplate, by reason. Returns the number of paragraphs written.
     """
     output = Path(output)
     _check_output(output)
@@ -174,7 +175,7 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     try:
         for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size,
                                        terms=terms, engine=engine, workers=workers, spec=spec, keep_text=keep_text,
-                                       on_skip=on_skip):
+                                       on_skip=on_skip, on_dropped=on_dropped):
             if frame is not None:
                 writers[0].write(frame)
                 if progress is not None:
@@ -223,15 +224,18 @@ def _article_frame(rows: dict | None) -> pd.DataFrame | None:
 
 def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragraphs: bool, chunk_size: int,
             terms: int, engine: str, workers: int, spec: ArticleSpec | None,
-            keep: bool = True, keep_text: bool = False, on_skip: OnSkip | None = None) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
+            keep: bool = True, keep_text: bool = False, on_skip: OnSkip | None = None,
+            on_dropped: Callable[[dict[str, int]], None] | None = None) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
     """``(paragraph predictions, finished articles)`` per corpus unit, in corpus order (either may be
     None); with paragraph rows, the articles come merged in a last item. ``keep=False`` skips
     making the paragraph DataFrames."""
     seen, numbers = SeenIds(), ParagraphNumbers()
     table = ArticleTable(spec) if spec is not None else None
     units = iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip)
-    for unit, keys, found, parts in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
-                                            engine=engine, workers=workers, spec=spec):
+    for unit, keys, found, parts, dropped in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
+                                                     engine=engine, workers=workers, spec=spec):
+        if on_dropped is not None and dropped:
+            on_dropped(dropped)
         check_ids(seen, unit.files, keys, "paragraph" if paragraphs else "article")
         finished = _article_frame([table.add(part) for part in parts][-1]) if table is not None else None
         frame = _frame(found) if keep else None
@@ -274,8 +278,8 @@ class SklearnScore:
 
 def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Columns, paragraphs: bool, terms: int,
             engine: str, workers: int, spec: ArticleSpec | None = None
-            ) -> Iterator[tuple[CorpusUnit, list, dict | None, list[UnitArticles | None]]]:
-    """``(unit, article keys, predictions, article partials)`` in corpus order, computed here or by
+            ) -> Iterator[tuple[CorpusUnit, list, dict | None, list[UnitArticles | None], dict[str, int]]]:
+    """``(unit, article keys, predictions, article partials, boilerplate dropped by reason)`` in corpus order, computed here or by
     ``workers`` processes.
 
     Workers read Parquet row groups themselves (no text goes through a pipe) and, with the fast
@@ -288,11 +292,11 @@ def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Column
     task = UnitTask(score, columns, paragraphs, spec)
     results = ((unit, task(unit)) for unit in units) if workers == 1 else in_workers(task, units, workers)
     carried: list[dict] = []  # the last paragraphs read, in input order
-    for unit, (keys, found, part, edge) in results:
+    for unit, (keys, found, part, edge, dropped) in results:
         head = score(edge.head, carried)
         parts = [unit_summary(spec, [{"article": edge.head[0]["article_id"]}], edge.head, head, True)] if head else []
         carried = (carried + edge.tail)[-task.context:] if task.context else []
-        yield unit, keys, _joined(head, found), [*parts, part]
+        yield unit, keys, _joined(head, found), [*parts, part], dropped
 
 
 def _joined(head: dict | None, found: dict | None) -> dict | None:
