@@ -103,3 +103,33 @@ def codebook(project: Path):
     from framing import load_codebook
 
     return load_codebook(project / "labels" / "codebook.toml")
+
+
+@pytest.fixture()
+def context_model(project):
+    """A model whose attribution block reads each paragraph with the 2 before it in its article."""
+    from dataclasses import replace
+
+    from framing import load_model, train
+    from framing.config import load_config
+
+    book = project / "labels/codebook.toml"
+    book.write_text(book.read_text().replace('indicators = ["match*", "team"]', 'indicators = ["match*", "team"]\n'
+                                             'actors = ["coach", "league"]').replace(
+        'indicators = ["rain", "storm*", "sunny skies"]', 'indicators = ["rain", "storm*", "sunny skies"]\n'
+                                                           'actors = ["forecasters"]'))
+    cfg = load_config(project / "experiments/default/config.toml")
+    cfg = replace(cfg, features=replace(cfg.features, analyzer="prefix", attribution=["topics"], attribution_weight=0.5,
+                                        context=2))
+    train(cfg, project)
+    return load_model(project / "experiments/default")
+
+
+def context_rows():
+    """18 paragraph rows of 5 articles (4 rows each but the last), whose topics evidence needs the context."""
+    import pandas as pd
+
+    texts = ["The coach said the team won.", "“Glorious victory,” he said.", "Storms again, forecasters warned.",
+             "rain and gloom", "according to the league, the match was a victory", "he said it again."] * 3
+    return pd.DataFrame({"id": [f"q{i}" for i in range(18)], "article_id": [f"a{i // 4}" for i in range(18)],
+                         "text": texts})

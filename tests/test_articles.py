@@ -15,7 +15,8 @@ from framing.model.articles import (ArticleDim, ArticleSpec, ArticleTable, artic
                               rank_articles, summarise, supporting, unit_articles)
 from framing.config import load_config
 from framing.corpus.tables import read_predictions
-from framing.predict.local import predict_articles, preview
+from framing.predict.local import predict_articles
+from framing.predict.preview import preview
 
 SPEC = ArticleSpec((ArticleDim("mood", ("up", "down", "flat"), False),
                     ArticleDim("topics", ("a", "b"), True, (0.5, 0.3))))

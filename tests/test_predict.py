@@ -6,6 +6,8 @@ from framing import CorpusError, load_model, predict_file, read_paragraphs, trai
 from framing.config import load_config
 from framing.corpus.tables import read_predictions
 
+from conftest import context_rows
+
 
 @pytest.fixture()
 def model(project):
@@ -181,14 +183,17 @@ def test_duplicate_ids_across_chunks_are_refused(project, model, tmp_path):
 def test_paragraph_rows_are_numbered_within_their_article(project, model, tmp_path, workers):
     """p_index counts each article's rows in input order, across chunks (not 0 for every row)."""
     from framing import Columns
+    from framing.errors import FramingWarning
 
     pd.DataFrame({"id": list("abcde"), "text": ["x y", "y z", "z w", "w v", "v u"],
                   "art": ["A", "A", "B", "A", ""]}).to_csv(tmp_path / "in.csv", index=False)
-    predict_file(model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True, chunk_size=2, workers=workers,
-                 columns=Columns(article="art"))
+    with pytest.warns(FramingWarning, match="article 'A' are not together"):  # B's row comes between A's
+        predict_file(model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True, chunk_size=2, workers=workers,
+                     columns=Columns(article="art"))
     assert read_predictions(tmp_path / "out.csv")["p_index"].tolist() == [0, 1, 0, 2, 0]
-    assert read_paragraphs(tmp_path / "in.csv", paragraphs=True, chunk_size=2,
-                           columns=Columns(article="art"))["p_index"].tolist() == [0, 1, 0, 2, 0]
+    with pytest.warns(FramingWarning, match="article 'A' are not together"):
+        numbered = read_paragraphs(tmp_path / "in.csv", paragraphs=True, chunk_size=2, columns=Columns(article="art"))
+    assert numbered["p_index"].tolist() == [0, 1, 0, 2, 0]
 
 
 def test_column_options_given_must_name_columns(project, model, tmp_path):
@@ -445,3 +450,65 @@ def test_an_input_without_paragraphs_gives_the_columns_and_a_warning(project, mo
         if suffix == ".parquet":  # the columns typed as a run with rows types them
             assert {c: frame[c].dtype.kind for c in frame.filter(like=":")} == \
                    {c: reference[c].dtype.kind for c in reference.filter(like=":")}
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_paragraph_rows_keep_their_context_across_chunks(context_model, tmp_path, suffix):
+    """An article straddling a chunk (or row group) boundary: its first paragraph of the next chunk
+    is still read with the paragraphs before it, so the output does not depend on the chunking."""
+    source = tmp_path / f"in{suffix}"
+    rows = context_rows()
+    rows.to_parquet(source, row_group_size=7) if suffix == ".parquet" else rows.to_csv(source, index=False)
+    whole = tmp_path / "whole.parquet"
+    predict_file(context_model, source, whole, paragraphs=True, chunk_size=100, engine="sklearn")
+    reference = read_predictions(whole)
+    assert reference["topics__evidence"][7].endswith("(earlier: The coach said)")  # row 7 starts a chunk of 7 rows
+    for engine, workers, chunk in [("fast", 1, 100), ("fast", 1, 7), ("fast", 2, 1), ("sklearn", 1, 7)]:
+        out = tmp_path / f"{engine}{workers}{chunk}.parquet"
+        predict_file(context_model, source, out, paragraphs=True, chunk_size=chunk, workers=workers, engine=engine)
+        _frames_equal(reference, read_predictions(out))
+
+
+def test_paragraph_rows_of_an_article_apart_are_warned_about(context_model, tmp_path):
+    from framing.errors import FramingWarning
+
+    rows = context_rows()
+    rows.sample(frac=1, random_state=1).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.warns(FramingWarning, match=r"in\.csv.*article 'a\d' .*not together"):
+        predict_file(context_model, tmp_path / "in.csv", tmp_path / "out.csv", paragraphs=True)
+
+
+def test_a_folder_of_files_is_scored_and_written_in_chunks(model, tmp_path):
+    """Files are batched up to chunk_size articles: one row group per chunk, not per file, and the
+    same output as one file at a time."""
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    texts = ["The team won the match.", "Storms and rain again.", "A glorious victory.\n\nRain and gloom."]
+    for i in range(7):
+        where = folder / "sub" if i % 2 else folder
+        (where / f"d{i}.txt").write_text(f"---\nid: d{i}\noutlet: O\n---\n{texts[i % 3]}\n", encoding="utf-8")
+    predict_file(model, folder, tmp_path / "one.parquet", chunk_size=1)
+    predict_file(model, folder, tmp_path / "three.parquet", chunk_size=3, workers=2)
+    assert pq.ParquetFile(tmp_path / "three.parquet").metadata.num_row_groups == 3
+    _frames_equal(read_predictions(tmp_path / "one.parquet"), read_predictions(tmp_path / "three.parquet"))
+    (folder / "sub" / "d3.txt").write_text("---\nid: d6\n---\nA copy.\n", encoding="utf-8")  # d6, d1, d3 go together
+    with pytest.raises(CorpusError, match=r"d3\.txt.*'d6' \(header\) is already used by .*d6\.txt"):
+        predict_file(model, folder, tmp_path / "dup.parquet", chunk_size=3)
+
+
+def test_predict_summary_counts_the_boilerplate_dropped(project, model, tmp_path):
+    """Paragraphs dropped as boilerplate are counted, by reason, in the run's summary line."""
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    pd.DataFrame({"id": ["a", "b", "c"], "text": ["slava ukraini", "The team won.\n\n1,204", "Storms again."]}).to_parquet(
+        tmp_path / "in.parquet")
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "in.parquet"), "--model", str(project / "experiments/default"),
+                                      "--out", str(tmp_path / "out.csv"), "--workers", "2", "--chunk-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 paragraph predictions" in result.output
+    assert "(2 paragraph(s) dropped as boilerplate — " in result.output
+    assert "speaker name: 1" in result.output and "share counter: 1" in result.output, result.output

@@ -218,7 +218,7 @@ def predict_cmd(
     title_col: Annotated[str, typer.Option(help="Title column of a table.")] = "title",
     article_col: Annotated[str, typer.Option(help="With --paragraphs: the column naming each row's article "
                                                   "(rows without one are articles of their own).")] = "article_id",
-    chunk_size: Annotated[int, typer.Option(min=1, help="Rows read per chunk.")] = 5000,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Table rows (or article files of a folder) read and scored per chunk.")] = 5000,
     terms: Annotated[int, typer.Option(min=0, help="Top contributing terms per predicted label (0 = none).")] = 3,
     engine: Annotated[str, typer.Option(help=literal(
         "fast (exact fast path), sklearn (the reference path) or dask (a folder of shards on a Dask cluster; "
@@ -260,7 +260,10 @@ def _print_run(run, output: Path, articles: Path | None) -> None:
         out.print(f"wrote {run.rows} paragraph predictions in {run.shards_written} new shard(s) to {output} "
                   f"({run.shards_skipped} shard(s) already done)")
         return
-    out.print(f"wrote {run.rows} paragraph predictions to {output}", markup=False)
+    dropped = sum(run.dropped.values())
+    detail = "; ".join(f"{reason}: {n}" for reason, n in run.dropped.items())
+    out.print(f"wrote {run.rows} paragraph predictions to {output}"
+              + (f" ({dropped} paragraph(s) dropped as boilerplate — {detail})" if dropped else ""), markup=False)
     if run.article_rules is not None:
         out.print(f"wrote the article table to {articles}; per article:", markup=False)
         for name, rule in run.article_rules.items():
@@ -272,7 +275,7 @@ def _show(model, source: Path, cols, *, paragraphs: bool, terms: int, engine: st
     import json
 
     from framing.cli.view import render
-    from framing.predict.local import preview
+    from framing.predict.preview import preview
 
     view = preview(model, source, columns=cols, paragraphs=paragraphs, terms=terms, engine=engine, on_skip=on_skip)
     records = view.records()

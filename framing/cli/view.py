@@ -1,7 +1,7 @@
 """The terminal view of `framing predict` without --out: per article a header with each dimension's
 article-level decision, then each paragraph with its tags, evidence and terms.
 
-Built from :meth:`framing.predict.local.ArticleView.records` (the same data as ``--json``). Every piece of
+Built from :meth:`framing.predict.preview.ArticleView.records` (the same data as ``--json``). Every piece of
 text goes in as a :class:`rich.text.Text`, never as markup, so brackets in articles stay as written.
 """
 

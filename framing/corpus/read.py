@@ -51,8 +51,16 @@ class CorpusUnit:
     length: int = 0
     offset: int = 0
     text: str | None = None              # a document's text, when it was read already
+    parts: list[CorpusUnit] | None = None  # documents scored together (one article each)
+
+    @property
+    def files(self) -> Path | list[Path]:
+        """The file of each article of a batch of documents, else the unit's file."""
+        return [part.file for part in self.parts] if self.parts is not None else self.file
 
     def articles(self, cols: Columns) -> list[dict]:
+        if self.parts is not None:
+            return [article for part in self.parts for article in part.articles(cols)]
         if self.collection is None:
             return [parse_document(self.file, root=self.root, text=self.text)]
         if self.frame is not None:
@@ -132,9 +140,14 @@ class SeenIds:
         self.where = np.zeros(0, dtype=np.int32)
         self.files: list[Path] = []
 
-    def add(self, idents: list[str], file: Path) -> list[Path | None]:
-        """Record ``idents`` (read from ``file``); per ident, the file that used it before, or None."""
-        self.files.append(file)
+    def add(self, idents: list[str], file: Path | list[Path]) -> list[Path | None]:
+        """Record ``idents`` (read from ``file``, or each from its own file); per ident, the file that
+        used it before, or None."""
+        own = isinstance(file, list)
+        if own:
+            self.files.extend(file)
+        else:
+            self.files.append(file)
         keys = np.fromiter((hash(i) for i in idents), dtype=np.int64, count=len(idents))
         pos = np.minimum(np.searchsorted(self.hashes, keys), max(len(self.hashes) - 1, 0))
         hit = (self.hashes[pos] == keys) if len(self.hashes) else np.zeros(len(keys), dtype=bool)
@@ -142,11 +155,12 @@ class SeenIds:
         first: dict[str, int] = {}
         for i, ident in enumerate(idents):  # repeats within this batch
             if first.setdefault(ident, i) != i and earlier[i] is None:
-                earlier[i] = file
-        keys = np.sort(keys)  # merge into the sorted array: linear, not a full sort per batch
-        at = np.searchsorted(self.hashes, keys)
-        self.hashes = np.insert(self.hashes, at, keys)
-        self.where = np.insert(self.where, at, len(self.files) - 1)
+                earlier[i] = file[first[ident]] if own else file
+        where = np.arange(len(self.files) - len(idents), len(self.files)) if own else np.full(len(idents), len(self.files) - 1)
+        order = np.argsort(keys, kind="stable")  # merge into the sorted array: linear, not a full sort per batch
+        at = np.searchsorted(self.hashes, keys[order])
+        self.hashes = np.insert(self.hashes, at, keys[order])
+        self.where = np.insert(self.where, at, where[order])
         return earlier
 
 
@@ -167,12 +181,14 @@ def iter_corpus_units(path: str | Path, *, chunk_size: int = 10_000, on_skip: On
     ``on_file`` is called with each file as its reading starts (for progress).
     """
     root = Path(path)
-    files = corpus_files(root)
-    for file in files:
+    batch: list[CorpusUnit] = []  # consecutive documents, up to chunk_size of them
+    for file in corpus_files(root):
         if on_file is not None:
             on_file(file)
         try:
             if file.suffix.lower() in TABLE_SUFFIXES:
+                yield from _batch(batch)
+                batch = []
                 rel = file.relative_to(root) if root.is_dir() else Path(file.name)
                 if file.suffix.lower() != ".parquet":
                     table_encoding(file)  # refuse a non-text table before any of its rows is used
@@ -183,11 +199,23 @@ def iter_corpus_units(path: str | Path, *, chunk_size: int = 10_000, on_skip: On
                 if empty:
                     on_skip(file, empty)
                     continue
-                yield CorpusUnit(file, root=root if root.is_dir() else None, text=text)
+                batch.append(CorpusUnit(file, root=root if root.is_dir() else None, text=text))
+                if len(batch) >= chunk_size:
+                    yield from _batch(batch)
+                    batch = []
         except NotTextError as exc:
             if on_skip is None or not root.is_dir():
                 raise
             on_skip(file, exc.what)
+    yield from _batch(batch)
+
+
+def _batch(documents: list[CorpusUnit]) -> Iterator[CorpusUnit]:
+    """Documents as one unit (scored and written together: one per file costs a call and a write each)."""
+    if len(documents) == 1:
+        yield documents[0]
+    elif documents:
+        yield CorpusUnit(documents[0].file, parts=documents)
 
 
 
@@ -224,29 +252,39 @@ def unit_paragraphs(articles: list[dict], *, paragraphs: bool = False) -> tuple[
 
 
 
-def check_ids(seen: SeenIds, file: Path, articles: list[tuple[str, int | None]], unit: str = "article") -> None:
-    """Refuse an id (``(id, table row or None)`` pairs) that an earlier ``unit`` (article, or
-    paragraph where rows are paragraphs) used."""
+def check_ids(seen: SeenIds, file: Path | list[Path], articles: list[tuple[str, int | None]],
+              unit: str = "article") -> None:
+    """Refuse an id (``(id, table row or None)`` pairs, read from ``file`` or each from its own) that
+    an earlier ``unit`` (article, or paragraph where rows are paragraphs) used."""
     earlier = seen.add([ident for ident, _ in articles], file)
-    for (ident, row), used_by in zip(articles, earlier):
+    for i, ((ident, row), used_by) in enumerate(zip(articles, earlier)):
         if used_by is not None:
             where = f"row {row}" if row is not None else "header"
             raise CorpusError(f"{unit} id {ident!r} ({where}) is already used by {used_by}",
-                              path=file, line=row, fix=f"give every {unit} a unique id")
+                              path=file[i] if isinstance(file, list) else file, line=row,
+                              fix=f"give every {unit} a unique id")
 
 
 class ParagraphNumbers:
     """``p_index`` of rows that are paragraphs: their order within their article, in input order
-    (across chunks and files; an article of its own is paragraph 0)."""
+    (across chunks and files; an article of its own is paragraph 0). Rows of an article that other
+    rows separate are warned about, once per file: a paragraph is read with the ones just before it."""
 
     def __init__(self) -> None:
         self.seen: dict[str, int] = {}
+        self.last: str | None = None
+        self.warned: set[Path] = set()
 
-    def number(self, article_ids) -> list[int]:
+    def number(self, article_ids, file: Path | None = None) -> list[int]:
         out = []
         for article in article_ids:
             out.append(self.seen.get(article, 0))
-            self.seen[article] = out[-1] + 1
+            if out[-1] and article != self.last and file not in self.warned:
+                self.warned.add(file)
+                warnings.warn(f"{file}: the rows of article {article!r} are not together (other rows come between "
+                              "them), so its paragraphs are numbered and read with their context in the wrong order "
+                              "— sort the rows by article, in paragraph order", FramingWarning, stacklevel=2)
+            self.seen[article], self.last = out[-1] + 1, article
         return out
 
 
@@ -271,10 +309,10 @@ def iter_paragraph_chunks(path: str | Path, *, columns: Columns = Columns(), chu
     seen_ids, numbers = SeenIds(), ParagraphNumbers()
     for unit in iter_corpus_units(path, chunk_size=chunk_size, on_skip=on_skip, on_file=on_file):
         articles = unit.articles(columns)
-        check_ids(seen_ids, unit.file, article_keys(articles), "paragraph" if paragraphs else "article")
+        check_ids(seen_ids, unit.files, article_keys(articles), "paragraph" if paragraphs else "article")
         kept, dropped = unit_paragraphs(articles, paragraphs=paragraphs)
         if paragraphs:
-            for row, index in zip(kept, numbers.number(row["article_id"] for row in kept)):
+            for row, index in zip(kept, numbers.number((row["article_id"] for row in kept), unit.file)):
                 row["p_index"] = index
         if on_dropped is not None and dropped:
             on_dropped(pd.DataFrame(dropped))

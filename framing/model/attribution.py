@@ -330,12 +330,18 @@ class Reading:
     def plain(self) -> bool:
         return not self.context and not self.collection_aware
 
-    def inputs(self, article_ids: Sequence, texts: Sequence[str], collections: Sequence) -> list[str]:
-        """What the model reads for these paragraphs (:func:`with_context`)."""
+    def inputs(self, article_ids: Sequence, texts: Sequence[str], collections: Sequence,
+               before: Sequence[dict] = ()) -> list[str]:
+        """What the model reads for these paragraphs (:func:`with_context`). ``before``: the paragraphs
+        that come just before them in the input (dicts with ``article_id``, ``text`` and ``collection``),
+        read as context of those that continue their article (a chunk boundary is no article boundary)."""
         if self.plain:
             return list(texts)
-        return with_context(article_ids, texts, self.context, collections if self.collection_aware else None,
-                            self.baseline)
+        before = list(before)[-self.context:] if self.context else []
+        return with_context([row["article_id"] for row in before] + list(article_ids),
+                            [row["text"] for row in before] + list(texts), self.context,
+                            [row["collection"] for row in before] + list(collections) if self.collection_aware else None,
+                            self.baseline)[len(before):]
 
 
 def codebook_actors(dimension) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -12,6 +12,8 @@ and the worker paths run the same code, so the output does not depend on the num
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -125,12 +127,32 @@ def evidence_column(analyzer: Any, texts: Sequence[str], decided: Sequence[str])
     return out
 
 
-def predict_columns(lean: LeanModel, meta: dict[str, list], texts: list[str], terms: int) -> dict[str, Any]:
-    """Output columns of some paragraphs: ids and metadata, ``text_sha1``, then :meth:`LeanModel.columns`."""
+def predict_columns(lean: LeanModel, meta: dict[str, list], texts: list[str], terms: int,
+                    before: Sequence[dict] = ()) -> dict[str, Any]:
+    """Output columns of some paragraphs: ids and metadata, ``text_sha1``, then :meth:`LeanModel.columns`
+    (``before``: the paragraphs just before them, as in :meth:`~framing.model.attribution.Reading.inputs`)."""
     out: dict[str, Any] = {c: meta[c] for c in META_COLUMNS}
     out["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:8] for t in texts]
-    out.update(lean.columns(lean.reading.inputs(meta["article_id"], texts, meta["collection"]), terms))
+    out.update(lean.columns(lean.reading.inputs(meta["article_id"], texts, meta["collection"], before), terms))
     return out
+
+
+@dataclass
+class LeanScore:
+    """Score paragraph rows (dicts with :data:`META_COLUMNS` and ``text``) by the fast path: their
+    output columns, or None for no rows. ``context``: how many earlier paragraphs the model reads."""
+    lean: LeanModel
+    terms: int
+
+    @property
+    def context(self) -> int:
+        return self.lean.reading.context
+
+    def __call__(self, rows: list[dict], before: Sequence[dict] = ()) -> dict[str, Any] | None:
+        if not rows:
+            return None
+        meta = {c: [row[c] for row in rows] for c in META_COLUMNS}
+        return predict_columns(self.lean, meta, [row["text"] for row in rows], self.terms, before)
 
 
 def label_probabilities(model: Any, paragraphs: Any, lean: LeanModel | None = None) -> dict[str, np.ndarray]:
@@ -146,27 +168,54 @@ def label_probabilities(model: Any, paragraphs: Any, lean: LeanModel | None = No
 
 
 @dataclass
+class Edge:
+    """A unit's edges, for carrying context across units (paragraph rows of a model that reads
+    ``context`` earlier paragraphs): ``head``, the unit's first rows while they belong to its first
+    article, when an article column names it (at most ``context`` rows: they may continue the
+    previous unit's article, whose last paragraphs only the parent process knows, so it scores
+    them), and ``tail``, the unit's last ``context`` paragraphs (``article_id``, ``text``,
+    ``collection``), the context of the next unit's head."""
+    head: list[dict]
+    tail: list[dict]
+
+    @classmethod
+    def of(cls, kept: list[dict], context: int, articles: list[dict]) -> Edge:
+        if not context or not kept:
+            return cls([], [])
+        first = kept[0]["article_id"]
+        grouped = any(a.get("article") and str(a["article"]) == first for a in articles)
+        head = list(itertools.takewhile(lambda row: row["article_id"] == first, kept[:context])) if grouped else []
+        return cls(head, [{k: row[k] for k in ("article_id", "text", "collection")} for row in kept[-context:]])
+
+
+@dataclass
 class UnitTask:
-    """Predict one corpus unit: ``(article keys, output columns or None, article partial or None)``;
-    picklable, sent once per worker. With ``articles`` (an :class:`~framing.model.articles.ArticleSpec`),
-    the unit's articles are also summarised here (:func:`framing.model.articles.summarise`)."""
-    lean: LeanModel
+    """Predict one corpus unit but its :class:`Edge`'s head: ``(article keys, output columns or None,
+    article partial or None, edge, boilerplate dropped by reason)``; picklable, sent once per worker. ``score``: a :class:`LeanScore`
+    (or any picklable scorer with its call and ``context``). With ``articles`` (an
+    :class:`~framing.model.articles.ArticleSpec`), the unit's articles are also summarised here
+    (:func:`framing.model.articles.summarise`)."""
+    score: Any
     columns: Any  # framing.corpus.read.Columns
     paragraphs: bool
-    terms: int
     articles: Any = None
 
-    def __call__(self, unit: Any) -> tuple[list, dict[str, Any] | None, Any]:
+    @property
+    def context(self) -> int:
+        """Earlier paragraphs to carry across units: articles are whole within a unit unless rows are paragraphs."""
+        return self.score.context if self.paragraphs else 0
+
+    def __call__(self, unit: Any) -> tuple[list, dict[str, Any] | None, Any, Edge, dict[str, int]]:
+        """... and the paragraphs dropped as boilerplate, counted by reason."""
         from framing.corpus.read import article_keys, unit_paragraphs
 
         articles = unit.articles(self.columns)
-        kept, _ = unit_paragraphs(articles, paragraphs=self.paragraphs)
-        found = None
-        if kept:
-            meta = {c: [row[c] for row in kept] for c in META_COLUMNS}
-            texts = [row["text"] for row in kept]
-            found = predict_columns(self.lean, meta, texts, self.terms)
-        return article_keys(articles), found, unit_summary(self.articles, articles, kept, found, self.paragraphs)
+        kept, dropped = unit_paragraphs(articles, paragraphs=self.paragraphs)
+        edge = Edge.of(kept, self.context, articles)
+        rest = kept[len(edge.head):]
+        found = self.score(rest, edge.head)
+        return (article_keys(articles), found, unit_summary(self.articles, articles, rest, found, self.paragraphs), edge,
+                dict(Counter(row["reason"] for row in dropped)))
 
 
 def unit_summary(spec: Any, articles: list[dict], kept: list[dict], found: Any, paragraphs: bool) -> Any:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import joblib
 from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from framing.corpus.tables import Columns
@@ -43,6 +44,7 @@ class PredictRun:
     shards_written: int | None = None
     shards_skipped: int | None = None
     article_rules: dict[str, str] | None = None
+    dropped: dict[str, int] = field(default_factory=dict)  # paragraphs dropped as boilerplate, by reason
 
 
 def predict_to(model: FramingModel, source: str | Path, output: str | Path, *, columns: Columns = Columns(),
@@ -61,7 +63,9 @@ def predict_to(model: FramingModel, source: str | Path, output: str | Path, *, c
         done = predict_dask(model, source, output, columns=columns, paragraphs=paragraphs, terms=terms,
                             scheduler=scheduler, workers=n_workers, chunk_size=chunk_size)
         return PredictRun(done.rows, done.written, done.skipped)
+    dropped: Counter[str] = Counter()
     rows = predict_file(model, source, output, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size,
                         terms=terms, progress=progress, engine=engine, workers=n_workers, keep_text=keep_text,
-                        articles=articles, on_skip=on_skip)
-    return PredictRun(rows, article_rules=ArticleSpec.from_model(model).rules() if articles is not None else None)
+                        articles=articles, on_skip=on_skip, on_dropped=dropped.update)
+    return PredictRun(rows, article_rules=ArticleSpec.from_model(model).rules() if articles is not None else None,
+                      dropped=dict(dropped.most_common()))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from framing.corpus.read import (CorpusUnit, OnSkip, ParagraphNumbers, SeenIds, article_keys, check_ids, iter_corpus_units,
+from framing.corpus.read import (CorpusUnit, OnSkip, ParagraphNumbers, SeenIds, check_ids, iter_corpus_units,
                                  unit_paragraphs)
 from framing.corpus.tables import Columns
 from framing.corpus.text import PARAGRAPH_COLUMNS
@@ -22,9 +21,10 @@ from framing.errors import CorpusError, FramingWarning, ModelError
 from framing.model.decision import shown_label
 from framing.model.explain import top_terms
 from framing.model.scoring import FastScorer
-from framing.model.articles import ARTICLE_COLUMNS, ArticleSpec, ArticleTable, UnitArticles, supporting
+from framing.model.articles import ARTICLE_COLUMNS, ArticleSpec, ArticleTable, UnitArticles
 from framing.model.attribution import Reading
-from framing.model.lean import (META_COLUMNS, LeanModel, UnitTask, evidence_column, predict_columns, unit_summary)
+from framing.model.lean import (META_COLUMNS, LeanModel, LeanScore, UnitTask, evidence_column, predict_columns,
+                                 unit_summary)
 from framing.model.classifier import FramingModel, attribution_analyzer
 
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -34,14 +34,15 @@ ENGINES = ("fast", "sklearn")
 
 
 def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int = 3, engine: str = "fast",
-                  scorer: LeanModel | FastScorer | None = None) -> pd.DataFrame:
+                  scorer: LeanModel | FastScorer | None = None, before: Sequence[dict] = ()) -> pd.DataFrame:
     """Predictions for a DataFrame of paragraphs (as :func:`framing.corpus.read.iter_paragraph_chunks` yields).
 
     Columns: ids and metadata, ``dim:label`` probabilities, ``dim`` predicted values and,
     when ``terms`` > 0, ``dim__terms`` with the top contributing terms of the predicted labels.
     ``engine="fast"`` (default) gives the same output as ``"sklearn"``, faster (:mod:`framing.model.scoring`,
     :mod:`framing.model.lean`); pass a ``scorer`` (a :class:`~framing.model.lean.LeanModel`) built once to avoid
-    rebuilding it per call.
+    rebuilding it per call. ``before``: the paragraphs just before these in the input (dicts with
+    ``article_id``, ``text``, ``collection``), the context of those that continue their article.
     """
     if engine not in ENGINES:
         raise ModelError(f"unknown engine {engine!r}", fix="use " + " or ".join(ENGINES))
@@ -49,10 +50,10 @@ def predict_frame(model: FramingModel, paragraphs: pd.DataFrame, *, terms: int =
     meta = {c: paragraphs[c].tolist() for c in META_COLUMNS}
     if engine == "fast":
         lean = scorer if isinstance(scorer, LeanModel) else LeanModel.from_model(model, scorer)
-        return pd.DataFrame(predict_columns(lean, meta, texts, terms))
+        return pd.DataFrame(predict_columns(lean, meta, texts, terms, before))
     out = paragraphs[META_COLUMNS].reset_index(drop=True).copy()
     out["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:8] for t in texts]
-    texts = Reading.of(model.config).inputs(meta["article_id"], texts, meta["collection"])
+    texts = Reading.of(model.config).inputs(meta["article_id"], texts, meta["collection"], before)
     columns: dict[str, object] = {}
     for name, dim_model in model.dimensions.items():
         X = dim_model.transform(texts)
@@ -141,7 +142,7 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
                  columns: Columns = Columns(), paragraphs: bool = False, chunk_size: int = 5_000,
                  terms: int = 3, progress: Callable[[int], None] | None = None, engine: str = "fast",
                  workers: int = 1, keep_text: bool = False, articles: str | Path | None = None,
-                 on_skip: OnSkip | None = None) -> int:
+                 on_skip: OnSkip | None = None, on_dropped: Callable[[dict[str, int]], None] | None = None) -> int:
     """Tag every paragraph of ``source`` (a folder or a table) and write ``output``.
 
     The input is read and the output written chunk by chunk, so memory stays flat; the output
@@ -152,7 +153,8 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     articles outside the project's corpus. With ``articles``, the article table
     (:func:`predict_articles`) is written there in the same pass. ``on_skip(file, reason)`` receives
     each file of a folder that is not text or holds no article text, which is then left out
-    (without it, a file that is not text stops the run). Returns the number of paragraphs written.
+    (without it, a file that is not text stops the run). ``on_dropped`` receives, per chunk, how many
+    paragraphs were dropped as boilerplate, by reason. Returns the number of paragraphs written.
     """
     output = Path(output)
     _check_output(output)
@@ -176,7 +178,7 @@ def predict_file(model: FramingModel, source: str | Path, output: str | Path, *,
     try:
         for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=chunk_size,
                                        terms=terms, engine=engine, workers=workers, spec=spec, keep_text=keep_text,
-                                       on_skip=on_skip):
+                                       on_skip=on_skip, on_dropped=on_dropped):
             if frame is not None:
                 writers[0].write(frame)
                 if progress is not None:
@@ -237,20 +239,23 @@ def _article_frame(rows: dict | None) -> pd.DataFrame | None:
 
 def _stream(model: FramingModel, source: str | Path, *, columns: Columns, paragraphs: bool, chunk_size: int,
             terms: int, engine: str, workers: int, spec: ArticleSpec | None,
-            keep: bool = True, keep_text: bool = False, on_skip: OnSkip | None = None) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
+            keep: bool = True, keep_text: bool = False, on_skip: OnSkip | None = None,
+            on_dropped: Callable[[dict[str, int]], None] | None = None) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
     """``(paragraph predictions, finished articles)`` per corpus unit, in corpus order (either may be
     None); with paragraph rows, the articles come merged in a last item. ``keep=False`` skips
     making the paragraph DataFrames."""
     seen, numbers = SeenIds(), ParagraphNumbers()
     table = ArticleTable(spec) if spec is not None else None
     units = iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip)
-    for unit, keys, found, part in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
-                                           engine=engine, workers=workers, spec=spec):
-        check_ids(seen, unit.file, keys, "paragraph" if paragraphs else "article")
-        finished = _article_frame(table.add(part)) if table is not None else None
+    for unit, keys, found, parts, dropped in _scored(model, units, columns=columns, paragraphs=paragraphs, terms=terms,
+                                                     engine=engine, workers=workers, spec=spec):
+        if on_dropped is not None and dropped:
+            on_dropped(dropped)
+        check_ids(seen, unit.files, keys, "paragraph" if paragraphs else "article")
+        finished = _article_frame([table.add(part) for part in parts][-1]) if table is not None else None
         frame = _frame(found) if keep else None
         if frame is not None and paragraphs:  # workers number each unit alone: renumber in input order
-            frame["p_index"] = numbers.number(frame["article_id"])
+            frame["p_index"] = numbers.number(frame["article_id"], unit.file)
         if frame is not None and keep_text:
             frame = _with_text(frame, unit, columns, paragraphs)
         yield frame, finished
@@ -269,132 +274,53 @@ def _with_text(frame: pd.DataFrame, unit: CorpusUnit, columns: Columns, paragrap
     return frame.assign(title=frame["paragraph_id"].map(titles), text=frame["paragraph_id"].map(texts))
 
 
-def _sklearn_unit(model: FramingModel, unit: CorpusUnit, columns: Columns, paragraphs: bool,
-                  terms: int, spec: ArticleSpec | None = None) -> tuple[list, pd.DataFrame | None, UnitArticles | None]:
-    """Read one corpus unit, split it into paragraphs and predict them with scikit-learn."""
-    articles = unit.articles(columns)
-    kept, _ = unit_paragraphs(articles, paragraphs=paragraphs)
-    found = None
-    if kept:
-        frame = pd.DataFrame(kept, columns=PARAGRAPH_COLUMNS)
-        found = predict_frame(model, frame, terms=terms, engine="sklearn")
-    part = unit_summary(spec, articles, kept, None if found is None else found.to_dict("list"), paragraphs)
-    return article_keys(articles), found, part
+@dataclass
+class SklearnScore:
+    """:class:`~framing.model.lean.LeanScore` by scikit-learn's reference path (:func:`predict_frame`)."""
+    model: FramingModel
+    terms: int
+
+    @property
+    def context(self) -> int:
+        return Reading.of(self.model.config).context
+
+    def __call__(self, rows: list[dict], before: Sequence[dict] = ()) -> dict | None:
+        if not rows:
+            return None
+        frame = pd.DataFrame(rows, columns=PARAGRAPH_COLUMNS)
+        return predict_frame(self.model, frame, terms=self.terms, engine="sklearn", before=before).to_dict("list")
 
 
 def _scored(model: FramingModel, units: Iterator[CorpusUnit], *, columns: Columns, paragraphs: bool, terms: int,
             engine: str, workers: int, spec: ArticleSpec | None = None
-            ) -> Iterator[tuple[CorpusUnit, list, dict | pd.DataFrame | None, UnitArticles | None]]:
-    """``(unit, article keys, predictions, article partial)`` in corpus order, computed here or by
+            ) -> Iterator[tuple[CorpusUnit, list, dict | None, list[UnitArticles | None], dict[str, int]]]:
+    """``(unit, article keys, predictions, article partials, boilerplate dropped by reason)`` in corpus order, computed here or by
     ``workers`` processes.
 
     Workers read Parquet row groups themselves (no text goes through a pipe) and, with the fast
     engine, receive the compiled :class:`~framing.model.lean.LeanModel` (numpy arrays: no scikit-learn,
-    no pickled pipelines) and return plain columns, which this process turns into DataFrames; with
-    ``spec``, they also summarise their unit's articles (:mod:`framing.model.articles`)."""
-    run: Callable = (UnitTask(LeanModel.from_model(model), columns, paragraphs, terms, spec) if engine == "fast" else
-                     functools.partial(_sklearn_unit, model, columns=columns, paragraphs=paragraphs, terms=terms,
-                                       spec=spec))
-    if workers == 1:
-        for unit in units:
-            yield unit, *run(unit)
-        return
-    for unit, result in in_workers(run, units, workers):
-        yield unit, *result
+    no pickled pipelines) and return plain columns; with ``spec``, they also summarise their unit's
+    articles (:mod:`framing.model.articles`). An article of paragraph rows may go on from one unit
+    to the next: each unit's first paragraphs of it (its :class:`~framing.model.lean.Edge` head) are
+    scored here, with the last paragraphs of the units before as their context."""
+    score = LeanScore(LeanModel.from_model(model), terms) if engine == "fast" else SklearnScore(model, terms)
+    task = UnitTask(score, columns, paragraphs, spec)
+    results = ((unit, task(unit)) for unit in units) if workers == 1 else in_workers(task, units, workers)
+    carried: list[dict] = []  # the last paragraphs read, in input order
+    for unit, (keys, found, part, edge, dropped) in results:
+        head = score(edge.head, carried)
+        parts = [unit_summary(spec, [{"article": edge.head[0]["article_id"]}], edge.head, head, True)] if head else []
+        carried = (carried + edge.tail)[-task.context:] if task.context else []
+        yield unit, keys, _joined(head, found), [*parts, part], dropped
 
 
-def _frame(found: dict | pd.DataFrame | None) -> pd.DataFrame | None:
-    return pd.DataFrame(found) if isinstance(found, dict) else found
+def _joined(head: dict | None, found: dict | None) -> dict | None:
+    """The columns of ``head`` then ``found`` (either may be None)."""
+    if head is None or found is None:
+        return found if head is None else head
+    return {key: np.concatenate([head[key], value]) if isinstance(value, np.ndarray) else [*head[key], *value]
+            for key, value in found.items()}
 
 
-@dataclass
-class ArticleView:
-    """A few articles predicted whole, for reading: the article table (:func:`predict_articles`), the
-    paragraph predictions with their ``text``, the article rules and the model's dimensions."""
-    articles: pd.DataFrame
-    paragraphs: pd.DataFrame
-    rules: dict[str, str]
-    dimensions: list[tuple[str, list[str], bool]]  # (name, labels, multi-label)
-
-    def records(self) -> list[dict]:
-        """One JSON-ready dict per article: metadata, per dimension its decision, shares and
-        supporting paragraphs, and its paragraphs with their tags, probabilities, terms and evidence."""
-        out = []
-        by_article = dict(iter(self.paragraphs.groupby("article_id", sort=False))) if len(self.paragraphs) else {}
-        for a in self.articles.to_dict("records"):
-            dims = {}
-            for name, labels, multi in self.dimensions:
-                decided = [v for v in str(a[name]).split("|") if v]
-                dims[name] = {"decision": decided if multi else (decided[0] if decided else None),
-                              "rule": self.rules[name],
-                              "share": {lab: round(float(a[f"{name}:{lab}"]), 4) for lab in labels},
-                              "supporting_paragraph": supporting(a[f"{name}__paragraphs"])}
-            paragraphs = []
-            rows = by_article.get(a["article_id"])
-            for p in ([] if rows is None else rows.to_dict("records")):
-                tags = {}
-                for name, labels, multi in self.dimensions:
-                    value = [v for v in str(p[name]).split("|") if v]
-                    tags[name] = {"labels": value if multi else value[0],
-                                  "probability": {lab: round(float(p[f"{name}:{lab}"]), 4) for lab in labels},
-                                  "terms": [t for t in str(p.get(f"{name}__terms", "") or "").split("; ") if t]}
-                    if f"{name}__evidence" in p:
-                        tags[name]["evidence"] = _evidence(p[f"{name}__evidence"])
-                paragraphs.append({"paragraph_id": p["paragraph_id"], "p_index": int(p["p_index"]),
-                                   "text": p.get("text"), "tags": tags})
-            out.append({"article_id": a["article_id"], "title": a["title"] or None, "outlet": a["outlet"],
-                        "date": a["date"] or None, "paragraphs": int(a["paragraphs"]), "dimensions": dims,
-                        "paragraph_predictions": paragraphs})
-        return out
-
-
-def _evidence(value: object) -> dict[str, str]:
-    """``{label: phrase}`` from an ``__evidence`` cell (``label: phrase; ...``)."""
-    pairs = (item.split(": ", 1) for item in str(value or "").split("; ") if ": " in item)
-    return {label: phrase for label, phrase in pairs}
-
-
-def count_articles(source: str | Path, *, columns: Columns = Columns(), paragraphs: bool = False,
-                   chunk_size: int = 5_000, stop: int | None = None, on_skip: OnSkip | None = None) -> int:
-    """Articles in ``source`` (paragraph rows: distinct article ids), counting no further than ``stop``."""
-    seen: set[str] = set()
-    for unit in iter_corpus_units(source, chunk_size=chunk_size, on_skip=on_skip):
-        for article in unit.articles(columns):
-            seen.add(str(article.get("article") or article["id"]) if paragraphs else str(article["id"]))
-            if stop is not None and len(seen) >= stop:
-                return len(seen)
-    return len(seen)
-
-
-def preview(model: FramingModel, source: str | Path, *, columns: Columns = Columns(), paragraphs: bool = False,
-            terms: int = 3, engine: str = "fast", limit: int | None = None,
-            on_skip: OnSkip | None = None) -> ArticleView:
-    """Predict a handful of articles whole, for the terminal (``framing predict`` without ``--out``).
-
-    ``limit`` (default: the model config's ``articles.show_max``) caps the articles: more raise a
-    :class:`~framing.errors.CorpusError` that asks for ``--out``, since a bigger corpus is for files.
-    """
-    _check_run(engine, 1)
-    settings = getattr(model.config, "articles", None)
-    limit = limit or getattr(settings, "show_max", 20)
-    if count_articles(source, columns=columns, paragraphs=paragraphs, stop=limit + 1, on_skip=on_skip) > limit:
-        raise CorpusError(f"more than {limit} articles: the terminal view shows at most {limit} "
-                          "(articles.show_max in the config)", path=source,
-                          fix="write the predictions to a file with --out FILE, and one row per article with --articles FILE")
-    spec = ArticleSpec.from_model(model)
-    frames, tables = [], []
-    for frame, finished in _stream(model, source, columns=columns, paragraphs=paragraphs, chunk_size=limit + 1,
-                                   terms=terms, engine=engine, workers=1, spec=spec, on_skip=on_skip):
-        if frame is not None:
-            frames.append(frame)
-        if finished is not None:
-            tables.append(finished)
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=_article_columns(spec))
-    found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*META_COLUMNS, "text_sha1"])
-    if len(found):
-        from framing.corpus.read import read_paragraphs
-
-        texts = read_paragraphs(source, columns=columns, paragraphs=paragraphs,
-                                on_skip=on_skip)[["paragraph_id", "text"]]
-        found = found.merge(texts.drop_duplicates("paragraph_id"), on="paragraph_id", how="left")
-    return ArticleView(table, found, spec.rules(), [(d.name, list(d.labels), d.multi) for d in spec.dims])
+def _frame(found: dict | None) -> pd.DataFrame | None:
+    return None if found is None else pd.DataFrame(found)
