@@ -503,3 +503,21 @@ def test_a_predictions_report_reads_the_corpus_once(project, tmp_path, monkeypat
     build_report("predictions", project, predictions=tmp_path / "p.csv", config=config, n_boot=50, out_dir=tmp_path / "r")
     budget = pd.read_csv(tmp_path / "r" / "label_budget.csv").set_index("outlet")
     assert budget.loc["Daily", "unlabelled_in_corpus"] == 8 and len(reads) == 1
+
+
+def test_every_interval_and_cut_off_on_the_page_follows_report_level(tmp_path, codebook):
+    """report.level = 0.8: the page, its sentences, charts and comparison say 80% and p below 0.2,
+    and the time series are computed at 80% too (narrower than at 95%)."""
+    frame = synthetic()
+    profile = outlet_profile(frame, codebook, n_boot=200, level=0.8)
+    time80, period = time_profile(frame, codebook, n_boot=200, min_articles=1, level=0.8)
+    time95, _ = time_profile(frame, codebook, n_boot=200, min_articles=1)
+    assert (time80["ci_high"] - time80["ci_low"]).sum() < (time95["ci_high"] - time95["ci_low"]).sum()
+    content = ReportContent(title="t", codebook=codebook, profile=profile, time=time80, period=period, level=0.8,
+                            summary=largest_differences(profile, min_articles=5, level=0.8),
+                            compare=compare_outlets(frame, codebook, "X", "Y", n_boot=200, level=0.8),
+                            compare_pair=("X", "Y"))
+    html = write_report(content, tmp_path / "r").read_text()
+    assert "95%" not in html and "0.05" not in html
+    assert "intervals are 80% intervals" in html and "80% interval" in summary_sentence(content.summary[0], level=0.8)
+    assert "adjusted p below 0.2 " in html and "with its 80% interval" in html

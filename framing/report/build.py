@@ -23,6 +23,7 @@ from framing.model.articles import ArticleSpec, articles_from_predictions, rank_
 from framing.model.saved import load_model
 from framing.project import load_project
 from framing.report.content import ReportContent
+from framing.report.html import cutoff, level_pct
 from framing.report.held_out import out_of_fold, validation_table
 from framing.report.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
 from framing.report.events import events_in_range, read_events
@@ -191,7 +192,7 @@ def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int
         omitted["Over time"] = "the table has no date column"
         return {}
     time_table, used = time_profile(src.frame, src.codebook, period=period, n_boot=min(n_boot, 500), seed=seed,
-                                    min_articles=settings.time_min_articles)
+                                    min_articles=settings.time_min_articles, level=settings.level)
     parts.update(time=time_table, period=used)
     if time_table.empty:
         omitted["Over time"] = (f"no outlet has a {used if used != 'none' else 'period'} with "
@@ -237,10 +238,13 @@ def _interval_notes(settings: ReportConfig, *, model_shares: bool, labels: bool,
                "--compare and the summary's gaps combine the two outlets' standard errors (normal interval, z test). "
                "The model's raw predicted shares and the time charts" if model_shares
                else "Shares, time charts, --compare and the summary's gaps")
-            + f": 95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
+            + f": {level_pct(settings.level)} percentile bootstrap over articles within each outlet (report.level), "
+              f"{n_boot} resamples, seed {seed}"
             + (" — these cover the sampling of articles, not the classifier's error." if not labels else
                " (hand labels: no classifier error to cover).")
-            + " A summary gap's interval and verdict are those of --compare for the same two outlets."),
+            + " A summary gap's interval and verdict are those of --compare for the same two outlets; a "
+              f"difference is significant when its adjusted p is below {cutoff(settings.level)} (1 − report.level)."
+            + (" The hand labels vs model panel is drawn at 95% whatever report.level." if model_shares else "")),
         "Fair comparisons": (
             ("outlets are compared within their collection (report.within_collection)" if settings.within_collection
              else "outlets of all collections are compared together (report.within_collection = false)")
@@ -288,7 +292,7 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
         summary=largest_differences(profile, groups=groups, top=settings.summary_top,
                                     min_articles=settings.min_articles, self_sources=settings.self_sources,
                                     level=settings.level, compare=functools.partial(test, either_order=True)),
-        kind=src.kind,
+        kind=src.kind, level=settings.level,
         **parts)
 
 
@@ -338,7 +342,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
         src.frame = frame = _held_out_swapped(src, notes)
     step("outlet profiles")
     ind = indicators(frame, src.codebook)  # the 0/1 table every profile below starts from, built once
-    profile = outlet_profile(frame, src.codebook, n_boot=n_boot, seed=seed, ind=ind)
+    profile = outlet_profile(frame, src.codebook, n_boot=n_boot, seed=seed, level=settings.level, ind=ind)
     groups = outlet_collections(frame) if settings.within_collection else {o: "all" for o in profile["outlet"]}
     step("outlet shares with the classifier's error")
     if src.oof is not None:

@@ -14,6 +14,11 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def level_pct(level: float) -> str:
+    """A confidence level as the page writes it: 0.95 → "95%", 0.975 → "97.5%"."""
+    return f"{level * 100:.4g}%"
+
+
 # Kelly's colours of maximum contrast (without white and black), then a few of tab10: an outlet
 # keeps its colour in every chart of a report.
 PALETTE = ["#0067A5", "#BE0032", "#008856", "#F38400", "#875692", "#882D17", "#8DB600", "#604E97", "#B3446C",
@@ -67,9 +72,10 @@ def draw_heatmap(table: pd.DataFrame, dimension: str, ax: Axes, *, outlets: list
 
 
 def draw_dots(table: pd.DataFrame, dimension: str, fig: Figure, *, outlets: list[str], colors: dict[str, str],
-              groups: dict[str, str] | None = None, unit: str = "paragraph", cols: int = 3) -> Figure:
+              groups: dict[str, str] | None = None, unit: str = "paragraph", cols: int = 3,
+              level: float = 0.95) -> Figure:
     """Small multiples, one panel per label: each outlet's share as a dot in its own colour with
-    its 95 % interval (hollow: model-only), and the model's raw predicted share as a small grey
+    its ``level`` interval (hollow: model-only), and the model's raw predicted share as a small grey
     ring where the table has one. Outlets on the y axis, grouped by collection."""
     sub = table[table["dimension"] == dimension]
     labels = list(dict.fromkeys(sub["label"]))
@@ -106,7 +112,7 @@ def draw_dots(table: pd.DataFrame, dimension: str, fig: Figure, *, outlets: list
     axes[0].invert_yaxis()
     if "predicted" in sub:
         fig.legend(*axes[0].get_legend_handles_labels(), fontsize=8, loc="outside lower center")
-    fig.suptitle(f"{dimension}: share of {unit}s per outlet with 95% intervals"
+    fig.suptitle(f"{dimension}: share of {unit}s per outlet with {level_pct(level)} intervals"
                  + (" (hollow dot: model-only; grey ring: the model's raw predicted share)" if "predicted" in sub else ""),
                  fontsize=11)
     return fig
@@ -121,9 +127,9 @@ def time_grid(table: pd.DataFrame, period: str) -> pd.DatetimeIndex:
 
 def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataFrame | None = None, *,
               colors: dict[str, str] | None = None, period: str = "month", unit: str = "paragraph",
-              max_bands: int = 4) -> Figure:
-    """One panel per label: each outlet's share per period in its own colour with a light 95 %
-    band (up to ``max_bands`` outlets; more would hide the lines: the CSV has the intervals);
+              max_bands: int = 4, level: float = 0.95) -> Figure:
+    """One panel per label: each outlet's share per period in its own colour with a light
+    ``level`` band (up to ``max_bands`` outlets; more would hide the lines: the CSV has the intervals);
     periods without enough articles are gaps, not joined; events as vertical lines."""
     sub = table[table["dimension"] == dimension].copy()
     sub["when"] = pd.to_datetime(sub["period"])
@@ -154,7 +160,7 @@ def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataF
     fig.legend(handles, names, fontsize=8, loc="outside lower center", ncols=min(6, max(1, len(names))))
     fig.autofmt_xdate()
     fig.suptitle(f"{dimension}: share of {unit}s by {period}"
-                 + (" (95% CI over articles)" if bands else " (intervals in the CSV: too many outlets to shade)"),
+                 + (f" ({level_pct(level)} CI over articles)" if bands else " (intervals in the CSV: too many outlets to shade)"),
                  fontsize=11)
     return fig
 
@@ -190,8 +196,8 @@ def draw_agreement(table: pd.DataFrame, dimension: str, ax: Axes, *, colors: dic
     return ax
 
 
-def draw_compare(table: pd.DataFrame, a: str, b: str, ax: Axes) -> Axes:
-    """Forest plot of share differences (a − b) with 95 % CIs, largest first; red where the
+def draw_compare(table: pd.DataFrame, a: str, b: str, ax: Axes, *, level: float = 0.95) -> Axes:
+    """Forest plot of share differences (a − b) with ``level`` CIs, largest first; red where the
     difference survives the correction for multiple comparisons."""
     rows = table.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(rows))
@@ -203,7 +209,7 @@ def draw_compare(table: pd.DataFrame, a: str, b: str, ax: Axes) -> Axes:
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, [f"{d}: {lab}" for d, lab in zip(rows["dimension"], rows["label"])])
     correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}.get(table.attrs.get("correction", ""), "")
-    ax.set_xlabel(f"difference in share ({a} − {b}), 95% CI; red = significant after {correction} correction")
+    ax.set_xlabel(f"difference in share ({a} − {b}), {level_pct(level)} CI; red = significant after {correction} correction")
     ax.set_title(f"Where {a} and {b} differ")
     ax.grid(axis="x", alpha=0.3)
     return ax

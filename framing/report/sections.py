@@ -13,7 +13,7 @@ from framing._io import atomic_write
 from framing.evaluate.experiment import interval_text
 from framing.report import charts
 from framing.report.content import ReportContent
-from framing.report.html import anchor, chart, count, img, pct, points
+from framing.report.html import anchor, chart, count, cutoff, img, level_pct, pct, points
 
 
 def dimension_section(dim, sub: pd.DataFrame, content: ReportContent, out: Path) -> str:
@@ -37,8 +37,9 @@ def dimension_section(dim, sub: pd.DataFrame, content: ReportContent, out: Path)
     rows_n = int(np.ceil(n_labels / cols))
     png = chart(out / f"{dim.name}_dots", shown, (charts.WIDTH, rows_n * (0.8 + 0.24 * len(ranked)) + 1.0),
                   lambda fig, d=dim.name: charts.draw_dots(shown, d, fig, outlets=ranked, colors=colors,
-                                                           groups=groups, unit=unit, cols=cols))
-    parts.append(img(f"{dim.name}_dots", png, f"{dim.name}: share of {unit}s per outlet with 95% intervals"))
+                                                           groups=groups, unit=unit, cols=cols,
+                                                           level=content.level))
+    parts.append(img(f"{dim.name}_dots", png, f"{dim.name}: share of {unit}s per outlet with {level_pct(content.level)} intervals"))
     if small:
         parts.append(f'<p class="note">Not in the charts (fewer than {content.min_articles} articles; in the table '
                      f"below): {html.escape(', '.join(small))}.</p>" if content.ranked else "")
@@ -53,7 +54,8 @@ def validation_section(content: ReportContent, out: Path) -> str:
     unit, colors = content.unit, content.colors
     parts = [f"<p>On the hand-labelled {unit}s, each outlet's share in the hand labels (x) against its share in "
              "the cross-validated predictions (y): predictions for a paragraph come from a model that never saw it "
-             "(nor any paragraph of its article). Colour: outlet (as in every chart); marker: label. Points near "
+             "(nor any paragraph of its article), each with its 95% article-bootstrap interval (at 95% whatever "
+             "report.level). Colour: outlet (as in every chart); marker: label. Points near "
              "the diagonal mean the model's raw reading can be trusted for that outlet and label.</p>"]
     for dim in content.codebook.dimensions:
         vsub = content.validation[content.validation["dimension"] == dim.name]
@@ -160,7 +162,7 @@ def compare_section(content: ReportContent, out: Path) -> str:
     a, b = content.compare_pair
     table_data = content.compare
     png = chart(out / "compare", table_data, (9, 0.28 * len(table_data) + 1.5),
-                  lambda fig: charts.draw_compare(table_data, a, b, fig.add_subplot()))
+                  lambda fig: charts.draw_compare(table_data, a, b, fig.add_subplot(), level=content.level))
     shown = table_data.assign(**{c: table_data[c].map(pct) for c in (a, b)},
                               difference=table_data["difference"].map(lambda v: points(v, 1)),
                               ci=[f"{points(lo, 1)} to {points(hi, 1)}" if not np.isnan(lo) else "—"
@@ -174,7 +176,7 @@ def compare_section(content: ReportContent, out: Path) -> str:
     warnings = "".join(f'<p class="warn">{html.escape(w)}</p>' for w in content.compare_warnings)
     return (f'<section id="compare"><h2>{html.escape(a)} vs {html.escape(b)}</h2>{warnings}'
             f"<p>Difference = {html.escape(a)} − {html.escape(b)}, in points; {compare_basis(content)}; adjusted "
-            f"across the comparison's {tests} tests by {correction}; significant: adjusted p below 0.05 "
+            f"across the comparison's {tests} tests by {correction}; significant: adjusted p below {cutoff(content.level)} "
             f"({int(table_data['significant'].sum())} of {tests}). The summary quotes these same tests.</p>"
             f'{img("compare", png, f"Differences between {a} and {b}")}<div class="scroll">{table}</div></section>')
 
@@ -183,9 +185,10 @@ def compare_basis(content: ReportContent) -> str:
     """What the comparison's shares and intervals are, by report kind and by how they were tested."""
     basis = content.compare.attrs.get("basis", "bootstrap")
     shares = {"labels": "the hand-labelled shares", "predictions": "the model's predicted shares"}[content.kind]
-    boot = (f"{shares}, 95% bootstrap intervals resampling each outlet's articles; p: two-sided bootstrap p-value"
+    level = level_pct(content.level)
+    boot = (f"{shares}, {level} bootstrap intervals resampling each outlet's articles; p: two-sided bootstrap p-value"
             + (" (the model's raw reading: its error is not covered)" if content.kind == "predictions" else ""))
-    corrected = ("the outlet shares (the model corrected with the hand labels), 95% normal intervals from the two "
+    corrected = (f"the outlet shares (the model corrected with the hand labels), {level} normal intervals from the two "
                  "outlets' standard errors, which cover the sampling of articles and the classifier's error; "
                  "p: two-sided z test")
     return {"shares": corrected, "bootstrap": boot}.get(basis, f"{corrected} (dimensions without hand labels: {boot})")
@@ -200,7 +203,8 @@ def time_part(dim, content: ReportContent, out: Path, colors: dict[str, str]) ->
     rows_n = int(np.ceil(len(dim.labels) / 3))
     png = chart(out / f"{dim.name}_time", tsub, (charts.WIDTH, 2.8 * rows_n + 1.6),
                   lambda fig: charts.draw_time(tsub, dim.name, fig, content.events, colors=colors,
-                                               period=content.period, unit=content.unit))
+                                               period=content.period, unit=content.unit,
+                                               level=content.level))
     left = content.time_left_out
     note = ("Left out: " + "; ".join(f"{o} ({why})" for o, why in sorted(left.items())) + ". ") if left else ""
     return (f"<h3>Over time (by {content.period})</h3>"
@@ -240,7 +244,7 @@ def share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
                     f"{count(articles, 'article')}</span>{flag}</th>{''.join(cells)}</tr>")
     linked = any(content.why.get((dim.name, label)) for label in dim.label_names)
     return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
-            f'<p class="hint">Share of {content.unit}s with its 95% interval ("model": the model\'s own predicted share; '
+            f'<p class="hint">Share of {content.unit}s with its {level_pct(content.level)} interval ("model": the model\'s own predicted share; '
             f'"model-only": no hand-labelled sample of that outlet, see the method section; "own voice": the outlet '
             f"quoting itself, never a headline finding)"
             + ("; click a share for the words and paragraphs behind it." if linked else ".") + "</p>")
