@@ -521,3 +521,14 @@ def test_every_interval_and_cut_off_on_the_page_follows_report_level(tmp_path, c
     assert "95%" not in html and "0.05" not in html
     assert "intervals are 80% intervals" in html and "80% interval" in summary_sentence(content.summary[0], level=0.8)
     assert "adjusted p below 0.2 " in html and "with its 80% interval" in html
+
+
+def test_time_charts_of_predictions_say_they_are_the_models_raw_reading(tmp_path, codebook):
+    frame = synthetic()
+    profile = outlet_profile(frame, codebook, n_boot=50)
+    time_table, period = time_profile(frame, codebook, n_boot=50, min_articles=1)
+    for kind in ("predictions", "labels"):
+        content = ReportContent(title="t", codebook=codebook, profile=profile, time=time_table, period=period, kind=kind)
+        html = write_report(content, tmp_path / kind).read_text()
+        assert ("the model's raw decisions per week, not corrected" in html) == (kind == "predictions")
+        assert ("mood: the model&#x27;s raw (uncorrected) shares by week" in html) == (kind == "predictions")

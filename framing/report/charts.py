@@ -127,10 +127,11 @@ def time_grid(table: pd.DataFrame, period: str) -> pd.DatetimeIndex:
 
 def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataFrame | None = None, *,
               colors: dict[str, str] | None = None, period: str = "month", unit: str = "paragraph",
-              max_bands: int = 4, level: float = 0.95) -> Figure:
+              max_bands: int = 4, level: float = 0.95, raw: bool = False) -> Figure:
     """One panel per label: each outlet's share per period in its own colour with a light
     ``level`` band (up to ``max_bands`` outlets; more would hide the lines: the CSV has the intervals);
-    periods without enough articles are gaps, not joined; events as vertical lines."""
+    periods without enough articles are gaps, not joined; events as vertical lines. ``raw``: the
+    shares are the model's own decisions, not corrected for its errors (the title says so)."""
     sub = table[table["dimension"] == dimension].copy()
     sub["when"] = pd.to_datetime(sub["period"])
     grid = time_grid(sub, period)
@@ -159,7 +160,8 @@ def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataF
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, fontsize=8, loc="outside lower center", ncols=min(6, max(1, len(names))))
     fig.autofmt_xdate()
-    fig.suptitle(f"{dimension}: share of {unit}s by {period}"
+    fig.suptitle(("model's raw reading (not corrected, see the table) · " if raw else "")
+                 + f"{dimension}: share of {unit}s by {period}"
                  + (f" ({level_pct(level)} CI over articles)" if bands else " (intervals in the CSV: too many outlets to shade)"),
                  fontsize=11)
     return fig

@@ -204,11 +204,17 @@ def time_part(dim, content: ReportContent, out: Path, colors: dict[str, str]) ->
     png = chart(out / f"{dim.name}_time", tsub, (charts.WIDTH, 2.8 * rows_n + 1.6),
                   lambda fig: charts.draw_time(tsub, dim.name, fig, content.events, colors=colors,
                                                period=content.period, unit=content.unit,
-                                               level=content.level))
+                                               level=content.level, raw=content.kind == "predictions"))
     left = content.time_left_out
     note = ("Left out: " + "; ".join(f"{o} ({why})" for o, why in sorted(left.items())) + ". ") if left else ""
     return (f"<h3>Over time (by {content.period})</h3>"
-            + img(f"{dim.name}_time", png, f"{dim.name}: shares by {content.period}")
+            + img(f"{dim.name}_time", png, f"{dim.name}: "
+                  + ("the model's raw (uncorrected) shares" if content.kind == "predictions" else "shares")
+                  + f" by {content.period}")
+            + (f"<p class=\"warn\">These are the model's raw decisions per {content.period}, not corrected for its "
+               "errors with the hand labels: they can sit far from the outlet shares in the table above, which "
+               "are the figures to quote; read the lines for ups and downs, not for levels.</p>"
+               if content.kind == "predictions" else "")
             + f'<p class="note">A point needs {content.time_min_articles} or more articles of the outlet in the '
               f"{content.period}; periods with fewer are gaps. {html.escape(note)}</p>")
 
