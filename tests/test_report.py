@@ -532,3 +532,31 @@ def test_time_charts_of_predictions_say_they_are_the_models_raw_reading(tmp_path
         html = write_report(content, tmp_path / kind).read_text()
         assert ("the model's raw decisions per week, not corrected" in html) == (kind == "predictions")
         assert ("mood: the model&#x27;s raw (uncorrected) shares by week" in html) == (kind == "predictions")
+
+
+def test_summary_items_carry_the_caveats_of_their_numbers(tmp_path, codebook):
+    """Dates that differ, a model-only share, a model no better than its baseline, and outlets of
+    different collections are said beside the summary sentence they qualify."""
+    from framing.report.method import expected_line, summary_caveats
+
+    frame = synthetic()
+    frame.loc[frame["outlet"] == "Y", "date"] = "2024-01-01"
+    profile = outlet_profile(frame, codebook, n_boot=100)
+    items = largest_differences(profile, min_articles=5, top=6)
+    items[0].update(basis_high="model-only", basis_low="own labels")
+    metrics = {"expected": {"dimensions": {"mood": 0.9, "topics": 0.0}, "intervals": {"mood": [0.8, 0.95],
+               "topics": [0.0, 0.0]}, "n": {"mood": 500, "topics": 12}},
+               "mood": {"baseline_macro_f1": 0.4}, "topics": {"baseline_macro_f1": 0.0}}
+    items = summary_caveats(items, frame, metrics, {"X": "press", "Y": "gov"}, max_gap_days=30, source="predictions")
+    said = " | ".join(items[0]["caveats"])
+    assert "X covers" in said and f"{items[0]['high']} has no hand-labelled sample" in said
+    assert "different collections" in said
+    topics = [i for i in items if i["dimension"] == "topics"]
+    mood = [i for i in items if i["dimension"] == "mood"]
+    assert topics and mood
+    assert all("no better than the majority baseline 0.00" in " ".join(i["caveats"]) for i in topics)
+    assert not any("baseline" in " ".join(i["caveats"]) for i in mood)
+    assert "measured on only 12 (topics) test paragraph(s)" in expected_line(metrics)
+    content = ReportContent(title="t", codebook=codebook, profile=profile, summary=items)
+    html = write_report(content, tmp_path / "r").read_text()
+    assert html.count("Caveat: ") == sum(len(i["caveats"]) for i in items) and "them..</span>" not in html

@@ -25,7 +25,8 @@ from framing.project import load_project
 from framing.report.content import ReportContent
 from framing.report.html import cutoff, level_pct
 from framing.report.held_out import out_of_fold, validation_table
-from framing.report.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
+from framing.report.method import (agreement_note, count_line, expected_line, sampling_note, summary_caveats, unit_word,
+                                   validity_table)
 from framing.report.events import events_in_range, read_events
 from framing.report.page import write_report
 from framing.report.provenance import check_model
@@ -289,9 +290,10 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
         min_articles=settings.min_articles, time_min_articles=settings.time_min_articles,
         self_sources={o: list(v) for o, v in settings.self_sources.items()}, time_left_out=left_out,
         validity=validity, expected=expected_line(src.metrics) if src.metrics else "",
-        summary=largest_differences(profile, groups=groups, top=settings.summary_top,
-                                    min_articles=settings.min_articles, self_sources=settings.self_sources,
-                                    level=settings.level, compare=functools.partial(test, either_order=True)),
+        summary=summary_caveats(largest_differences(
+            profile, groups=groups, top=settings.summary_top, min_articles=settings.min_articles,
+            self_sources=settings.self_sources, level=settings.level, compare=functools.partial(test, either_order=True)),
+            src.frame, src.metrics, outlet_collections(src.frame), max_gap_days=settings.date_gap_days, source=src.kind),
         kind=src.kind, level=settings.level,
         **parts)
 

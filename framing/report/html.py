@@ -112,8 +112,10 @@ def summary_part(content: ReportContent) -> str:
         members = [o for o in content.ranked if content.groups.get(o, "all") == group]
         head = f"<h3>{html.escape(group)}</h3>" if len(groups) > 1 else ""
         if items:
-            body = "".join(f"<li>{html.escape(summary_sentence(item, content.units.get(item['high'], content.unit), content.level))}</li>"
-                           for item in items)
+            body = "".join(f"<li>{html.escape(summary_sentence(item, content.units.get(item['high'], content.unit), content.level))}"
+                           + "".join(f'<br><span class="warn">Caveat: {html.escape(c.rstrip("."))}.</span>'
+                                     for c in item.get("caveats", []))
+                           + "</li>" for item in items)
         elif len(members) < 2:
             body = (f"<li>Fewer than two outlets with {content.min_articles} or more articles "
                     f"({html.escape(', '.join(members) or 'none')}): nothing to compare.</li>")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from framing.evaluate.experiment import expected_text
+from framing.evaluate.experiment import expected_text, few_tested
 from framing.labels.codebook import Codebook
+from framing.report.compare import date_warning
 
 
 def unit_word(collections: list[str], units: dict[str, str]) -> str:
@@ -106,4 +107,44 @@ def expected_line(metrics: dict) -> str:
     expected = metrics.get("expected", {})
     if not expected.get("dimensions"):
         return ""
-    return f"macro-F1 {expected_text(expected)} ({expected.get('basis', '')})."
+    caution = few_tested(expected)
+    return f"macro-F1 {expected_text(expected)} ({expected.get('basis', '')})." + (f" {caution}." if caution else "")
+
+
+def weak_dimensions(metrics: dict) -> dict[str, str]:
+    """Dimension → why its model is too weak to rest a finding on: its expected macro-F1 on new
+    articles (time-forward) no better than the majority baseline, or measured on too few paragraphs."""
+    expected = metrics.get("expected", {})
+    intervals, weak = expected.get("intervals", {}), {}
+    for name, value in expected.get("dimensions", {}).items():
+        baseline = metrics.get(name, {}).get("baseline_macro_f1", 0.0) if isinstance(metrics.get(name), dict) else 0.0
+        low = intervals.get(name, [value])[0]
+        if low <= baseline:
+            weak[name] = (f"the {name} model scores macro-F1 {value:.2f} on new articles (time-forward), no better "
+                          f"than the majority baseline {baseline:.2f} (see the validity section)")
+    for name, n in expected.get("n", {}).items():
+        if name not in weak and few_tested({"n": {name: n}}):
+            weak[name] = f"the {name} model's accuracy was measured on only {n} test paragraph(s)"
+    return weak
+
+
+def summary_caveats(items: list[dict], frame: pd.DataFrame, metrics: dict, collections: dict[str, str], *,
+                    max_gap_days: int, source: str) -> list[dict]:
+    """The summary's items, each with the ``caveats`` the comparison and method sections attach to
+    the same numbers: the outlets' dates differ, an outlet's share is the model's reading alone
+    (no hand labels of its own), the dimension's model is weak, the outlets are of different collections."""
+    weak = weak_dimensions(metrics)
+    for item in items:
+        high, low = item["high"], item["low"]
+        caveats = [w for w in [date_warning(frame, high, low, max_gap_days=max_gap_days, source=source)] if w]
+        only = [o for o, end in ((high, "high"), (low, "low")) if item.get(f"basis_{end}") == "model-only"]
+        if only:
+            caveats.append(f"{' and '.join(only)} {'has' if len(only) == 1 else 'have'} no hand-labelled sample of "
+                           "its own: the share is the model's reading, not a measurement")
+        if item["dimension"] in weak:
+            caveats.append(weak[item["dimension"]])
+        if collections.get(high) != collections.get(low):
+            caveats.append(f"{high} ({collections.get(high)}) and {low} ({collections.get(low)}) belong to different "
+                           "collections: the difference may be one of genre, not of framing")
+        item["caveats"] = caveats
+    return items
