@@ -560,3 +560,23 @@ def test_summary_items_carry_the_caveats_of_their_numbers(tmp_path, codebook):
     content = ReportContent(title="t", codebook=codebook, profile=profile, summary=items)
     html = write_report(content, tmp_path / "r").read_text()
     assert html.count("Caveat: ") == sum(len(i["caveats"]) for i in items) and "them..</span>" not in html
+
+
+def test_the_model_line_describes_each_dimensions_own_model(codebook):
+    from dataclasses import asdict
+
+    from framing.config import ClassifierConfig, FeaturesConfig
+    from framing.report.method import model_note
+
+    features = asdict(FeaturesConfig(analyzer="prefix", lexicon="rationale", lexicon_dimensions=["mood"],
+                                     attribution=["topics"], context=1, decades=["topics"], indicators=["topics"]))
+    classifier = asdict(ClassifierConfig(C=4.0, C_by_dimension={"mood": 2.0}, threshold="oof", single_offsets=True,
+                                         tune_on="news"))
+    meta = {"created": "2026-01-01", "config": {"features": features, "classifier": classifier},
+            "thresholds": {"topics": {"sport": 0.35, "weather": 0.6}}, "offsets": {"mood": {"upbeat": 0.2}}}
+    note = model_note("m", meta, codebook)
+    mood, topics = note.split("; topics: ")
+    assert "C=2," in mood and "rationale lexicon" in mood and "upbeat +0.20" in mood and "attribution" not in mood
+    assert "C=4," in topics and "rationale lexicon" not in topics and "1 earlier paragraph" in topics
+    assert "decade" in topics and "indicators" in topics and "sport 0.35, weather 0.60" in topics and "on news" in topics
+    assert "5-character word prefixes" in note

@@ -25,8 +25,8 @@ from framing.project import load_project
 from framing.report.content import ReportContent
 from framing.report.html import cutoff, level_pct
 from framing.report.held_out import out_of_fold, validation_table
-from framing.report.method import (agreement_note, count_line, expected_line, sampling_note, summary_caveats, unit_word,
-                                   validity_table)
+from framing.report.method import (agreement_note, count_line, expected_line, model_note, sampling_note,
+                                   summary_caveats, unit_word, validity_table)
 from framing.report.events import events_in_range, read_events
 from framing.report.page import write_report
 from framing.report.provenance import check_model
@@ -85,11 +85,7 @@ def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, pr
                           fix=f"give predictions written by `framing predict --model {model_path}` "
                               "(its codebook names the columns)")
     notes["Data"] = f"model predictions, {predictions} (sha256 {sha256_file(predictions)[:12]})"
-    f = meta["config"]["features"]
-    lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""
-    notes["Model"] = (f"{model_path}: TF-IDF ({f['analyzer']}, {f['ngram_min']}–{f['ngram_max']}-grams, "
-                      f"sublinear_tf={f['sublinear_tf']}){lexicon} + logistic regression (C={meta['config']['classifier']['C']}, "
-                      f"class_weight={meta['config']['classifier']['class_weight']}), trained {meta['created']}")
+    notes["Model"] = model_note(model_path, meta, codebook)
     notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]}, the model's copy)"
     project_codebook = root / config.data.codebook
     if project_codebook.is_file():

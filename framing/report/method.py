@@ -148,3 +148,58 @@ def summary_caveats(items: list[dict], frame: pd.DataFrame, metrics: dict, colle
                            "collections: the difference may be one of genre, not of framing")
         item["caveats"] = caveats
     return items
+
+
+def _text_block(f: dict) -> str:
+    analyzer = {"prefix": f"{f.get('prefix_len', 5)}-character word prefixes", "word": "whole words",
+                "char_wb": f"character {f.get('char_ngram_min')}–{f.get('char_ngram_max')}-grams",
+                "word+char": f"whole words and character {f.get('char_ngram_min')}–{f.get('char_ngram_max')}-grams"}
+    return (f"TF-IDF of {analyzer.get(f['analyzer'], f['analyzer'])} ({f['ngram_min']}–{f['ngram_max']}-grams, "
+            f"min_df={f.get('min_df', 1)}, sublinear_tf={f['sublinear_tf']})")
+
+
+def _blocks(name: str, f: dict) -> list[str]:
+    """The feature blocks a dimension reads beside the text block, from the features config."""
+    blocks = []
+    if f.get("lexicon", "none") != "none" and (not f.get("lexicon_dimensions") or name in f["lexicon_dimensions"]):
+        blocks.append(f"rationale lexicon ({f['lexicon']})")
+    if name in f.get("attribution", []):
+        blocks.append("attribution block (cues, speaker spans, words within "
+                      f"{f.get('attribution_window', 8)} of a cue, the codebook's actors"
+                      + (f", {plural(f['context'], 'earlier paragraph')}" if f.get("context") else "")
+                      + (", the paragraph's collection" if f.get("collection_aware") else "") + ")")
+    if name in f.get("decades", []):
+        blocks.append("years read as their decade")
+    if name in f.get("indicators", []):
+        blocks.append("the codebook's indicators of each label")
+    return blocks
+
+
+def _rule(dim, meta: dict) -> str:
+    """How a dimension's scores become labels in the saved model."""
+    c = meta["config"]["classifier"]
+    tuned = f" chosen out of fold on {c['tune_on']} paragraphs" if c.get("tune_on") else " chosen out of fold"
+    if dim.multi:
+        chosen = meta.get("thresholds", {}).get(dim.name)
+        if chosen:
+            values = ", ".join(f"{label} {t:.2f}" for label, t in chosen.items())
+            return f"every label whose probability reaches its threshold ({values}; {tuned.strip()})"
+        return f"every label whose probability reaches {float(c['threshold']) if c['threshold'] != 'oof' else 0.5:.2f}"
+    offsets = {k: v for k, v in meta.get("offsets", {}).get(dim.name, {}).items() if v}
+    if offsets:
+        values = ", ".join(f"{label} {v:+.2f}" for label, v in offsets.items())
+        return f"the top label after per-label offsets ({values};{tuned})"
+    return "the top label"
+
+
+def model_note(model_path, meta: dict, codebook: Codebook) -> str:
+    """The method's "Model" line: each dimension's model as the saved model was trained (its C,
+    feature blocks and decision rule), from the model's own config."""
+    f, c = meta["config"]["features"], meta["config"]["classifier"]
+    parts = []
+    for dim in codebook.dimensions:
+        blocks = " + ".join([_text_block(f), *_blocks(dim.name, f)])
+        C = c.get("C_by_dimension", {}).get(dim.name, c["C"])
+        parts.append(f"{dim.name}: {blocks} → logistic regression (C={C:g}, class_weight={c['class_weight']}); "
+                     f"decision: {_rule(dim, meta)}")
+    return f"{model_path}, trained {meta['created']}. " + "; ".join(parts)
