@@ -580,3 +580,23 @@ def test_the_model_line_describes_each_dimensions_own_model(codebook):
     assert "C=4," in topics and "rationale lexicon" not in topics and "1 earlier paragraph" in topics
     assert "decade" in topics and "indicators" in topics and "sport 0.35, weather 0.60" in topics and "on news" in topics
     assert "5-character word prefixes" in note
+
+
+def test_the_why_and_share_hints_say_only_what_holds_for_this_project(tmp_path, codebook):
+    """Nothing about 5-letter prefixes, sources or "model-only" where the model and data have none."""
+    from framing.config import FeaturesConfig
+    from framing.report.method import reads_note
+
+    frame = synthetic()
+    profile = outlet_profile(frame, codebook, n_boot=50)
+    why = {("mood", "upbeat"): {"X": [("win", 0.2)]}, ("topics", "sport"): {"X": [("goal", 0.2)]}}
+    examples = {("mood", "upbeat", "X"): [(0.9, "A great win.", "X1:0:abc", "")],
+                ("topics", "sport", "X"): [(0.8, "A goal, the coach said.", "X1:1:abc", "the coach said")]}
+    content = ReportContent(title="t", codebook=codebook, profile=profile, why=why, examples=examples,
+                            reads=reads_note(FeaturesConfig(analyzer="word")))
+    html = write_report(content, tmp_path / "r").read_text()
+    mood, topics = html[html.index('id="mood"'):html.index('id="topics"')], html[html.index('id="topics"'):]
+    assert "the model reads whole words" in mood and "5-letter" not in html and "for sources" not in html
+    assert "attributes them" in topics and "attributes them" not in mood
+    assert "&quot;model" not in html and '"model' not in html and "own voice" not in html
+    assert "5-letter word beginnings" in reads_note(FeaturesConfig(analyzer="prefix", prefix_len=5))

@@ -25,8 +25,8 @@ from framing.project import load_project
 from framing.report.content import ReportContent
 from framing.report.html import cutoff, level_pct
 from framing.report.held_out import out_of_fold, validation_table
-from framing.report.method import (agreement_note, count_line, expected_line, model_note, sampling_note,
-                                   summary_caveats, unit_word, validity_table)
+from framing.report.method import (agreement_note, count_line, expected_line, model_note, reads_note,
+                                   sampling_note, summary_caveats, unit_word, validity_table)
 from framing.report.events import events_in_range, read_events
 from framing.report.page import write_report
 from framing.report.provenance import check_model
@@ -151,6 +151,7 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
     texts = corpus["text"]
     why, examples = outlet_why(src.model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
     parts["why"], parts["examples"] = why, examples
+    parts["reads"] = reads_note(src.model.config.features)
     if not why:
         omitted["why"] = ("the predictions carry no text and their paragraphs are not in the project's corpus: "
                           "predict with `framing predict --keep-text` to see the words and paragraphs behind "

@@ -192,6 +192,15 @@ def _rule(dim, meta: dict) -> str:
     return "the top label"
 
 
+def reads_note(features) -> str:
+    """What the "why" words are made of, for a model with these features (a FeaturesConfig)."""
+    if features.analyzer == "prefix":
+        return (f"{features.prefix_len}-letter word beginnings, shown as the commonest whole word they stand for "
+                "in the texts")
+    return {"word": "whole words", "char_wb": "character n-grams within words",
+            "word+char": "whole words and character n-grams"}.get(features.analyzer, features.analyzer)
+
+
 def model_note(model_path, meta: dict, codebook: Codebook) -> str:
     """The method's "Model" line: each dimension's model as the saved model was trained (its C,
     feature blocks and decision rule), from the model's own config."""

@@ -249,10 +249,15 @@ def share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
         body.append(f'<tr><th>{html.escape(str(outlet))} <span class="ci">{count(n, content.units.get(outlet, content.unit))}, '
                     f"{count(articles, 'article')}</span>{flag}</th>{''.join(cells)}</tr>")
     linked = any(content.why.get((dim.name, label)) for label in dim.label_names)
+    tags = [text for shown, text in (
+        ("predicted" in sub, '"model": the model\'s own predicted share'),
+        ("basis" in sub and sub["basis"].eq("model-only").any(),
+         '"model-only": no hand-labelled sample of that outlet, see the method section'),
+        (any(set(content.self_sources.get(o, ())) & set(dim.label_names) for o in content.outlets),
+         '"own voice": the outlet quoting itself, never a headline finding')) if shown]
     return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
-            f'<p class="hint">Share of {content.unit}s with its {level_pct(content.level)} interval ("model": the model\'s own predicted share; '
-            f'"model-only": no hand-labelled sample of that outlet, see the method section; "own voice": the outlet '
-            f"quoting itself, never a headline finding)"
+            f'<p class="hint">Share of {content.unit}s with its {level_pct(content.level)} interval'
+            + (f" ({'; '.join(tags)})" if tags else "")
             + ("; click a share for the words and paragraphs behind it." if linked else ".") + "</p>")
 
 
@@ -299,9 +304,11 @@ def why_part(dim, content: ReportContent) -> str:
     if not blocks:
         reason = content.omitted.get("why")
         return f'<h3>Why</h3><p class="note">{html.escape(reason)}</p>' if reason else ""
+    attributed = any(rest and rest[0] for key, examples in content.examples.items() if key[0] == dim.name
+                     for _, _, _, *rest in examples)
+    reads = f"; the model reads {content.reads}" if content.reads else ""
     return ("<h3>Why</h3><p class=\"hint\">Words that push this outlet's text towards the label more than other "
-            "outlets' (TF-IDF × model weight, outlet mean minus the others' mean; the model reads 5-letter word "
-            "beginnings, shown as the commonest whole word; function words left out), and the outlet's distinct "
-            "paragraphs the model is surest carry the label, with their probability and, for sources, the phrase "
-            "that attributes them (the predictions' evidence column, or found with the codebook's actors and "
-            "the attribution cues).</p>" + "".join(blocks))
+            f"outlets' (TF-IDF × model weight, outlet mean minus the others' mean{reads}; function words left out), "
+            f"and the outlet's distinct {content.unit}s the model is surest carry the label, with their probability"
+            + (" and the phrase that attributes them (the predictions' evidence column, or found with the "
+               "codebook's actors and the attribution cues)" if attributed else "") + ".</p>" + "".join(blocks))
