@@ -600,3 +600,22 @@ def test_the_why_and_share_hints_say_only_what_holds_for_this_project(tmp_path, 
     assert "attributes them" in topics and "attributes them" not in mood
     assert "&quot;model" not in html and '"model' not in html and "own voice" not in html
     assert "5-letter word beginnings" in reads_note(FeaturesConfig(analyzer="prefix", prefix_len=5))
+
+
+def test_outlets_compared_across_collections_keep_the_genre_warning(tmp_path, codebook):
+    """report.within_collection = false: the summary says all outlets are compared together, and
+    --compare of a press and a government outlet still warns that they differ in genre."""
+    from framing.config import ReportConfig
+    from framing.report.build import _comparison, _Source
+
+    frame = synthetic().assign(collection=lambda f: f["outlet"].map({"X": "press", "Y": "gov"}))
+    profile = outlet_profile(frame, codebook, n_boot=50)
+    table = compare_outlets(frame, codebook, "X", "Y", n_boot=50)
+    parts = {}
+    _comparison(_Source(frame, codebook, frame), profile, ReportConfig(within_collection=False, min_articles=5),
+                ("X", "Y"), test=lambda a, b: table, parts=parts)
+    assert any("X (press) and Y (gov) belong to different collections" in w for w in parts["compare_warnings"])
+    content = ReportContent(title="t", codebook=codebook, profile=profile, groups={"X": "all", "Y": "all"},
+                            within_collection=False, summary=largest_differences(profile, min_articles=5))
+    html = write_report(content, tmp_path / "r").read_text()
+    assert "all collections are compared together" in html and "compared within their collection" not in html

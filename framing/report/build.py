@@ -205,7 +205,7 @@ def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int
     return time_table.attrs.get("left_out", {})
 
 
-def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, settings: ReportConfig,
+def _comparison(src: _Source, profile: pd.DataFrame, settings: ReportConfig,
                 compare: tuple[str, str], *, test: Callable[[str, str], pd.DataFrame], parts: dict) -> None:
     a, b = compare
     small = [o for o in compare if o not in eligible_outlets(profile[profile["outlet"] == o], settings.min_articles)]
@@ -216,8 +216,9 @@ def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, settings: Rep
                               "(--min-articles)")
     table = test(a, b)
     warnings = []
-    if groups.get(a) != groups.get(b):
-        warnings.append(f"{a} ({groups.get(a)}) and {b} ({groups.get(b)}) belong to different collections: "
+    collections = outlet_collections(src.frame)  # the outlets' own, also when all are compared together
+    if collections.get(a) != collections.get(b):
+        warnings.append(f"{a} ({collections.get(a)}) and {b} ({collections.get(b)}) belong to different collections: "
                         "differences may be differences of genre, not of framing.")
     dated = date_warning(src.frame, a, b, max_gap_days=settings.date_gap_days, source=src.kind)
     if dated:
@@ -291,7 +292,7 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
             profile, groups=groups, top=settings.summary_top, min_articles=settings.min_articles,
             self_sources=settings.self_sources, level=settings.level, compare=functools.partial(test, either_order=True)),
             src.frame, src.metrics, outlet_collections(src.frame), max_gap_days=settings.date_gap_days, source=src.kind),
-        kind=src.kind, level=settings.level,
+        kind=src.kind, level=settings.level, within_collection=settings.within_collection,
         **parts)
 
 
@@ -361,7 +362,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     step("comparison")
     test = outlet_tester(src.frame, src.codebook, ind, settings, shares=src.shares, n_boot=n_boot, seed=seed)
     if compare:
-        _comparison(src, profile, groups, settings, compare, test=test, parts=parts)
+        _comparison(src, profile, settings, compare, test=test, parts=parts)
     notes.update(_interval_notes(settings, model_shares="predicted" in profile, labels=source == "labels",
                                  n_boot=n_boot, seed=seed))
     step("summary")

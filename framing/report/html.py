@@ -132,7 +132,9 @@ def summary_part(content: ReportContent) -> str:
     estimate = ("outlet shares whose intervals cover both which articles were sampled and the classifier's error "
                 "(see the method)" if "predicted" in content.profile else
                 "shares with intervals from resampling each outlet's articles")
-    notes.append(f"Outlets are compared within their collection; shares are {estimate}. Each gap, its interval and "
+    together = ("Outlets are compared within their collection" if content.within_collection else
+                "Outlets of all collections are compared together (report.within_collection = false)")
+    notes.append(f"{together}; shares are {estimate}. Each gap, its interval and "
                  f"its verdict are those of comparing the two outlets (framing report --compare), with p-values "
                  f"adjusted across that comparison's tests; differences are ranked by the smallest gap the interval "
                  f"allows.")
