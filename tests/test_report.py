@@ -280,7 +280,7 @@ def test_the_articles_section_names_each_article_by_its_title(project, tmp_path)
     model = load_model(project / "experiments/default")
     folder = tmp_path / "mine"
     folder.mkdir()
-    write_article(folder, "c-1", "Courier", "2025-04-01", ["upbeat sport", "gloomy weather"])
+    write_article(folder, "c-1", "Courier", "2025-04-01", ["upbeat sport", "gloomy weather", "upbeat both"])
     runs = {"corpus": (project / "corpus", False), "elsewhere": (folder, True)}
     for name, (source, keep_text) in runs.items():
         predict_file(model, source, tmp_path / f"{name}.csv", keep_text=keep_text)
@@ -619,3 +619,30 @@ def test_outlets_compared_across_collections_keep_the_genre_warning(tmp_path, co
                             within_collection=False, summary=largest_differences(profile, min_articles=5))
     html = write_report(content, tmp_path / "r").read_text()
     assert "all collections are compared together" in html and "compared within their collection" not in html
+
+
+def test_articles_are_ranked_among_those_long_enough_ties_by_probability(tmp_path, codebook):
+    """A one-paragraph article at 100% does not top a label; of two articles with the same share
+    the one the model is surer of comes first; the section counts in the report's unit word."""
+    from types import SimpleNamespace
+
+    from framing.report.ranking import ranked_articles
+
+    model = SimpleNamespace(config=SimpleNamespace(), thresholds={"topics": {"sport": 0.5, "weather": 0.5}},
+                            dimensions={"mood": SimpleNamespace(labels_=["upbeat", "gloomy"], multi=False),
+                                        "topics": SimpleNamespace(labels_=["sport", "weather"], multi=True)})
+    rows = []
+    for article, n, up in (("short", 1, [0.99]), ("b-sure", 3, [0.9, 0.9, 0.2]), ("a-unsure", 3, [0.6, 0.6, 0.2]),
+                           ("long", 4, [0.9, 0.2, 0.2, 0.2])):
+        for i, p in enumerate(up[:n]):
+            rows.append({"article_id": article, "outlet": "X", "paragraph_id": f"{article}:{i}",
+                         "mood:upbeat": p, "mood:gloomy": 1 - p, "topics:sport": 0.1, "topics:weather": 0.1})
+    ranked = ranked_articles(model, pd.DataFrame(rows), codebook, top=2, texts=None)
+    upbeat = ranked[(ranked["dimension"] == "mood") & (ranked["label"] == "upbeat")]
+    assert upbeat["article_id"].tolist() == ["b-sure", "a-unsure"] and upbeat["rank"].tolist() == [1, 2]
+    assert "short" not in set(ranked["article_id"])
+    one = ranked.iloc[:1].assign(paragraphs=1)
+    content = ReportContent(title="t", codebook=codebook, profile=outlet_profile(synthetic(), codebook, n_boot=20),
+                            articles=one, unit="headline", units={"X": "headline"})
+    html = write_report(content, tmp_path / "r").read_text()
+    assert "of 1 headline ·" in html and "paragraphs" not in html.split('id="articles"')[1].split("</section>")[0]

@@ -19,7 +19,6 @@ from framing.corpus.tables import read_predictions
 from framing.errors import ReportError
 from framing.evaluate.results import read_oof
 from framing.labels.codebook import load_codebook
-from framing.model.articles import ArticleSpec, articles_from_predictions, rank_articles
 from framing.model.saved import load_model
 from framing.project import load_project
 from framing.report.content import ReportContent
@@ -30,6 +29,7 @@ from framing.report.method import (agreement_note, count_line, expected_line, mo
 from framing.report.events import events_in_range, read_events
 from framing.report.page import write_report
 from framing.report.provenance import check_model
+from framing.report.ranking import ranked_articles
 from framing.report.compare import date_warning, largest_differences, outlet_tester
 from framing.report.profile import eligible_outlets, indicators, outlet_collections, outlet_profile, time_profile
 from framing.report.shares import corpus_room, label_budget, method_notes, outlet_shares
@@ -163,8 +163,12 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
                                             "(pull quotes, repeated captions); they count in the shares, as "
                                             "published, and are shown once among the examples.")
     article_texts = frame.drop_duplicates("paragraph_id").set_index("paragraph_id")["text"] if "text" in frame else texts
-    parts["articles"] = _ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts,
-                                         corpus["title"])
+    least = config.articles.report_min_paragraphs
+    parts["articles"] = ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts,
+                                        corpus["title"], min_paragraphs=least)
+    if parts["articles"] is not None and parts["articles"].empty:
+        omitted["Articles"] = (f"no article has {least} or more paragraphs (articles.report_min_paragraphs; a "
+                               "headline is an article of one): the share of a label in fewer says little about an article")
 
 
 def _corpus_texts(src: _Source, config: ExperimentConfig, root: Path) -> pd.DataFrame | None:
@@ -373,20 +377,3 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     step("drawing the charts")
     return write_report(content, out_dir, progress=step)
 
-
-def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None,
-                     titles: pd.Series | None = None) -> pd.DataFrame | None:
-    """The report's articles table (:func:`framing.model.articles.rank_articles`), with each supporting
-    paragraph's text where the corpus (or the predictions) has it, and the article's title where the
-    predictions have none (``titles``: the corpus titles by paragraph id; the predictions of
-    ``framing predict`` carry no title column unless made with ``--keep-text``); None when the
-    predictions lack probability columns."""
-    spec = ArticleSpec.from_model(model)
-    if any(c not in frame for c in spec.columns):
-        return None
-    ranked = rank_articles(articles_from_predictions(frame, spec, support="carried"), codebook, top=top)
-    if texts is not None and len(texts):
-        ranked["text"] = ranked["paragraph_id"].map(texts)
-    if "title" not in frame and titles is not None and len(titles):
-        ranked["title"] = ranked["paragraph_id"].map(titles)  # by paragraph id: the text hash confirms the article
-    return ranked

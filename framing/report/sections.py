@@ -262,8 +262,8 @@ def share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
 
 
 def articles_section(content: ReportContent, out: Path) -> str:
-    """Per label, the articles with the largest share of paragraphs carrying it; each links to the
-    "why" details of its outlet and label and shows the paragraph that most supports the label."""
+    """Per label, the articles with the largest share of rows (paragraphs, headlines) carrying it; each links to the
+    "why" details of its outlet and label and shows the row that most supports the label."""
     ranked = content.articles
     with atomic_write(out / "articles.csv") as handle:
         ranked.to_csv(handle, index=False)
@@ -276,13 +276,15 @@ def articles_section(content: ReportContent, out: Path) -> str:
             name = r.title if isinstance(r.title, str) and r.title else r.article_id
             why = (f'<a href="#{anchor(dim, label, str(r.outlet))}">why</a> '
                    if str(r.outlet) in content.why.get((dim, label), {}) else "")
-            items.append(f'<li><b>{pct(r.share)}</b> of {r.paragraphs} paragraphs · {html.escape(str(name))} '
+            unit = content.units.get(str(r.outlet), content.unit)
+            items.append(f'<li><b>{pct(r.share)}</b> of {count(r.paragraphs, unit)} · {html.escape(str(name))} '
                          f'<span class="ci">{html.escape(str(r.outlet))} {html.escape(str(r.date or ""))}</span> · '
                          f'{why}<span class="ci">{html.escape(str(r.paragraph_id))}</span>{quote}</li>')
         blocks.append(f"<details><summary>{html.escape(dim)} · {html.escape(label)}</summary><ol>{''.join(items)}</ol></details>")
     return ('<section id="articles"><h2>Articles</h2><p class="hint">Per label, the articles with the largest share of '
-            'paragraphs carrying it, the paragraph that most supports it there, and a link to the outlet\'s "why" '
-            'details for that label. <a href="articles.csv">CSV</a></p>' + "".join(blocks) + "</section>")
+            f'{content.unit}s carrying it (ties: the label\'s mean probability over the article), the '
+            f'{content.unit} that most supports it there, and a link to the outlet\'s "why" details for that label. '
+            '<a href="articles.csv">CSV</a></p>' + "".join(blocks) + "</section>")
 
 
 def why_part(dim, content: ReportContent) -> str:
