@@ -646,3 +646,22 @@ def test_articles_are_ranked_among_those_long_enough_ties_by_probability(tmp_pat
                             articles=one, unit="headline", units={"X": "headline"})
     html = write_report(content, tmp_path / "r").read_text()
     assert "of 1 headline ·" in html and "paragraphs" not in html.split('id="articles"')[1].split("</section>")[0]
+
+
+def test_a_time_chart_of_one_period_is_left_out_and_events_do_not_stretch_the_axis(tmp_path, codebook):
+    from matplotlib.dates import num2date
+    from matplotlib.figure import Figure
+
+    from framing.report import charts
+
+    frame = synthetic()
+    frame["date"] = "2025-03-03"
+    profile = outlet_profile(frame, codebook, n_boot=20)
+    one, period = time_profile(frame, codebook, period="month", n_boot=20, min_articles=1)
+    html = write_report(ReportContent(title="t", codebook=codebook, profile=profile, time=one, period=period),
+                        tmp_path / "r").read_text()
+    assert not (tmp_path / "r" / "mood_time.png").exists() and "one point shows no change over time" in html
+    table, period = time_profile(synthetic(), codebook, period="month", n_boot=20, min_articles=1)
+    events = pd.DataFrame({"date": pd.to_datetime(["2020-07-01", "2025-03-20"]), "label": ["far", "near"]})
+    fig = charts.draw_time(table, "mood", Figure(), events, period=period)
+    assert num2date(fig.axes[0].get_xlim()[0]).year == 2025 and len(fig.axes[0].texts) == 1

@@ -148,8 +148,8 @@ def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataF
             ax.plot(grid, rows["share"].astype(float), marker=".", label=outlet, color=color)
             if bands:
                 ax.fill_between(grid, rows["ci_low"].astype(float), rows["ci_high"].astype(float), alpha=0.12, color=color)
-        if events is not None:
-            for event in events.itertuples():
+        if events is not None:  # only those within the chart's dates: others would stretch its axis
+            for event in events[(events["date"] >= grid.min()) & (events["date"] <= grid.max())].itertuples():
                 ax.axvline(event.date, color="black", linestyle=":", linewidth=0.8)
                 ax.text(event.date, 0.98, f" {event.label}", rotation=90, va="top", fontsize=7)
         ax.set_title(label, fontsize=10)

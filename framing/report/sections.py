@@ -200,6 +200,10 @@ def time_part(dim, content: ReportContent, out: Path, colors: dict[str, str]) ->
     tsub = content.time[content.time["dimension"] == dim.name]
     if tsub.empty:
         return ""
+    if tsub["period"].nunique() < 2:
+        return (f"<h3>Over time (by {content.period})</h3><p class=\"note\">Not drawn: only the {content.period} of "
+                f"{html.escape(str(tsub['period'].iloc[0]))} has {content.time_min_articles} or more articles of an "
+                f"outlet (report.time_min_articles), and one point shows no change over time.</p>")
     rows_n = int(np.ceil(len(dim.labels) / 3))
     png = chart(out / f"{dim.name}_time", tsub, (charts.WIDTH, 2.8 * rows_n + 1.6),
                   lambda fig: charts.draw_time(tsub, dim.name, fig, content.events, colors=colors,
