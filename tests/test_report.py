@@ -665,3 +665,32 @@ def test_a_time_chart_of_one_period_is_left_out_and_events_do_not_stretch_the_ax
     events = pd.DataFrame({"date": pd.to_datetime(["2020-07-01", "2025-03-20"]), "label": ["far", "near"]})
     fig = charts.draw_time(table, "mood", Figure(), events, period=period)
     assert num2date(fig.axes[0].get_xlim()[0]).year == 2025 and len(fig.axes[0].texts) == 1
+
+
+def test_smaller_wording_points_of_the_page(tmp_path, codebook):
+    """Heatmap title without collections, Cohen's h explained, one unlabelled paragraph, no 0.00
+    baseline for a multi-label dimension, the model-only dot in the legend, --compare refused early."""
+    from matplotlib.figure import Figure
+
+    from framing.report import charts
+    from framing.report.build import _filtered
+    from framing.report.sections import _quotas, compare_section, validity_table
+
+    profile = outlet_profile(synthetic(), codebook, n_boot=20)
+    ax = charts.draw_heatmap(profile, "mood", Figure().add_subplot())
+    assert "grouped" not in ax.get_title()
+    table = compare_outlets(synthetic(), codebook, "X", "Y", n_boot=50)
+    content = ReportContent(title="t", codebook=codebook, profile=profile, compare=table, compare_pair=("X", "Y"))
+    assert "Cohen's h, the gap" in compare_section(content, tmp_path)
+    budget = pd.DataFrame({"outlet": ["X"], "extra_labels": [5], "n_labelled": [3], "unlabelled_in_corpus": [1]})
+    assert "capped at the 1 unlabelled paragraph the corpus" in _quotas(budget)[1][0]
+    validity = pd.DataFrame({"dimension": ["mood", "topics"], "collection": ["all", "all"], "paragraphs": [9, 9],
+                             "CV macro-F1": [0.5, 0.4], "time-forward macro-F1": [0.5, 0.3],
+                             "time-forward interval": [None, None], "baseline macro-F1": [0.3, 0.0]})
+    cells = validity_table(validity, {"topics"})
+    assert "/ 0.30</span>" in cells and "/ 0.00</span>" not in cells and "no baseline for a multi-label" in cells
+    shown = profile.assign(predicted=profile["share"], basis=np.where(profile["outlet"] == "X", "model-only", "own"))
+    fig = charts.draw_dots(shown, "mood", Figure(), outlets=["X", "Y"], colors={})
+    assert any("model-only" in t.get_text() for t in fig.legends[0].get_texts())
+    with pytest.raises(ReportError, match="--compare names 'Z'"):
+        _filtered(synthetic(), None, None, ("X", "Z"))

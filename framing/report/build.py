@@ -103,7 +103,9 @@ def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, pr
     return src
 
 
-def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[str] | None) -> pd.DataFrame:
+def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[str] | None,
+              compare: tuple[str, str] | None = None) -> pd.DataFrame:
+    """The rows the report is drawn from; refuses, before any work, a --compare outlet not among them."""
     if collections:
         if "collection" not in frame:
             raise ReportError("the predictions have no collection column", fix="re-run framing predict")
@@ -112,6 +114,11 @@ def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[
         frame = frame[frame["outlet"].isin(outlets)]
     if frame.empty:
         raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
+    known = set(frame["outlet"].astype(str))
+    for name in compare or ():
+        if name not in known:
+            raise ReportError(f"--compare names {name!r}, which is not an outlet of the {len(frame):,} rows reported",
+                              fix=f"outlets: {', '.join(sorted(known))}")
     return frame
 
 
@@ -337,7 +344,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
         else _from_predictions(config, root, model_path, predictions, notes)
     every = outlet_collections(src.corpus)
     palette = sorted(every, key=lambda o: (every[o], o))  # the same colours in every report of the corpus
-    src.frame = frame = _filtered(src.frame, collections, outlets)
+    src.frame = frame = _filtered(src.frame, collections, outlets, compare)
     shown_collections = sorted(frame["collection"].astype(str).unique()) if "collection" in frame else []
     what = "hand-labelled" if source == "labels" else "predicted"
     notes["Data"] = f"{what}: {count_line(frame, settings.units)}" + ("" if source == "labels" else f" — {notes['Data']}")

@@ -66,7 +66,7 @@ def draw_heatmap(table: pd.DataFrame, dimension: str, ax: Axes, *, outlets: list
         if not np.isnan(value):
             ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=9, color="white" if value > 0.6 else "black")
     _separators(ax, outlets, groups)
-    ax.set_title(f"{dimension}: share of {unit}s per outlet, grouped by collection")
+    ax.set_title(f"{dimension}: share of {unit}s per outlet" + (", grouped by collection" if groups else ""))
     ax.figure.colorbar(image, ax=ax, label=f"share of {unit}s", fraction=0.04)
     return ax
 
@@ -75,8 +75,8 @@ def draw_dots(table: pd.DataFrame, dimension: str, fig: Figure, *, outlets: list
               groups: dict[str, str] | None = None, unit: str = "paragraph", cols: int = 3,
               level: float = 0.95) -> Figure:
     """Small multiples, one panel per label: each outlet's share as a dot in its own colour with
-    its ``level`` interval (hollow: model-only), and the model's raw predicted share as a small grey
-    ring where the table has one. Outlets on the y axis, grouped by collection."""
+    its ``level`` interval (hollow: model-only), and the model's raw predicted share as a grey
+    cross where the table has one (both in the legend). Outlets on the y axis, grouped by collection."""
     sub = table[table["dimension"] == dimension]
     labels = list(dict.fromkeys(sub["label"]))
     cols = min(cols, len(labels))
@@ -89,8 +89,8 @@ def draw_dots(table: pd.DataFrame, dimension: str, fig: Figure, *, outlets: list
         err = np.vstack([v - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - v])
         err = np.where(np.isnan(err), 0, np.clip(err, 0, None))
         if "predicted" in rows:
-            ax.plot(rows["predicted"].to_numpy(dtype=float), y, "o", ms=7, mfc="none", color="grey", alpha=0.7,
-                    label="model's predicted share")
+            ax.plot(rows["predicted"].to_numpy(dtype=float), y, "x", ms=6, color="grey", alpha=0.8,
+                    label="the model's raw predicted share")
         model_only = (rows["basis"] == "model-only").to_numpy() if "basis" in rows else np.zeros(len(v), bool)
         for i, outlet in enumerate(outlets):
             if np.isnan(v[i]):
@@ -111,9 +111,15 @@ def draw_dots(table: pd.DataFrame, dimension: str, fig: Figure, *, outlets: list
             tick.set_color(colors.get(outlet, "black"))
     axes[0].invert_yaxis()
     if "predicted" in sub:
-        fig.legend(*axes[0].get_legend_handles_labels(), fontsize=8, loc="outside lower center")
+        from matplotlib.lines import Line2D
+
+        handles = axes[0].get_legend_handles_labels()[0][:1]
+        if "basis" in sub and sub["basis"].eq("model-only").any():
+            handles.append(Line2D([], [], marker="o", linestyle="", color="black", mfc="white",
+                                  label="hollow dot: model-only (no hand labels of its own)"))
+        fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=len(handles))
     fig.suptitle(f"{dimension}: share of {unit}s per outlet with {level_pct(level)} intervals"
-                 + (" (hollow dot: model-only; grey ring: the model's raw predicted share)" if "predicted" in sub else ""),
+                 + (" (hollow dot: model-only; grey cross: the model's raw predicted share)" if "predicted" in sub else ""),
                  fontsize=11)
     return fig
 

@@ -75,7 +75,7 @@ def validity_section(content: ReportContent, out: Path) -> str:
                     "the hand labels of each collection, as macro-F1: in cross-validation grouped by article / on "
                     "the time-forward test (trained on earlier articles, tested on later ones: the closest to new "
                     "articles) / of a majority-label baseline. Read each collection's charts with its own row: "
-                    f"where the model is weak, lean on the outlet shares' intervals.</p>{validity_table(content.validity)}"
+                    f"where the model is weak, lean on the outlet shares' intervals.</p>{validity_table(content.validity, {d.name for d in content.codebook.dimensions if d.multi})}"
                     f"<p class=\"hint\">{html.escape(content.expected)} "
                     '<a href="validity.csv">CSV</a></p></section>')
 
@@ -124,14 +124,15 @@ def _quotas(budget: pd.DataFrame) -> tuple[str, list[str]]:
                          f"cannot draw its {r.extra_labels:,}: add its predicted articles to the corpus first.")
             continue
         if room < r.extra_labels:
-            notes.append(f"{r.outlet}: capped at the {room:,} unlabelled paragraphs the corpus has (of "
+            notes.append(f"{r.outlet}: capped at the {count(room, 'unlabelled paragraph')} the corpus has (of "
                          f"{r.extra_labels:,} needed): add more of its articles to the corpus for the rest.")
         quotas.append(f'--quota "{r.outlet}={min(room, r.extra_labels)}"')
     return " ".join(quotas), notes
 
 
-def validity_table(validity: pd.DataFrame) -> str:
-    """One row per collection, one cell per dimension: CV / time-forward / baseline macro-F1."""
+def validity_table(validity: pd.DataFrame, multi: set[str] | frozenset = frozenset()) -> str:
+    """One row per collection, one cell per dimension: CV / time-forward / baseline macro-F1 (no
+    baseline for the ``multi``-label dimensions: predicting no label, their majority, scores 0)."""
     dims = list(dict.fromkeys(validity["dimension"]))
     collections = list(dict.fromkeys(validity["collection"]))
     head = "".join(f"<th>{html.escape(d)}</th>" for d in dims)
@@ -148,14 +149,16 @@ def validity_table(validity: pd.DataFrame) -> str:
             f = lambda v: "—" if pd.isna(v) else f"{v:.2f}"  # noqa: E731
             ci = r.get("time-forward interval")
             ci = f" <span class=\"ci\">({interval_text(ci)})</span>" if isinstance(ci, list | tuple) else ""
+            base = "—" if d in multi else f(r["baseline macro-F1"])
             cells.append(f"<td><b>{f(r['CV macro-F1'])}</b> / {f(r['time-forward macro-F1'])}{ci} "
-                         f"<span class=\"ci\">/ {f(r['baseline macro-F1'])}</span></td>")
+                         f"<span class=\"ci\">/ {base}</span></td>")
         name = "all collections" if collection == "all" else collection
         rows.append(f"<tr><th>{html.escape(name)} <span class=\"ci\">{int(n):,} labelled</span></th>{''.join(cells)}</tr>"
                     if not pd.isna(n) else f"<tr><th>{html.escape(name)}</th>{''.join(cells)}</tr>")
     return (f'<div class="scroll"><table><tr><th>collection</th>{head}</tr>{"".join(rows)}</table></div>'
             '<p class="hint">Each cell: CV / time-forward (its interval from resampling the test articles) / baseline '
-            'macro-F1.</p>')
+            'macro-F1' + ('; no baseline for a multi-label dimension (its majority, no label, always scores 0)'
+                          if multi & set(dims) else '') + '.</p>')
 
 
 def compare_section(content: ReportContent, out: Path) -> str:
@@ -177,7 +180,9 @@ def compare_section(content: ReportContent, out: Path) -> str:
     return (f'<section id="compare"><h2>{html.escape(a)} vs {html.escape(b)}</h2>{warnings}'
             f"<p>Difference = {html.escape(a)} − {html.escape(b)}, in points; {compare_basis(content)}; adjusted "
             f"across the comparison's {tests} tests by {correction}; significant: adjusted p below {cutoff(content.level)} "
-            f"({int(table_data['significant'].sum())} of {tests}). The summary quotes these same tests.</p>"
+            f"({int(table_data['significant'].sum())} of {tests}); cohens_h: Cohen's h, the gap between the two "
+            "shares on the arcsine scale (about 0.2 small, 0.5 medium, 0.8 large). The summary quotes these same "
+            "tests.</p>"
             f'{img("compare", png, f"Differences between {a} and {b}")}<div class="scroll">{table}</div></section>')
 
 
