@@ -694,3 +694,15 @@ def test_smaller_wording_points_of_the_page(tmp_path, codebook):
     assert any("model-only" in t.get_text() for t in fig.legends[0].get_texts())
     with pytest.raises(ReportError, match="--compare names 'Z'"):
         _filtered(synthetic(), None, None, ("X", "Z"))
+
+
+def test_outlets_with_one_hand_labelled_article_are_not_drawn_against_the_model(tmp_path, codebook):
+    frame = synthetic()
+    frame = frame[(frame["outlet"] == "X") | (frame["article_id"] == "Y0")]
+    hand = outlet_profile(frame, codebook, n_boot=20)
+    validation = hand.rename(columns={"share": "hand", "ci_low": "hand_low", "ci_high": "hand_high"}).assign(
+        predicted=lambda f: f["hand"], predicted_low=lambda f: f["hand_low"], predicted_high=lambda f: f["hand_high"])
+    content = ReportContent(title="t", codebook=codebook, profile=hand, validation=validation)
+    html = write_report(content, tmp_path / "r").read_text()
+    assert "Not drawn (one hand-labelled article" in html and "): Y.</p>" in html
+    assert set(pd.read_csv(tmp_path / "r" / "mood_validation.csv")["outlet"]) == {"X", "Y"}

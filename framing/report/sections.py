@@ -57,13 +57,19 @@ def validation_section(content: ReportContent, out: Path) -> str:
              "(nor any paragraph of its article), each with its 95% article-bootstrap interval (at 95% whatever "
              "report.level). Colour: outlet (as in every chart); marker: label. Points near "
              "the diagonal mean the model's raw reading can be trusted for that outlet and label.</p>"]
+    validation = content.validation
+    single = validation["n_articles"] < 2 if "n_articles" in validation else pd.Series(False, index=validation.index)
     for dim in content.codebook.dimensions:
-        vsub = content.validation[content.validation["dimension"] == dim.name]
-        if vsub.empty:
+        vsub = validation[validation["dimension"] == dim.name]
+        drawn = vsub[~single[vsub.index]]
+        if drawn.empty:
             continue
-        png = chart(out / f"{dim.name}_validation", vsub, (8.5, 5.5),
-                      lambda fig, v=vsub, d=dim.name: charts.draw_agreement(v, d, fig.add_subplot(), colors=colors))
+        png = chart(out / f"{dim.name}_validation", vsub, (8.5, 5.5),  # the CSV keeps every outlet
+                      lambda fig, v=drawn, d=dim.name: charts.draw_agreement(v, d, fig.add_subplot(), colors=colors))
         parts.append(img(f"{dim.name}_validation", png, f"{dim.name}: hand labels vs cross-validated predictions"))
+    if single.any():
+        parts.append(f'<p class="note">Not drawn (one hand-labelled article: no interval, and their points crowd the '
+                     f"others; in the CSVs): {html.escape(', '.join(sorted(set(validation.loc[single, 'outlet']))))}.</p>")
     return f'<section id="validation"><h2>Hand labels vs model</h2>{"".join(parts)}</section>'
 
 
