@@ -179,6 +179,8 @@ class ArticlesConfig:
     show_max: int = 20
     # The report's ranked table: this many articles per label.
     report_top: int = 5
+    # ... among the articles with at least this many paragraphs (a share of one or two says nothing).
+    report_min_paragraphs: int = 3
 
 
 @dataclass

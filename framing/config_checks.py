@@ -136,8 +136,8 @@ def _report_problems(r: Any, a: Any) -> list[tuple[str, str]]:
         problems.append(("report.correction", 'use "holm", "bh" or "none"'))
     if r.min_articles < 1 or r.time_min_articles < 1 or r.summary_top < 1:
         problems.append(("report.min_articles/time_min_articles/summary_top", "each at least 1"))
-    if a.min_paragraphs < 1 or a.show_max < 1 or a.report_top < 1:
-        problems.append(("articles.min_paragraphs/show_max/report_top", "each must be at least 1"))
+    if a.min_paragraphs < 1 or a.show_max < 1 or a.report_top < 1 or a.report_min_paragraphs < 1:
+        problems.append(("articles.min_paragraphs/show_max/report_top/report_min_paragraphs", "each must be at least 1"))
     return problems
 
 

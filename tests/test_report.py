@@ -280,7 +280,7 @@ def test_the_articles_section_names_each_article_by_its_title(project, tmp_path)
     model = load_model(project / "experiments/default")
     folder = tmp_path / "mine"
     folder.mkdir()
-    write_article(folder, "c-1", "Courier", "2025-04-01", ["upbeat sport", "gloomy weather"])
+    write_article(folder, "c-1", "Courier", "2025-04-01", ["upbeat sport", "gloomy weather", "upbeat both"])
     runs = {"corpus": (project / "corpus", False), "elsewhere": (folder, True)}
     for name, (source, keep_text) in runs.items():
         predict_file(model, source, tmp_path / f"{name}.csv", keep_text=keep_text)
@@ -559,3 +559,206 @@ def test_the_summary_adjusts_its_gaps_for_the_outlet_pairs_it_searched(codebook)
     assert item["ci_low"] == pytest.approx(pair.loc["upbeat", "ci_low"]) and item["ci_low"] > 0
     sentence = summary_sentence(item)
     assert "6 outlet pairs searched" in sentence and "not significant" in sentence
+
+
+def test_every_interval_and_cut_off_on_the_page_follows_report_level(tmp_path, codebook):
+    """report.level = 0.8: the page, its sentences, charts and comparison say 80% and p below 0.2,
+    and the time series are computed at 80% too (narrower than at 95%)."""
+    frame = synthetic()
+    profile = outlet_profile(frame, codebook, n_boot=200, level=0.8)
+    time80, period = time_profile(frame, codebook, n_boot=200, min_articles=1, level=0.8)
+    time95, _ = time_profile(frame, codebook, n_boot=200, min_articles=1)
+    assert (time80["ci_high"] - time80["ci_low"]).sum() < (time95["ci_high"] - time95["ci_low"]).sum()
+    content = ReportContent(title="t", codebook=codebook, profile=profile, time=time80, period=period, level=0.8,
+                            summary=largest_differences(profile, min_articles=5, level=0.8),
+                            compare=compare_outlets(frame, codebook, "X", "Y", n_boot=200, level=0.8),
+                            compare_pair=("X", "Y"))
+    html = write_report(content, tmp_path / "r").read_text()
+    assert "95%" not in html and "0.05" not in html
+    assert "intervals are 80% intervals" in html and "80% interval" in summary_sentence(content.summary[0], level=0.8)
+    assert "adjusted p below 0.2 " in html and "with its 80% interval" in html
+
+
+def test_time_charts_of_predictions_say_they_are_the_models_raw_reading(tmp_path, codebook):
+    frame = synthetic()
+    profile = outlet_profile(frame, codebook, n_boot=50)
+    time_table, period = time_profile(frame, codebook, n_boot=50, min_articles=1)
+    for kind in ("predictions", "labels"):
+        content = ReportContent(title="t", codebook=codebook, profile=profile, time=time_table, period=period, kind=kind)
+        html = write_report(content, tmp_path / kind).read_text()
+        assert ("the model's raw decisions per week, not corrected" in html) == (kind == "predictions")
+        assert ("mood: the model&#x27;s raw (uncorrected) shares by week" in html) == (kind == "predictions")
+
+
+def test_summary_items_carry_the_caveats_of_their_numbers(tmp_path, codebook):
+    """Dates that differ, a model-only share, a model no better than its baseline, and outlets of
+    different collections are said beside the summary sentence they qualify."""
+    from framing.report.method import expected_line, summary_caveats
+
+    frame = synthetic()
+    frame.loc[frame["outlet"] == "Y", "date"] = "2024-01-01"
+    profile = outlet_profile(frame, codebook, n_boot=100)
+    items = largest_differences(profile, min_articles=5, top=6)
+    items[0].update(basis_high="model-only", basis_low="own labels")
+    metrics = {"expected": {"dimensions": {"mood": 0.9, "topics": 0.0}, "intervals": {"mood": [0.8, 0.95],
+               "topics": [0.0, 0.0]}, "n": {"mood": 500, "topics": 12}},
+               "mood": {"baseline_macro_f1": 0.4}, "topics": {"baseline_macro_f1": 0.0}}
+    items = summary_caveats(items, frame, metrics, {"X": "press", "Y": "gov"}, max_gap_days=30, source="predictions")
+    said = " | ".join(items[0]["caveats"])
+    assert "X covers" in said and f"{items[0]['high']} has no hand-labelled sample" in said
+    assert "different collections" in said
+    topics = [i for i in items if i["dimension"] == "topics"]
+    mood = [i for i in items if i["dimension"] == "mood"]
+    assert topics and mood
+    assert all("no better than the majority baseline 0.00" in " ".join(i["caveats"]) for i in topics)
+    assert not any("baseline" in " ".join(i["caveats"]) for i in mood)
+    assert "measured on only 12 (topics) test paragraph(s)" in expected_line(metrics)
+    content = ReportContent(title="t", codebook=codebook, profile=profile, summary=items)
+    html = write_report(content, tmp_path / "r").read_text()
+    assert html.count("Caveat: ") == sum(len(i["caveats"]) for i in items) and "them..</span>" not in html
+
+
+def test_the_model_line_describes_each_dimensions_own_model(codebook):
+    from dataclasses import asdict
+
+    from framing.config import ClassifierConfig, FeaturesConfig
+    from framing.report.method import model_note
+
+    features = asdict(FeaturesConfig(analyzer="prefix", lexicon="rationale", lexicon_dimensions=["mood"],
+                                     attribution=["topics"], context=1, decades=["topics"], indicators=["topics"]))
+    classifier = asdict(ClassifierConfig(C=4.0, C_by_dimension={"mood": 2.0}, threshold="oof", single_offsets=True,
+                                         tune_on="news"))
+    meta = {"created": "2026-01-01", "config": {"features": features, "classifier": classifier},
+            "thresholds": {"topics": {"sport": 0.35, "weather": 0.6}}, "offsets": {"mood": {"upbeat": 0.2}}}
+    note = model_note("m", meta, codebook)
+    mood, topics = note.split("; topics: ")
+    assert "C=2," in mood and "rationale lexicon" in mood and "upbeat +0.20" in mood and "attribution" not in mood
+    assert "C=4," in topics and "rationale lexicon" not in topics and "1 earlier paragraph" in topics
+    assert "decade" in topics and "indicators" in topics and "sport 0.35, weather 0.60" in topics and "on news" in topics
+    assert "5-character word prefixes" in note
+
+
+def test_the_why_and_share_hints_say_only_what_holds_for_this_project(tmp_path, codebook):
+    """Nothing about 5-letter prefixes, sources or "model-only" where the model and data have none."""
+    from framing.config import FeaturesConfig
+    from framing.report.method import reads_note
+
+    frame = synthetic()
+    profile = outlet_profile(frame, codebook, n_boot=50)
+    why = {("mood", "upbeat"): {"X": [("win", 0.2)]}, ("topics", "sport"): {"X": [("goal", 0.2)]}}
+    examples = {("mood", "upbeat", "X"): [(0.9, "A great win.", "X1:0:abc", "")],
+                ("topics", "sport", "X"): [(0.8, "A goal, the coach said.", "X1:1:abc", "the coach said")]}
+    content = ReportContent(title="t", codebook=codebook, profile=profile, why=why, examples=examples,
+                            reads=reads_note(FeaturesConfig(analyzer="word")))
+    html = write_report(content, tmp_path / "r").read_text()
+    mood, topics = html[html.index('id="mood"'):html.index('id="topics"')], html[html.index('id="topics"'):]
+    assert "the model reads whole words" in mood and "5-letter" not in html and "for sources" not in html
+    assert "attributes them" in topics and "attributes them" not in mood
+    assert "&quot;model" not in html and '"model' not in html and "own voice" not in html
+    assert "5-letter word beginnings" in reads_note(FeaturesConfig(analyzer="prefix", prefix_len=5))
+
+
+def test_outlets_compared_across_collections_keep_the_genre_warning(tmp_path, codebook):
+    """report.within_collection = false: the summary says all outlets are compared together, and
+    --compare of a press and a government outlet still warns that they differ in genre."""
+    from framing.config import ReportConfig
+    from framing.report.build import _comparison, _Source
+
+    frame = synthetic().assign(collection=lambda f: f["outlet"].map({"X": "press", "Y": "gov"}))
+    profile = outlet_profile(frame, codebook, n_boot=50)
+    table = compare_outlets(frame, codebook, "X", "Y", n_boot=50)
+    parts = {}
+    _comparison(_Source(frame, codebook, frame), profile, ReportConfig(within_collection=False, min_articles=5),
+                ("X", "Y"), test=lambda a, b: table, parts=parts)
+    assert any("X (press) and Y (gov) belong to different collections" in w for w in parts["compare_warnings"])
+    content = ReportContent(title="t", codebook=codebook, profile=profile, groups={"X": "all", "Y": "all"},
+                            within_collection=False, summary=largest_differences(profile, min_articles=5))
+    html = write_report(content, tmp_path / "r").read_text()
+    assert "all collections are compared together" in html and "compared within their collection" not in html
+
+
+def test_articles_are_ranked_among_those_long_enough_ties_by_probability(tmp_path, codebook):
+    """A one-paragraph article at 100% does not top a label; of two articles with the same share
+    the one the model is surer of comes first; the section counts in the report's unit word."""
+    from types import SimpleNamespace
+
+    from framing.report.ranking import ranked_articles
+
+    model = SimpleNamespace(config=SimpleNamespace(), thresholds={"topics": {"sport": 0.5, "weather": 0.5}},
+                            dimensions={"mood": SimpleNamespace(labels_=["upbeat", "gloomy"], multi=False),
+                                        "topics": SimpleNamespace(labels_=["sport", "weather"], multi=True)})
+    rows = []
+    for article, n, up in (("short", 1, [0.99]), ("b-sure", 3, [0.9, 0.9, 0.2]), ("a-unsure", 3, [0.6, 0.6, 0.2]),
+                           ("long", 4, [0.9, 0.2, 0.2, 0.2])):
+        for i, p in enumerate(up[:n]):
+            rows.append({"article_id": article, "outlet": "X", "paragraph_id": f"{article}:{i}",
+                         "mood:upbeat": p, "mood:gloomy": 1 - p, "topics:sport": 0.1, "topics:weather": 0.1})
+    ranked = ranked_articles(model, pd.DataFrame(rows), codebook, top=2, texts=None)
+    upbeat = ranked[(ranked["dimension"] == "mood") & (ranked["label"] == "upbeat")]
+    assert upbeat["article_id"].tolist() == ["b-sure", "a-unsure"] and upbeat["rank"].tolist() == [1, 2]
+    assert "short" not in set(ranked["article_id"])
+    one = ranked.iloc[:1].assign(paragraphs=1)
+    content = ReportContent(title="t", codebook=codebook, profile=outlet_profile(synthetic(), codebook, n_boot=20),
+                            articles=one, unit="headline", units={"X": "headline"})
+    html = write_report(content, tmp_path / "r").read_text()
+    assert "of 1 headline ·" in html and "paragraphs" not in html.split('id="articles"')[1].split("</section>")[0]
+
+
+def test_a_time_chart_of_one_period_is_left_out_and_events_do_not_stretch_the_axis(tmp_path, codebook):
+    from matplotlib.dates import num2date
+    from matplotlib.figure import Figure
+
+    from framing.report import charts
+
+    frame = synthetic()
+    frame["date"] = "2025-03-03"
+    profile = outlet_profile(frame, codebook, n_boot=20)
+    one, period = time_profile(frame, codebook, period="month", n_boot=20, min_articles=1)
+    html = write_report(ReportContent(title="t", codebook=codebook, profile=profile, time=one, period=period),
+                        tmp_path / "r").read_text()
+    assert not (tmp_path / "r" / "mood_time.png").exists() and "one point shows no change over time" in html
+    table, period = time_profile(synthetic(), codebook, period="month", n_boot=20, min_articles=1)
+    events = pd.DataFrame({"date": pd.to_datetime(["2020-07-01", "2025-03-20"]), "label": ["far", "near"]})
+    fig = charts.draw_time(table, "mood", Figure(), events, period=period)
+    assert num2date(fig.axes[0].get_xlim()[0]).year == 2025 and len(fig.axes[0].texts) == 1
+
+
+def test_smaller_wording_points_of_the_page(tmp_path, codebook):
+    """Heatmap title without collections, Cohen's h explained, one unlabelled paragraph, no 0.00
+    baseline for a multi-label dimension, the model-only dot in the legend, --compare refused early."""
+    from matplotlib.figure import Figure
+
+    from framing.report import charts
+    from framing.report.build import _filtered
+    from framing.report.sections import _quotas, compare_section, validity_table
+
+    profile = outlet_profile(synthetic(), codebook, n_boot=20)
+    ax = charts.draw_heatmap(profile, "mood", Figure().add_subplot())
+    assert "grouped" not in ax.get_title()
+    table = compare_outlets(synthetic(), codebook, "X", "Y", n_boot=50)
+    content = ReportContent(title="t", codebook=codebook, profile=profile, compare=table, compare_pair=("X", "Y"))
+    assert "Cohen's h, the gap" in compare_section(content, tmp_path)
+    budget = pd.DataFrame({"outlet": ["X"], "extra_labels": [5], "n_labelled": [3], "unlabelled_in_corpus": [1]})
+    assert "capped at the 1 unlabelled paragraph the corpus" in _quotas(budget)[1][0]
+    validity = pd.DataFrame({"dimension": ["mood", "topics"], "collection": ["all", "all"], "paragraphs": [9, 9],
+                             "CV macro-F1": [0.5, 0.4], "time-forward macro-F1": [0.5, 0.3],
+                             "time-forward interval": [None, None], "baseline macro-F1": [0.3, 0.0]})
+    cells = validity_table(validity, {"topics"})
+    assert "/ 0.30</span>" in cells and "/ 0.00</span>" not in cells and "no baseline for a multi-label" in cells
+    shown = profile.assign(predicted=profile["share"], basis=np.where(profile["outlet"] == "X", "model-only", "own"))
+    fig = charts.draw_dots(shown, "mood", Figure(), outlets=["X", "Y"], colors={})
+    assert any("model-only" in t.get_text() for t in fig.legends[0].get_texts())
+    with pytest.raises(ReportError, match="--compare names 'Z'"):
+        _filtered(synthetic(), None, None, ("X", "Z"))
+
+
+def test_outlets_with_one_hand_labelled_article_are_not_drawn_against_the_model(tmp_path, codebook):
+    frame = synthetic()
+    frame = frame[(frame["outlet"] == "X") | (frame["article_id"] == "Y0")]
+    hand = outlet_profile(frame, codebook, n_boot=20)
+    validation = hand.rename(columns={"share": "hand", "ci_low": "hand_low", "ci_high": "hand_high"}).assign(
+        predicted=lambda f: f["hand"], predicted_low=lambda f: f["hand_low"], predicted_high=lambda f: f["hand_high"])
+    content = ReportContent(title="t", codebook=codebook, profile=hand, validation=validation)
+    html = write_report(content, tmp_path / "r").read_text()
+    assert "Not drawn (one hand-labelled article" in html and "): Y.</p>" in html
+    assert set(pd.read_csv(tmp_path / "r" / "mood_validation.csv")["outlet"]) == {"X", "Y"}

@@ -19,15 +19,17 @@ from framing.corpus.tables import read_predictions
 from framing.errors import ReportError
 from framing.evaluate.results import read_oof
 from framing.labels.codebook import load_codebook
-from framing.model.articles import ArticleSpec, articles_from_predictions, rank_articles
 from framing.model.saved import load_model
 from framing.project import load_project
 from framing.report.content import ReportContent
+from framing.report.html import cutoff, level_pct
 from framing.report.held_out import out_of_fold, validation_table
-from framing.report.method import agreement_note, count_line, expected_line, sampling_note, unit_word, validity_table
+from framing.report.method import (agreement_note, count_line, expected_line, model_note, reads_note,
+                                   sampling_note, summary_caveats, unit_word, validity_table)
 from framing.report.events import events_in_range, read_events
 from framing.report.page import write_report
 from framing.report.provenance import check_model
+from framing.report.ranking import ranked_articles
 from framing.report.compare import date_warning, largest_differences, outlet_tester
 from framing.report.profile import eligible_outlets, indicators, outlet_collections, outlet_profile, time_profile
 from framing.report.shares import corpus_room, label_budget, method_notes, outlet_shares
@@ -86,11 +88,7 @@ def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, pr
         raise ReportError("the predictions hold no paragraph", path=predictions,
                           fix="predict articles that have text, then report on those predictions")
     notes["Data"] = f"model predictions, {predictions} (sha256 {sha256_file(predictions)[:12]})"
-    f = meta["config"]["features"]
-    lexicon = f" + rationale lexicon ({f['lexicon']})" if f.get("lexicon", "none") != "none" else ""
-    notes["Model"] = (f"{model_path}: TF-IDF ({f['analyzer']}, {f['ngram_min']}–{f['ngram_max']}-grams, "
-                      f"sublinear_tf={f['sublinear_tf']}){lexicon} + logistic regression (C={meta['config']['classifier']['C']}, "
-                      f"class_weight={meta['config']['classifier']['class_weight']}), trained {meta['created']}")
+    notes["Model"] = model_note(model_path, meta, codebook)
     notes["Codebook"] = f"{codebook.name} v{codebook.version} (sha256 {codebook.sha256[:12]}, the model's copy)"
     project_codebook = root / config.data.codebook
     if project_codebook.is_file():
@@ -108,7 +106,9 @@ def _from_predictions(config: ExperimentConfig, root: Path, model_path: Path, pr
     return src
 
 
-def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[str] | None) -> pd.DataFrame:
+def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[str] | None,
+              compare: tuple[str, str] | None = None) -> pd.DataFrame:
+    """The rows the report is drawn from; refuses, before any work, a --compare outlet not among them."""
     if collections:
         if "collection" not in frame:
             raise ReportError("the predictions have no collection column", fix="re-run framing predict")
@@ -117,6 +117,11 @@ def _filtered(frame: pd.DataFrame, collections: list[str] | None, outlets: list[
         frame = frame[frame["outlet"].isin(outlets)]
     if frame.empty:
         raise ReportError("nothing to report after filtering", fix="check --collection / --outlet against the data")
+    known = set(frame["outlet"].astype(str))
+    for name in compare or ():
+        if name not in known:
+            raise ReportError(f"--compare names {name!r}, which is not an outlet of the {len(frame):,} rows reported",
+                              fix=f"outlets: {', '.join(sorted(known))}")
     return frame
 
 
@@ -156,6 +161,7 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
     texts = corpus["text"]
     why, examples = outlet_why(src.model, frame, texts, seed=seed, k=settings.why_terms, n_examples=settings.why_examples)
     parts["why"], parts["examples"] = why, examples
+    parts["reads"] = reads_note(src.model.config.features)
     if not why:
         omitted["why"] = ("the predictions carry no text and their paragraphs are not in the project's corpus: "
                           "predict with `framing predict --keep-text` to see the words and paragraphs behind "
@@ -167,8 +173,12 @@ def _why(src: _Source, config: ExperimentConfig, root: Path, *, seed: int, notes
                                             "(pull quotes, repeated captions); they count in the shares, as "
                                             "published, and are shown once among the examples.")
     article_texts = frame.drop_duplicates("paragraph_id").set_index("paragraph_id")["text"] if "text" in frame else texts
-    parts["articles"] = _ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts,
-                                         corpus["title"])
+    least = config.articles.report_min_paragraphs
+    parts["articles"] = ranked_articles(src.model, frame, src.codebook, config.articles.report_top, article_texts,
+                                        corpus["title"], min_paragraphs=least)
+    if parts["articles"] is not None and parts["articles"].empty:
+        omitted["Articles"] = (f"no article has {least} or more paragraphs (articles.report_min_paragraphs; a "
+                               "headline is an article of one): the share of a label in fewer says little about an article")
 
 
 def _corpus_texts(src: _Source, config: ExperimentConfig, root: Path) -> pd.DataFrame | None:
@@ -194,7 +204,7 @@ def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int
         omitted["Over time"] = "the table has no date column"
         return {}
     time_table, used = time_profile(src.frame, src.codebook, period=period, n_boot=min(n_boot, 500), seed=seed,
-                                    min_articles=settings.time_min_articles)
+                                    min_articles=settings.time_min_articles, level=settings.level)
     parts.update(time=time_table, period=used)
     if time_table.empty:
         omitted["Over time"] = (f"no outlet has a {used if used != 'none' else 'period'} with "
@@ -209,7 +219,7 @@ def _over_time(src: _Source, settings: ReportConfig, *, period: str, n_boot: int
     return time_table.attrs.get("left_out", {})
 
 
-def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, settings: ReportConfig,
+def _comparison(src: _Source, profile: pd.DataFrame, settings: ReportConfig,
                 compare: tuple[str, str], *, test: Callable[[str, str], pd.DataFrame], parts: dict) -> None:
     a, b = compare
     small = [o for o in compare if o not in eligible_outlets(profile[profile["outlet"] == o], settings.min_articles)]
@@ -220,8 +230,9 @@ def _comparison(src: _Source, profile: pd.DataFrame, groups: dict, settings: Rep
                               "(--min-articles)")
     table = test(a, b)
     warnings = []
-    if groups.get(a) != groups.get(b):
-        warnings.append(f"{a} ({groups.get(a)}) and {b} ({groups.get(b)}) belong to different collections: "
+    collections = outlet_collections(src.frame)  # the outlets' own, also when all are compared together
+    if collections.get(a) != collections.get(b):
+        warnings.append(f"{a} ({collections.get(a)}) and {b} ({collections.get(b)}) belong to different collections: "
                         "differences may be differences of genre, not of framing.")
     dated = date_warning(src.frame, a, b, max_gap_days=settings.date_gap_days, source=src.kind)
     if dated:
@@ -240,12 +251,15 @@ def _interval_notes(settings: ReportConfig, *, model_shares: bool, labels: bool,
                "--compare and the summary's gaps combine the two outlets' standard errors (normal interval, z test). "
                "The model's raw predicted shares and the time charts" if model_shares
                else "Shares, time charts, --compare and the summary's gaps")
-            + f": 95% percentile bootstrap over articles within each outlet, {n_boot} resamples, seed {seed}"
+            + f": {level_pct(settings.level)} percentile bootstrap over articles within each outlet (report.level), "
+              f"{n_boot} resamples, seed {seed}"
             + (" — these cover the sampling of articles, not the classifier's error." if not labels else
                " (hand labels: no classifier error to cover).")
             + " A summary gap's interval and p-value are those of --compare for the same two outlets, the "
               "p-value then multiplied by the number of outlet pairs in the collection (Bonferroni), as the pair was "
-              "picked as the largest gap among them."),
+              f"picked as the largest gap among them; a difference is significant when that p is below "
+              f"{cutoff(settings.level)} (1 − report.level)."
+            + (" The hand labels vs model panel is drawn at 95% whatever report.level." if model_shares else "")),
         "Fair comparisons": (
             ("outlets are compared within their collection (report.within_collection)" if settings.within_collection
              else "outlets of all collections are compared together (report.within_collection = false)")
@@ -290,10 +304,11 @@ def _content(src: _Source, settings: ReportConfig, profile: pd.DataFrame, groups
         min_articles=settings.min_articles, time_min_articles=settings.time_min_articles,
         self_sources={o: list(v) for o, v in settings.self_sources.items()}, time_left_out=left_out,
         validity=validity, expected=expected_line(src.metrics) if src.metrics else "",
-        summary=largest_differences(profile, groups=groups, top=settings.summary_top,
-                                    min_articles=settings.min_articles, self_sources=settings.self_sources,
-                                    level=settings.level, compare=functools.partial(test, either_order=True)),
-        kind=src.kind,
+        summary=summary_caveats(largest_differences(
+            profile, groups=groups, top=settings.summary_top, min_articles=settings.min_articles,
+            self_sources=settings.self_sources, level=settings.level, compare=functools.partial(test, either_order=True)),
+            src.frame, src.metrics, outlet_collections(src.frame), max_gap_days=settings.date_gap_days, source=src.kind),
+        kind=src.kind, level=settings.level, within_collection=settings.within_collection,
         **parts)
 
 
@@ -334,7 +349,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
         else _from_predictions(config, root, model_path, predictions, notes)
     every = outlet_collections(src.corpus)
     palette = sorted(every, key=lambda o: (every[o], o))  # the same colours in every report of the corpus
-    src.frame = frame = _filtered(src.frame, collections, outlets)
+    src.frame = frame = _filtered(src.frame, collections, outlets, compare)
     shown_collections = sorted(frame["collection"].astype(str).unique()) if "collection" in frame else []
     what = "hand-labelled" if source == "labels" else "predicted"
     notes["Data"] = f"{what}: {count_line(frame, settings.units)}" + ("" if source == "labels" else f" — {notes['Data']}")
@@ -343,7 +358,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
         src.frame = frame = _held_out_swapped(src, notes)
     step("outlet profiles")
     ind = indicators(frame, src.codebook)  # the 0/1 table every profile below starts from, built once
-    profile = outlet_profile(frame, src.codebook, n_boot=n_boot, seed=seed, ind=ind)
+    profile = outlet_profile(frame, src.codebook, n_boot=n_boot, seed=seed, level=settings.level, ind=ind)
     groups = outlet_collections(frame) if settings.within_collection else {o: "all" for o in profile["outlet"]}
     step("outlet shares with the classifier's error")
     if src.oof is not None:
@@ -363,7 +378,7 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     step("comparison")
     test = outlet_tester(src.frame, src.codebook, ind, settings, shares=src.shares, n_boot=n_boot, seed=seed)
     if compare:
-        _comparison(src, profile, groups, settings, compare, test=test, parts=parts)
+        _comparison(src, profile, settings, compare, test=test, parts=parts)
     notes.update(_interval_notes(settings, model_shares="predicted" in profile, labels=source == "labels",
                                  n_boot=n_boot, seed=seed))
     step("summary")
@@ -374,20 +389,3 @@ def build_report(source: str, root: str | Path = ".", *, predictions: str | Path
     step("drawing the charts")
     return write_report(content, out_dir, progress=step)
 
-
-def _ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Series | None,
-                     titles: pd.Series | None = None) -> pd.DataFrame | None:
-    """The report's articles table (:func:`framing.model.articles.rank_articles`), with each supporting
-    paragraph's text where the corpus (or the predictions) has it, and the article's title where the
-    predictions have none (``titles``: the corpus titles by paragraph id; the predictions of
-    ``framing predict`` carry no title column unless made with ``--keep-text``); None when the
-    predictions lack probability columns."""
-    spec = ArticleSpec.from_model(model)
-    if any(c not in frame for c in spec.columns):
-        return None
-    ranked = rank_articles(articles_from_predictions(frame, spec, support="carried"), codebook, top=top)
-    if texts is not None and len(texts):
-        ranked["text"] = ranked["paragraph_id"].map(texts)
-    if "title" not in frame and titles is not None and len(titles):
-        ranked["title"] = ranked["paragraph_id"].map(titles)  # by paragraph id: the text hash confirms the article
-    return ranked

@@ -14,6 +14,11 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def level_pct(level: float) -> str:
+    """A confidence level as the page writes it: 0.95 → "95%", 0.975 → "97.5%"."""
+    return f"{level * 100:.4g}%"
+
+
 # Kelly's colours of maximum contrast (without white and black), then a few of tab10: an outlet
 # keeps its colour in every chart of a report.
 PALETTE = ["#0067A5", "#BE0032", "#008856", "#F38400", "#875692", "#882D17", "#8DB600", "#604E97", "#B3446C",
@@ -61,16 +66,17 @@ def draw_heatmap(table: pd.DataFrame, dimension: str, ax: Axes, *, outlets: list
         if not np.isnan(value):
             ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=9, color="white" if value > 0.6 else "black")
     _separators(ax, outlets, groups)
-    ax.set_title(f"{dimension}: share of {unit}s per outlet, grouped by collection")
+    ax.set_title(f"{dimension}: share of {unit}s per outlet" + (", grouped by collection" if groups else ""))
     ax.figure.colorbar(image, ax=ax, label=f"share of {unit}s", fraction=0.04)
     return ax
 
 
 def draw_dots(table: pd.DataFrame, dimension: str, fig: Figure, *, outlets: list[str], colors: dict[str, str],
-              groups: dict[str, str] | None = None, unit: str = "paragraph", cols: int = 3) -> Figure:
+              groups: dict[str, str] | None = None, unit: str = "paragraph", cols: int = 3,
+              level: float = 0.95) -> Figure:
     """Small multiples, one panel per label: each outlet's share as a dot in its own colour with
-    its 95 % interval (hollow: model-only), and the model's raw predicted share as a small grey
-    ring where the table has one. Outlets on the y axis, grouped by collection."""
+    its ``level`` interval (hollow: model-only), and the model's raw predicted share as a grey
+    cross where the table has one (both in the legend). Outlets on the y axis, grouped by collection."""
     sub = table[table["dimension"] == dimension]
     labels = list(dict.fromkeys(sub["label"]))
     cols = min(cols, len(labels))
@@ -83,8 +89,8 @@ def draw_dots(table: pd.DataFrame, dimension: str, fig: Figure, *, outlets: list
         err = np.vstack([v - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - v])
         err = np.where(np.isnan(err), 0, np.clip(err, 0, None))
         if "predicted" in rows:
-            ax.plot(rows["predicted"].to_numpy(dtype=float), y, "o", ms=7, mfc="none", color="grey", alpha=0.7,
-                    label="model's predicted share")
+            ax.plot(rows["predicted"].to_numpy(dtype=float), y, "x", ms=6, color="grey", alpha=0.8,
+                    label="the model's raw predicted share")
         model_only = (rows["basis"] == "model-only").to_numpy() if "basis" in rows else np.zeros(len(v), bool)
         for i, outlet in enumerate(outlets):
             if np.isnan(v[i]):
@@ -105,9 +111,15 @@ def draw_dots(table: pd.DataFrame, dimension: str, fig: Figure, *, outlets: list
             tick.set_color(colors.get(outlet, "black"))
     axes[0].invert_yaxis()
     if "predicted" in sub:
-        fig.legend(*axes[0].get_legend_handles_labels(), fontsize=8, loc="outside lower center")
-    fig.suptitle(f"{dimension}: share of {unit}s per outlet with 95% intervals"
-                 + (" (hollow dot: model-only; grey ring: the model's raw predicted share)" if "predicted" in sub else ""),
+        from matplotlib.lines import Line2D
+
+        handles = axes[0].get_legend_handles_labels()[0][:1]
+        if "basis" in sub and sub["basis"].eq("model-only").any():
+            handles.append(Line2D([], [], marker="o", linestyle="", color="black", mfc="white",
+                                  label="hollow dot: model-only (no hand labels of its own)"))
+        fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=len(handles))
+    fig.suptitle(f"{dimension}: share of {unit}s per outlet with {level_pct(level)} intervals"
+                 + (" (hollow dot: model-only; grey cross: the model's raw predicted share)" if "predicted" in sub else ""),
                  fontsize=11)
     return fig
 
@@ -121,10 +133,11 @@ def time_grid(table: pd.DataFrame, period: str) -> pd.DatetimeIndex:
 
 def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataFrame | None = None, *,
               colors: dict[str, str] | None = None, period: str = "month", unit: str = "paragraph",
-              max_bands: int = 4) -> Figure:
-    """One panel per label: each outlet's share per period in its own colour with a light 95 %
-    band (up to ``max_bands`` outlets; more would hide the lines: the CSV has the intervals);
-    periods without enough articles are gaps, not joined; events as vertical lines."""
+              max_bands: int = 4, level: float = 0.95, raw: bool = False) -> Figure:
+    """One panel per label: each outlet's share per period in its own colour with a light
+    ``level`` band (up to ``max_bands`` outlets; more would hide the lines: the CSV has the intervals);
+    periods without enough articles are gaps, not joined; events as vertical lines. ``raw``: the
+    shares are the model's own decisions, not corrected for its errors (the title says so)."""
     sub = table[table["dimension"] == dimension].copy()
     sub["when"] = pd.to_datetime(sub["period"])
     grid = time_grid(sub, period)
@@ -141,8 +154,8 @@ def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataF
             ax.plot(grid, rows["share"].astype(float), marker=".", label=outlet, color=color)
             if bands:
                 ax.fill_between(grid, rows["ci_low"].astype(float), rows["ci_high"].astype(float), alpha=0.12, color=color)
-        if events is not None:
-            for event in events.itertuples():
+        if events is not None:  # only those within the chart's dates: others would stretch its axis
+            for event in events[(events["date"] >= grid.min()) & (events["date"] <= grid.max())].itertuples():
                 ax.axvline(event.date, color="black", linestyle=":", linewidth=0.8)
                 ax.text(event.date, 0.98, f" {event.label}", rotation=90, va="top", fontsize=7)
         ax.set_title(label, fontsize=10)
@@ -153,8 +166,9 @@ def draw_time(table: pd.DataFrame, dimension: str, fig: Figure, events: pd.DataF
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, fontsize=8, loc="outside lower center", ncols=min(6, max(1, len(names))))
     fig.autofmt_xdate()
-    fig.suptitle(f"{dimension}: share of {unit}s by {period}"
-                 + (" (95% CI over articles)" if bands else " (intervals in the CSV: too many outlets to shade)"),
+    fig.suptitle(("model's raw reading (not corrected, see the table) · " if raw else "")
+                 + f"{dimension}: share of {unit}s by {period}"
+                 + (f" ({level_pct(level)} CI over articles)" if bands else " (intervals in the CSV: too many outlets to shade)"),
                  fontsize=11)
     return fig
 
@@ -190,8 +204,8 @@ def draw_agreement(table: pd.DataFrame, dimension: str, ax: Axes, *, colors: dic
     return ax
 
 
-def draw_compare(table: pd.DataFrame, a: str, b: str, ax: Axes) -> Axes:
-    """Forest plot of share differences (a − b) with 95 % CIs, largest first; red where the
+def draw_compare(table: pd.DataFrame, a: str, b: str, ax: Axes, *, level: float = 0.95) -> Axes:
+    """Forest plot of share differences (a − b) with ``level`` CIs, largest first; red where the
     difference survives the correction for multiple comparisons."""
     rows = table.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(rows))
@@ -203,7 +217,7 @@ def draw_compare(table: pd.DataFrame, a: str, b: str, ax: Axes) -> Axes:
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, [f"{d}: {lab}" for d, lab in zip(rows["dimension"], rows["label"])])
     correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}.get(table.attrs.get("correction", ""), "")
-    ax.set_xlabel(f"difference in share ({a} − {b}), 95% CI; red = significant after {correction} correction")
+    ax.set_xlabel(f"difference in share ({a} − {b}), {level_pct(level)} CI; red = significant after {correction} correction")
     ax.set_title(f"Where {a} and {b} differ")
     ax.grid(axis="x", alpha=0.3)
     return ax

@@ -91,7 +91,8 @@ def date_warning(frame: pd.DataFrame, a: str, b: str, *, max_gap_days: int = 30,
     fmt = "%d %b %Y"
     return (f"{a} covers {ra[0]:{fmt}} – {ra[1]:{fmt}} and {b} {rb[0]:{fmt}} – {rb[1]:{fmt}}: differences may "
             f"reflect what happened when rather than how each outlet frames it; " + (
-                "compare over the common period (report a predictions table cut to those dates) before citing them."
+                "compare over the common period before citing them: cut the predictions table to those dates (in pandas "
+                "or a spreadsheet) and report that table."
                 if source == "predictions" else
                 "the hand-labels report cannot be cut to the common period: label articles of the same dates, or "
                 "compare on predictions cut to those dates, before citing them."))

@@ -45,6 +45,9 @@ class ReportContent:
     palette_outlets: list[str] = field(default_factory=list)
     kind: str = "predictions"                   # what the shares are read from: "predictions" or "labels"
     articles: pd.DataFrame | None = None        # framing.model.articles.rank_articles (+ text): the articles per label
+    reads: str = ""                             # what the model reads, in words ("whole words", ...), for the why hint
+    within_collection: bool = True             # report.within_collection: outlets compared within their collection
+    level: float = 0.95                         # report.level: the confidence level of the intervals and tests
 
     @property
     def outlets(self) -> list[str]:

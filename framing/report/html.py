@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from framing._io import atomic_write
+from framing.report.charts import level_pct
 from framing.report.content import ReportContent
 
 
@@ -54,23 +55,28 @@ def count(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
+def cutoff(level: float) -> str:
+    """The adjusted p-value below which a difference is significant at ``level``: 0.95 → "0.05"."""
+    return f"{1 - level:.4g}"
+
+
 def points(v: float, digits: int = 0) -> str:
     """A signed difference in points (``digits`` decimals), "+0" rather than "-0"."""
     text = f"{v * 100:+.{digits}f}"
     return "+" + text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
-def summary_sentence(item: dict, unit: str = "paragraph") -> str:
+def summary_sentence(item: dict, unit: str = "paragraph", level: float = 0.95) -> str:
     """One plain sentence for one of the largest differences: both shares with n and their
     intervals, and the gap (high − low) with its interval and verdict — those of the comparison of
     the two outlets (``--compare``), adjusted across its tests, where the item carries them."""
     def side(end: str) -> str:
         basis = item.get(f"basis_{end}", "")
-        interval = (f"95% interval {pct(item[f'{end}_low'])}–{pct(item[f'{end}_high'])}"
+        interval = (f"{level_pct(level)} interval {pct(item[f'{end}_low'])}–{pct(item[f'{end}_high'])}"
                     + {"model-only": ", model-only", "all hand-labelled": ", all hand-labelled"}.get(basis, ""))
         articles = "" if item[f"articles_{end}"] == item[f"n_{end}"] else f"{count(item[f'articles_{end}'], 'article')}; "
         return f"{pct(item[f'share_{end}'])} of {item[end]}'s {count(item[f'n_{end}'], unit)} ({articles}{interval})"
-    interval = f"95% interval {points(item['ci_low'])} to {points(item['ci_high'])}"
+    interval = f"{level_pct(level)} interval {points(item['ci_low'])} to {points(item['ci_high'])}"
     if item.get("tests"):
         p = item["p_adjusted"]
         p = "< 0.001" if p < 0.001 else f"{p:.2g}"
@@ -108,8 +114,10 @@ def summary_part(content: ReportContent) -> str:
         members = [o for o in content.ranked if content.groups.get(o, "all") == group]
         head = f"<h3>{html.escape(group)}</h3>" if len(groups) > 1 else ""
         if items:
-            body = "".join(f"<li>{html.escape(summary_sentence(item, content.units.get(item['high'], content.unit)))}</li>"
-                           for item in items)
+            body = "".join(f"<li>{html.escape(summary_sentence(item, content.units.get(item['high'], content.unit), content.level))}"
+                           + "".join(f'<br><span class="warn">Caveat: {html.escape(c.rstrip("."))}.</span>'
+                                     for c in item.get("caveats", []))
+                           + "</li>" for item in items)
         elif len(members) < 2:
             body = (f"<li>Fewer than two outlets with {content.min_articles} or more articles "
                     f"({html.escape(', '.join(members) or 'none')}): nothing to compare.</li>")
@@ -126,7 +134,9 @@ def summary_part(content: ReportContent) -> str:
     estimate = ("outlet shares whose intervals cover both which articles were sampled and the classifier's error "
                 "(see the method)" if "predicted" in content.profile else
                 "shares with intervals from resampling each outlet's articles")
-    notes.append(f"Outlets are compared within their collection; shares are {estimate}. Each gap, its interval and "
+    together = ("Outlets are compared within their collection" if content.within_collection else
+                "Outlets of all collections are compared together (report.within_collection = false)")
+    notes.append(f"{together}; shares are {estimate}. Each gap, its interval and "
                  f"its p-value are those of comparing the two outlets (framing report --compare), the p-value "
                  f"adjusted across that comparison's tests and then for the outlet pairs searched for the largest "
                  f"gap (Bonferroni); differences are ranked by the smallest gap the interval allows.")
@@ -148,7 +158,7 @@ def page_html(content: ReportContent, sections: list[str], nav: list[str]) -> st
             f"<title>{html.escape(content.title)}</title><style>{CSS}</style></head><body>"
             f"<h1>{html.escape(content.title)}</h1><p class=\"hint\">Generated {stamp}. "
             f"{html.escape(content.notes.get('Data', ''))}. Shares are of {content.unit}s"
-            f"{mixed_units(content)}; intervals are 95% intervals; "
+            f"{mixed_units(content)}; intervals are {level_pct(content.level)} intervals; "
             f"how each is made is in the method section.</p>"
             f'<section id="summary"><h2>Summary: the largest differences between outlets</h2>{summary_part(content)}</section>'
             f'<nav><a href="#summary">summary</a>{"".join(nav)}<a href="#method">method</a></nav>'

@@ -180,7 +180,7 @@ def choose_period(dates: pd.Series) -> str:
 
 
 def time_profile(frame: pd.DataFrame, codebook: Codebook, *, period: str = "auto", n_boot: int = 500, seed: int = 0,
-                 min_articles: int = 3) -> tuple[pd.DataFrame, str]:
+                 min_articles: int = 3, level: float = 0.95) -> tuple[pd.DataFrame, str]:
     """Shares per outlet and period (week or month; "auto": week for spans up to four months, unless
     no outlet has a week with enough articles, then month) with article-bootstrap CIs.
 
@@ -200,13 +200,14 @@ def time_profile(frame: pd.DataFrame, codebook: Codebook, *, period: str = "auto
     dates = dates[dates.notna()].dt.tz_localize(None)
     if period == "auto":  # the finest period that shows something
         table, used = time_profile(frame, codebook, period=choose_period(dates), n_boot=n_boot, seed=seed,
-                                   min_articles=min_articles)
+                                   min_articles=min_articles, level=level)
         if table.empty and used == "week":
-            return time_profile(frame, codebook, period="month", n_boot=n_boot, seed=seed, min_articles=min_articles)
+            return time_profile(frame, codebook, period="month", n_boot=n_boot, seed=seed, min_articles=min_articles,
+                                level=level)
         return table, used
     start = dates.dt.to_period("M" if period == "month" else "W").dt.start_time
     dated["_group"] = dated["outlet"].astype(str) + "\t" + start.dt.strftime("%Y-%m-%d")
-    table = outlet_profile(dated, codebook, group="_group", n_boot=n_boot, seed=seed)
+    table = outlet_profile(dated, codebook, group="_group", n_boot=n_boot, seed=seed, level=level)
     table[["outlet", "period"]] = table["outlet"].str.split("\t", expand=True)
     table = table[table["n_articles"] >= min_articles]
     table = table[["outlet", "period", *PROFILE_COLUMNS[1:]]].reset_index(drop=True)

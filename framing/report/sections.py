@@ -13,7 +13,7 @@ from framing._io import atomic_write
 from framing.evaluate.experiment import interval_text
 from framing.report import charts
 from framing.report.content import ReportContent
-from framing.report.html import anchor, chart, count, img, pct, points
+from framing.report.html import anchor, chart, count, cutoff, img, level_pct, pct, points
 from framing.report.inference import CAP
 
 
@@ -38,8 +38,9 @@ def dimension_section(dim, sub: pd.DataFrame, content: ReportContent, out: Path)
     rows_n = int(np.ceil(n_labels / cols))
     png = chart(out / f"{dim.name}_dots", shown, (charts.WIDTH, rows_n * (0.8 + 0.24 * len(ranked)) + 1.0),
                   lambda fig, d=dim.name: charts.draw_dots(shown, d, fig, outlets=ranked, colors=colors,
-                                                           groups=groups, unit=unit, cols=cols))
-    parts.append(img(f"{dim.name}_dots", png, f"{dim.name}: share of {unit}s per outlet with 95% intervals"))
+                                                           groups=groups, unit=unit, cols=cols,
+                                                           level=content.level))
+    parts.append(img(f"{dim.name}_dots", png, f"{dim.name}: share of {unit}s per outlet with {level_pct(content.level)} intervals"))
     if small:
         parts.append(f'<p class="note">Not in the charts (fewer than {content.min_articles} articles; in the table '
                      f"below): {html.escape(', '.join(small))}.</p>" if content.ranked else "")
@@ -54,15 +55,22 @@ def validation_section(content: ReportContent, out: Path) -> str:
     unit, colors = content.unit, content.colors
     parts = [f"<p>On the hand-labelled {unit}s, each outlet's share in the hand labels (x) against its share in "
              "the cross-validated predictions (y): predictions for a paragraph come from a model that never saw it "
-             "(nor any paragraph of its article). Colour: outlet (as in every chart); marker: label. Points near "
+             "(nor any paragraph of its article), each with its 95% article-bootstrap interval (at 95% whatever "
+             "report.level). Colour: outlet (as in every chart); marker: label. Points near "
              "the diagonal mean the model's raw reading can be trusted for that outlet and label.</p>"]
+    validation = content.validation
+    single = validation["n_articles"] < 2 if "n_articles" in validation else pd.Series(False, index=validation.index)
     for dim in content.codebook.dimensions:
-        vsub = content.validation[content.validation["dimension"] == dim.name]
-        if vsub.empty:
+        vsub = validation[validation["dimension"] == dim.name]
+        drawn = vsub[~single[vsub.index]]
+        if drawn.empty:
             continue
-        png = chart(out / f"{dim.name}_validation", vsub, (8.5, 5.5),
-                      lambda fig, v=vsub, d=dim.name: charts.draw_agreement(v, d, fig.add_subplot(), colors=colors))
+        png = chart(out / f"{dim.name}_validation", vsub, (8.5, 5.5),  # the CSV keeps every outlet
+                      lambda fig, v=drawn, d=dim.name: charts.draw_agreement(v, d, fig.add_subplot(), colors=colors))
         parts.append(img(f"{dim.name}_validation", png, f"{dim.name}: hand labels vs cross-validated predictions"))
+    if single.any():
+        parts.append(f'<p class="note">Not drawn (one hand-labelled article: no interval, and their points crowd the '
+                     f"others; in the CSVs): {html.escape(', '.join(sorted(set(validation.loc[single, 'outlet']))))}.</p>")
     return f'<section id="validation"><h2>Hand labels vs model</h2>{"".join(parts)}</section>'
 
 
@@ -74,7 +82,7 @@ def validity_section(content: ReportContent, out: Path) -> str:
                     "the hand labels of each collection, as macro-F1: in cross-validation grouped by article / on "
                     "the time-forward test (trained on earlier articles, tested on later ones: the closest to new "
                     "articles) / of a majority-label baseline. Read each collection's charts with its own row: "
-                    f"where the model is weak, lean on the outlet shares' intervals.</p>{validity_table(content.validity)}"
+                    f"where the model is weak, lean on the outlet shares' intervals.</p>{validity_table(content.validity, {d.name for d in content.codebook.dimensions if d.multi})}"
                     f"<p class=\"hint\">{html.escape(content.expected)} "
                     '<a href="validity.csv">CSV</a></p></section>')
 
@@ -125,14 +133,15 @@ def _quotas(budget: pd.DataFrame) -> tuple[str, list[str]]:
                          f"cannot draw its {r.extra_labels:,}: add its predicted articles to the corpus first.")
             continue
         if room < r.extra_labels:
-            notes.append(f"{r.outlet}: capped at the {room:,} unlabelled paragraphs the corpus has (of "
+            notes.append(f"{r.outlet}: capped at the {count(room, 'unlabelled paragraph')} the corpus has (of "
                          f"{r.extra_labels:,} needed): add more of its articles to the corpus for the rest.")
         quotas.append(f'--quota "{r.outlet}={min(room, r.extra_labels)}"')
     return " ".join(quotas), notes
 
 
-def validity_table(validity: pd.DataFrame) -> str:
-    """One row per collection, one cell per dimension: CV / time-forward / baseline macro-F1."""
+def validity_table(validity: pd.DataFrame, multi: set[str] | frozenset = frozenset()) -> str:
+    """One row per collection, one cell per dimension: CV / time-forward / baseline macro-F1 (no
+    baseline for the ``multi``-label dimensions: predicting no label, their majority, scores 0)."""
     dims = list(dict.fromkeys(validity["dimension"]))
     collections = list(dict.fromkeys(validity["collection"]))
     head = "".join(f"<th>{html.escape(d)}</th>" for d in dims)
@@ -149,21 +158,23 @@ def validity_table(validity: pd.DataFrame) -> str:
             f = lambda v: "—" if pd.isna(v) else f"{v:.2f}"  # noqa: E731
             ci = r.get("time-forward interval")
             ci = f" <span class=\"ci\">({interval_text(ci)})</span>" if isinstance(ci, list | tuple) else ""
+            base = "—" if d in multi else f(r["baseline macro-F1"])
             cells.append(f"<td><b>{f(r['CV macro-F1'])}</b> / {f(r['time-forward macro-F1'])}{ci} "
-                         f"<span class=\"ci\">/ {f(r['baseline macro-F1'])}</span></td>")
+                         f"<span class=\"ci\">/ {base}</span></td>")
         name = "all collections" if collection == "all" else collection
         rows.append(f"<tr><th>{html.escape(name)} <span class=\"ci\">{int(n):,} labelled</span></th>{''.join(cells)}</tr>"
                     if not pd.isna(n) else f"<tr><th>{html.escape(name)}</th>{''.join(cells)}</tr>")
     return (f'<div class="scroll"><table><tr><th>collection</th>{head}</tr>{"".join(rows)}</table></div>'
             '<p class="hint">Each cell: CV / time-forward (its interval from resampling the test articles) / baseline '
-            'macro-F1.</p>')
+            'macro-F1' + ('; no baseline for a multi-label dimension (its majority, no label, always scores 0)'
+                          if multi & set(dims) else '') + '.</p>')
 
 
 def compare_section(content: ReportContent, out: Path) -> str:
     a, b = content.compare_pair
     table_data = content.compare
     png = chart(out / "compare", table_data, (9, 0.28 * len(table_data) + 1.5),
-                  lambda fig: charts.draw_compare(table_data, a, b, fig.add_subplot()))
+                  lambda fig: charts.draw_compare(table_data, a, b, fig.add_subplot(), level=content.level))
     shown = table_data.assign(**{c: table_data[c].map(pct) for c in (a, b)},
                               difference=table_data["difference"].map(lambda v: points(v, 1)),
                               ci=[f"{points(lo, 1)} to {points(hi, 1)}" if not np.isnan(lo) else "—"
@@ -177,8 +188,10 @@ def compare_section(content: ReportContent, out: Path) -> str:
     warnings = "".join(f'<p class="warn">{html.escape(w)}</p>' for w in content.compare_warnings)
     return (f'<section id="compare"><h2>{html.escape(a)} vs {html.escape(b)}</h2>{warnings}'
             f"<p>Difference = {html.escape(a)} − {html.escape(b)}, in points; {compare_basis(content)}; adjusted "
-            f"across the comparison's {tests} tests by {correction}; significant: adjusted p below 0.05 "
-            f"({int(table_data['significant'].sum())} of {tests}). The summary quotes these same tests.</p>"
+            f"across the comparison's {tests} tests by {correction}; significant: adjusted p below {cutoff(content.level)} "
+            f"({int(table_data['significant'].sum())} of {tests}); cohens_h: Cohen's h, the gap between the two "
+            "shares on the arcsine scale (about 0.2 small, 0.5 medium, 0.8 large). The summary quotes these same "
+            "tests.</p>"
             f'{img("compare", png, f"Differences between {a} and {b}")}<div class="scroll">{table}</div></section>')
 
 
@@ -186,9 +199,10 @@ def compare_basis(content: ReportContent) -> str:
     """What the comparison's shares and intervals are, by report kind and by how they were tested."""
     basis = content.compare.attrs.get("basis", "bootstrap")
     shares = {"labels": "the hand-labelled shares", "predictions": "the model's predicted shares"}[content.kind]
-    boot = (f"{shares}, 95% bootstrap intervals resampling each outlet's articles; p: two-sided bootstrap p-value"
+    level = level_pct(content.level)
+    boot = (f"{shares}, {level} bootstrap intervals resampling each outlet's articles; p: two-sided bootstrap p-value"
             + (" (the model's raw reading: its error is not covered)" if content.kind == "predictions" else ""))
-    corrected = ("the outlet shares (the model corrected with the hand labels), 95% normal intervals from the two "
+    corrected = (f"the outlet shares (the model corrected with the hand labels), {level} normal intervals from the two "
                  "outlets' standard errors, which cover the sampling of articles and the classifier's error; "
                  "p: two-sided z test")
     return {"shares": corrected, "bootstrap": boot}.get(basis, f"{corrected} (dimensions without hand labels: {boot})")
@@ -200,14 +214,25 @@ def time_part(dim, content: ReportContent, out: Path, colors: dict[str, str]) ->
     tsub = content.time[content.time["dimension"] == dim.name]
     if tsub.empty:
         return ""
+    if tsub["period"].nunique() < 2:
+        return (f"<h3>Over time (by {content.period})</h3><p class=\"note\">Not drawn: only the {content.period} of "
+                f"{html.escape(str(tsub['period'].iloc[0]))} has {content.time_min_articles} or more articles of an "
+                f"outlet (report.time_min_articles), and one point shows no change over time.</p>")
     rows_n = int(np.ceil(len(dim.labels) / 3))
     png = chart(out / f"{dim.name}_time", tsub, (charts.WIDTH, 2.8 * rows_n + 1.6),
                   lambda fig: charts.draw_time(tsub, dim.name, fig, content.events, colors=colors,
-                                               period=content.period, unit=content.unit))
+                                               period=content.period, unit=content.unit,
+                                               level=content.level, raw=content.kind == "predictions"))
     left = content.time_left_out
     note = ("Left out: " + "; ".join(f"{o} ({why})" for o, why in sorted(left.items())) + ". ") if left else ""
     return (f"<h3>Over time (by {content.period})</h3>"
-            + img(f"{dim.name}_time", png, f"{dim.name}: shares by {content.period}")
+            + img(f"{dim.name}_time", png, f"{dim.name}: "
+                  + ("the model's raw (uncorrected) shares" if content.kind == "predictions" else "shares")
+                  + f" by {content.period}")
+            + (f"<p class=\"warn\">These are the model's raw decisions per {content.period}, not corrected for its "
+               "errors with the hand labels: they can sit far from the outlet shares in the table above, which "
+               "are the figures to quote; read the lines for ups and downs, not for levels.</p>"
+               if content.kind == "predictions" else "")
             + f'<p class="note">A point needs {content.time_min_articles} or more articles of the outlet in the '
               f"{content.period}; periods with fewer are gaps. {html.escape(note)}</p>")
 
@@ -242,17 +267,22 @@ def share_table(sub: pd.DataFrame, dim, content: ReportContent) -> str:
         body.append(f'<tr><th>{html.escape(str(outlet))} <span class="ci">{count(n, content.units.get(outlet, content.unit))}, '
                     f"{count(articles, 'article')}</span>{flag}</th>{''.join(cells)}</tr>")
     linked = any(content.why.get((dim.name, label)) for label in dim.label_names)
+    tags = [text for shown, text in (
+        ("predicted" in sub, '"model": the model\'s own predicted share'),
+        ("basis" in sub and sub["basis"].eq("model-only").any(),
+         f'"model-only": too few hand-labelled {content.unit}s of that outlet for its own correction (see the method '
+         "section), so the classifier is assumed to err there as on average"),
+        (any(set(content.self_sources.get(o, ())) & set(dim.label_names) for o in content.outlets),
+         '"own voice": the outlet quoting itself, never a headline finding')) if shown]
     return (f'<div class="scroll"><table class="shares"><tr><th>outlet</th>{head}</tr>{"".join(body)}</table></div>'
-            f'<p class="hint">Share of {content.unit}s with its 95% interval ("model": the model\'s own predicted share; '
-            f'"model-only": too few hand-labelled {content.unit}s of that outlet for its own correction (see the method '
-            f'section), so the classifier is assumed to err there as on average; "own voice": the outlet '
-            f"quoting itself, never a headline finding)"
+            f'<p class="hint">Share of {content.unit}s with its {level_pct(content.level)} interval'
+            + (f" ({'; '.join(tags)})" if tags else "")
             + ("; click a share for the words and paragraphs behind it." if linked else ".") + "</p>")
 
 
 def articles_section(content: ReportContent, out: Path) -> str:
-    """Per label, the articles with the largest share of paragraphs carrying it; each links to the
-    "why" details of its outlet and label and shows the paragraph that most supports the label."""
+    """Per label, the articles with the largest share of rows (paragraphs, headlines) carrying it; each links to the
+    "why" details of its outlet and label and shows the row that most supports the label."""
     ranked = content.articles
     with atomic_write(out / "articles.csv") as handle:
         ranked.to_csv(handle, index=False)
@@ -265,13 +295,15 @@ def articles_section(content: ReportContent, out: Path) -> str:
             name = r.title if isinstance(r.title, str) and r.title else r.article_id
             why = (f'<a href="#{anchor(dim, label, str(r.outlet))}">why</a> '
                    if str(r.outlet) in content.why.get((dim, label), {}) else "")
-            items.append(f'<li><b>{pct(r.share)}</b> of {r.paragraphs} paragraphs · {html.escape(str(name))} '
+            unit = content.units.get(str(r.outlet), content.unit)
+            items.append(f'<li><b>{pct(r.share)}</b> of {count(r.paragraphs, unit)} · {html.escape(str(name))} '
                          f'<span class="ci">{html.escape(str(r.outlet))} {html.escape(str(r.date or ""))}</span> · '
                          f'{why}<span class="ci">{html.escape(str(r.paragraph_id))}</span>{quote}</li>')
         blocks.append(f"<details><summary>{html.escape(dim)} · {html.escape(label)}</summary><ol>{''.join(items)}</ol></details>")
     return ('<section id="articles"><h2>Articles</h2><p class="hint">Per label, the articles with the largest share of '
-            'paragraphs carrying it, the paragraph that most supports it there, and a link to the outlet\'s "why" '
-            'details for that label. <a href="articles.csv">CSV</a></p>' + "".join(blocks) + "</section>")
+            f'{content.unit}s carrying it (ties: the label\'s mean probability over the article), the '
+            f'{content.unit} that most supports it there, and a link to the outlet\'s "why" details for that label. '
+            '<a href="articles.csv">CSV</a></p>' + "".join(blocks) + "</section>")
 
 
 def why_part(dim, content: ReportContent) -> str:
@@ -293,9 +325,11 @@ def why_part(dim, content: ReportContent) -> str:
     if not blocks:
         reason = content.omitted.get("why")
         return f'<h3>Why</h3><p class="note">{html.escape(reason)}</p>' if reason else ""
+    attributed = any(rest and rest[0] for key, examples in content.examples.items() if key[0] == dim.name
+                     for _, _, _, *rest in examples)
+    reads = f"; the model reads {content.reads}" if content.reads else ""
     return ("<h3>Why</h3><p class=\"hint\">Words that push this outlet's text towards the label more than other "
-            "outlets' (TF-IDF × model weight, outlet mean minus the others' mean; the model reads 5-letter word "
-            "beginnings, shown as the commonest whole word; function words left out), and the outlet's distinct "
-            "paragraphs the model is surest carry the label, with their probability and, for sources, the phrase "
-            "that attributes them (the predictions' evidence column, or found with the codebook's actors and "
-            "the attribution cues).</p>" + "".join(blocks))
+            f"outlets' (TF-IDF × model weight, outlet mean minus the others' mean{reads}; function words left out), "
+            f"and the outlet's distinct {content.unit}s the model is surest carry the label, with their probability"
+            + (" and the phrase that attributes them (the predictions' evidence column, or found with the "
+               "codebook's actors and the attribution cues)" if attributed else "") + ".</p>" + "".join(blocks))
