@@ -313,17 +313,20 @@ def supporting(value: str) -> dict[str, str]:
     return {label: pid for label, pid in pairs}
 
 
-def rank_articles(articles: Any, codebook: Any, *, top: int = 5) -> Any:
+def rank_articles(articles: Any, codebook: Any, *, top: int = 5, probability: Any = None) -> Any:
     """The report's articles table: per label, the ``top`` articles with the largest share of
-    paragraphs carrying it (ties: more paragraphs first, then article id), with the paragraph that
-    most supports the label there.
+    paragraphs carrying it (ties: the label's higher ``probability`` when given, then more
+    paragraphs, then article id), with the paragraph that most supports the label there.
 
     ``articles`` is an article table (:func:`framing.predict.local.predict_articles`, or
-    :func:`articles_from_predictions` with ``support="carried"``). Returns a DataFrame with columns
-    dimension, label, rank, article_id, title, outlet, date, paragraphs, share, paragraph_id.
+    :func:`articles_from_predictions` with ``support="carried"``); ``probability``, a table of
+    ``dim:label`` columns indexed by article id (e.g. the label's mean probability over the
+    article). Returns a DataFrame with columns dimension, label, rank, article_id, title, outlet,
+    date, paragraphs, share, paragraph_id, and probability when given.
     """
     import pandas as pd
 
+    order = ["_share", "paragraphs", "article_id"] if probability is None else ["_share", "_p", "paragraphs", "article_id"]
     rows = []
     for dim in codebook.dimensions:
         support = articles[f"{dim.name}__paragraphs"].map(supporting) if f"{dim.name}__paragraphs" in articles else None
@@ -332,14 +335,17 @@ def rank_articles(articles: Any, codebook: Any, *, top: int = 5) -> Any:
             if col not in articles:
                 continue
             pick = articles[articles[col] > 0].assign(_share=lambda f: f[col])
-            pick = pick.sort_values(["_share", "paragraphs", "article_id"], ascending=[False, False, True]).head(top)
+            if probability is not None:
+                pick = pick.assign(_p=probability[col].reindex(pick["article_id"].astype(str)).to_numpy())
+            pick = pick.sort_values(order, ascending=[False] * (len(order) - 1) + [True]).head(top)
             for rank, (i, r) in enumerate(pick.iterrows(), 1):
                 rows.append({"dimension": dim.name, "label": label, "rank": rank, "article_id": r["article_id"],
                              "title": r.get("title"), "outlet": r["outlet"], "date": r.get("date"),
                              "paragraphs": int(r["paragraphs"]), "share": float(r[col]),
-                             "paragraph_id": support[i].get(label, "") if support is not None else ""})
+                             "paragraph_id": support[i].get(label, "") if support is not None else "",
+                             **({} if probability is None else {"probability": float(r["_p"])})})
     return pd.DataFrame(rows, columns=["dimension", "label", "rank", "article_id", "title", "outlet", "date",
-                                       "paragraphs", "share", "paragraph_id"])
+                                       "paragraphs", "share", "paragraph_id"] + ([] if probability is None else ["probability"]))
 
 
 def articles_from_predictions(predictions: Any, spec: ArticleSpec, *, support: str = "decided") -> Any:

@@ -23,17 +23,8 @@ def ranked_articles(model, frame: pd.DataFrame, codebook, top: int, texts: pd.Se
         return None
     articles = articles_from_predictions(frame, spec, support="carried")
     articles = articles[articles["paragraphs"] >= min_paragraphs].reset_index(drop=True)
-    ranked = rank_articles(articles, codebook, top=max(len(articles), 1))
     mean = frame.groupby(frame["article_id"].astype(str))[spec.columns].mean()
-    ranked["probability"] = [mean.at[a, f"{d}:{lab}"] for a, d, lab in
-                             zip(ranked["article_id"].astype(str), ranked["dimension"], ranked["label"])]
-    order = {key: i for i, key in enumerate((d.name, lab) for d in codebook.dimensions for lab in d.label_names)}
-    ranked["_order"] = [order[key] for key in zip(ranked["dimension"], ranked["label"])]
-    ranked = (ranked.sort_values(["_order", "share", "probability", "paragraphs", "article_id"],
-                                 ascending=[True, False, False, False, True])
-              .groupby("_order", sort=False).head(top).drop(columns="_order"))
-    ranked["rank"] = ranked.groupby(["dimension", "label"]).cumcount() + 1
-    ranked = ranked.reset_index(drop=True)
+    ranked = rank_articles(articles, codebook, top=top, probability=mean)
     if texts is not None and len(texts):
         ranked["text"] = ranked["paragraph_id"].map(texts)
     if "title" not in frame and titles is not None and len(titles):
