@@ -63,6 +63,10 @@ class Dimension:
     def multi(self) -> bool:
         return self.kind == "multi"
 
+    def label_lists(self, key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``(label, its list)`` for each label whose list ``key`` (``"actors"``, ``"indicators"``) is not empty."""
+        return tuple((label.name, getattr(label, key)) for label in self.labels if getattr(label, key))
+
     @property
     def label_names(self) -> list[str]:
         return [label.name for label in self.labels]

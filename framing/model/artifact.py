@@ -203,7 +203,7 @@ def _build_analyzer(spec: Any, path: Path) -> Any:
         return PrefixAnalyzer(int(spec["length"]), tuple(spec["ngram_range"]), decades=spec.get("decades") is True,
                               indicators=_pairs(spec.get("indicators", [])))
     if kind == "attribution":
-        return AttributionAnalyzer(tuple((str(label), tuple(names)) for label, names in spec["actors"]),
+        return AttributionAnalyzer(_pairs(spec["actors"]),
                                    tuple(spec["cues"]), window=int(spec["window"]), prefix_len=int(spec["prefix_len"]),
                                    span=int(spec["span"]))
     raise _bad(path, f"unknown analyzer {kind!r}")

@@ -346,4 +346,4 @@ class Reading:
 
 def codebook_actors(dimension) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """``(label, actors)`` pairs of a codebook dimension's labels that list actors."""
-    return tuple((label.name, tuple(label.actors)) for label in dimension.labels if label.actors)
+    return dimension.label_lists("actors")

@@ -59,4 +59,4 @@ def added_tokens(text: str, decades: bool, indicators: Indicators) -> list[str]:
 
 def codebook_indicators(dimension) -> Indicators:
     """``(label, phrases)`` of each label of ``dimension`` that lists indicators."""
-    return tuple((label.name, tuple(label.indicators)) for label in dimension.labels if label.indicators)
+    return dimension.label_lists("indicators")
